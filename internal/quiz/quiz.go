@@ -1,0 +1,197 @@
+// Package quiz is the domain of quizgen: users, quizzes, questions, the
+// three status machines of SPEC.md section 2.4 and the errors callers
+// match. It imports no other internal package; adapters (db, canvas, llm,
+// queue, httpapi) speak its language.
+package quiz
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Errors returned by stores and services. Callers match them with
+// errors.Is; httpapi maps them to HTTP statuses in one place.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("not in a state that allows this")
+	// ErrTemporary is wrapped around failures that may succeed when the
+	// work runs again: a dead connection, a rate limit, a timeout, a 5xx.
+	ErrTemporary = errors.New("temporary failure")
+)
+
+// ID identifies a quiz, a question or a user.
+type ID = uuid.UUID
+
+// Status is the value of one of a quiz's three status fields.
+type Status string
+
+// The statuses every status field takes (SPEC 2.4).
+const (
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed"
+)
+
+// Valid reports whether s is one of the four statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusPending, StatusProcessing, StatusCompleted, StatusFailed:
+		return true
+	}
+	return false
+}
+
+// Stage names one of a quiz's three status fields.
+type Stage string
+
+// The three stages, named after their status columns.
+const (
+	StageExtraction Stage = "content_extraction"
+	StageGeneration Stage = "llm_generation"
+	StageExport     Stage = "export"
+)
+
+// Valid reports whether s is one of the three stages.
+func (s Stage) Valid() bool {
+	switch s {
+	case StageExtraction, StageGeneration, StageExport:
+		return true
+	}
+	return false
+}
+
+// Module is a Canvas module chosen for a quiz.
+type Module struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// User is a teacher who signed in with Canvas. AccessToken and
+// RefreshToken hold the Canvas tokens as stored (encrypted at rest).
+type User struct {
+	ID                  ID
+	CanvasID            int64
+	Name                *string
+	CreatedAt           *time.Time
+	UpdatedAt           *time.Time
+	AccessToken         string
+	RefreshToken        string
+	ExpiresAt           *time.Time
+	TokenType           string
+	OnboardingCompleted bool
+}
+
+// Quiz is one quiz row (SPEC 2.2) plus the lease times of DESIGN.md §3.
+type Quiz struct {
+	ID                      ID
+	OwnerID                 ID
+	CanvasCourseID          int64
+	CanvasCourseName        string
+	SelectedModules         []Module
+	Title                   string
+	CreatedAt               *time.Time
+	UpdatedAt               *time.Time
+	QuestionCount           int
+	LLMModel                string
+	LLMTemperature          float64
+	ContentExtractionStatus Status
+	LLMGenerationStatus     Status
+	// ExtractedContent is the JSON document of SPEC 3.1, or nil.
+	ExtractedContent   json.RawMessage
+	ContentExtractedAt *time.Time
+	CanvasQuizID       *string
+	ExportStatus       Status
+	ExportedAt         *time.Time
+
+	ContentExtractionStartedAt *time.Time
+	LLMGenerationStartedAt     *time.Time
+	ExportStartedAt            *time.Time
+}
+
+// Status returns the status of stage s.
+func (q Quiz) Status(s Stage) Status {
+	switch s {
+	case StageExtraction:
+		return q.ContentExtractionStatus
+	case StageGeneration:
+		return q.LLMGenerationStatus
+	case StageExport:
+		return q.ExportStatus
+	}
+	panic(fmt.Sprintf("quiz: unknown stage %q", s))
+}
+
+// StartedAt returns when stage s last moved to processing, or nil.
+func (q Quiz) StartedAt(s Stage) *time.Time {
+	switch s {
+	case StageExtraction:
+		return q.ContentExtractionStartedAt
+	case StageGeneration:
+		return q.LLMGenerationStartedAt
+	case StageExport:
+		return q.ExportStartedAt
+	}
+	panic(fmt.Sprintf("quiz: unknown stage %q", s))
+}
+
+// LeaseExpired reports whether stage s is processing under a lease that
+// ran out before now: the job that took it crashed or timed out, and a
+// redelivered job may take it again (DESIGN.md §3).
+func (q Quiz) LeaseExpired(s Stage, lease time.Duration, now time.Time) bool {
+	if q.Status(s) != StatusProcessing {
+		return false
+	}
+	started := q.StartedAt(s)
+	return started == nil || !now.Before(started.Add(lease))
+}
+
+// NewQuiz holds what creating a quiz needs; the store fills the rest with
+// the defaults of SPEC 1.6.
+type NewQuiz struct {
+	OwnerID          ID
+	CanvasCourseID   int64
+	CanvasCourseName string
+	SelectedModules  []Module
+	Title            string
+	QuestionCount    int
+	LLMModel         string
+	LLMTemperature   float64
+}
+
+// Question is one multiple-choice question (SPEC 2.3).
+type Question struct {
+	ID            ID
+	QuizID        ID
+	QuestionText  string
+	OptionA       string
+	OptionB       string
+	OptionC       string
+	OptionD       string
+	CorrectAnswer string
+	IsApproved    bool
+	ApprovedAt    *time.Time
+	CreatedAt     *time.Time
+	UpdatedAt     *time.Time
+	CanvasItemID  *string
+}
+
+// NewQuestion is a question to store.
+type NewQuestion struct {
+	QuestionText  string
+	OptionA       string
+	OptionB       string
+	OptionC       string
+	OptionD       string
+	CorrectAnswer string
+}
+
+// QuestionStats counts a quiz's questions (SPEC 1.12).
+type QuestionStats struct {
+	Total    int `json:"total"`
+	Approved int `json:"approved"`
+}
