@@ -1,0 +1,492 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"quizgen/internal/db/dbsqlc"
+	"quizgen/internal/quiz"
+)
+
+// Store is the persistence of quizgen: every read and write of users,
+// quizzes and questions. It is safe for concurrent use.
+type Store struct {
+	db *DB
+}
+
+// NewStore returns a Store over d.
+func NewStore(d *DB) *Store { return &Store{db: d} }
+
+// acquire takes a connection, waiting at most AcquireTimeout for one when
+// every connection is busy (the counterpart of DATABASE_POOL_TIMEOUT).
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeout(ctx, s.db.cfg.AcquireTimeout)
+	defer cancel()
+	c, err := s.db.pool.Acquire(actx)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("acquire connection: pool exhausted for %s: %w", s.db.cfg.AcquireTimeout, quiz.ErrTemporary)
+		}
+		return nil, fmt.Errorf("acquire connection: %w", classify(err))
+	}
+	return c, nil
+}
+
+// read runs fn, a read-only unit of work, on a pooled connection with the
+// statement timeout as deadline. If it fails because its connection died
+// (a Lambda thawed with a connection the pooler had closed, a restarted
+// pooler), it runs fn once more on a new connection: a read can safely run
+// twice. Writes go through inTx, which is not retried blindly.
+func (s *Store) read(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
+	err := s.readOnce(ctx, fn)
+	if err != nil && deadConn(err) && ctx.Err() == nil {
+		s.db.log.WarnContext(ctx, "database read failed on a dead connection; retrying once", "err", err)
+		err = s.readOnce(ctx, fn)
+	}
+	return classify(err)
+}
+
+func (s *Store) readOnce(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	if st := s.db.cfg.StatementTimeout; st > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, st)
+		defer cancel()
+	}
+	return fn(dbsqlc.New(c))
+}
+
+// inTx runs fn in one transaction: it commits if fn returns nil and rolls
+// back if fn returns an error or panics (the panic goes on). It is the only
+// way this package opens a transaction. statement_timeout is set with SET
+// LOCAL in the BEGIN round trip, so it ends with the transaction and no
+// session state is left behind on a pooled server connection.
+//
+// If the connection turns out dead at BEGIN (nothing was executed), the
+// transaction is started once more on a new connection; a failure after
+// that is returned, never retried, because the work may have been done.
+func (s *Store) inTx(ctx context.Context, fn func(q txQueries) error) error {
+	err := s.txOnce(ctx, fn)
+	var be beginError
+	if errors.As(err, &be) && deadConn(be.err) && ctx.Err() == nil {
+		s.db.log.WarnContext(ctx, "database begin failed on a dead connection; retrying once", "err", be.err)
+		err = s.txOnce(ctx, fn)
+	}
+	if errors.As(err, &be) {
+		err = fmt.Errorf("begin: %w", be.err)
+	}
+	return classify(err)
+}
+
+// txQueries is what a unit of work inside inTx gets: the generated
+// queries bound to the transaction, and the transaction itself for the few
+// statements sqlc cannot express.
+type txQueries struct {
+	*dbsqlc.Queries
+	tx pgx.Tx
+}
+
+type beginError struct{ err error }
+
+func (e beginError) Error() string { return "begin: " + e.err.Error() }
+func (e beginError) Unwrap() error { return e.err }
+
+func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err error) {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	begin := "BEGIN"
+	if st := s.db.cfg.StatementTimeout; st > 0 {
+		begin = fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d", st.Milliseconds())
+	}
+	tx, err := c.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+	if err != nil {
+		return beginError{err}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rollback(ctx, tx)
+			panic(p)
+		}
+		if err != nil {
+			rollback(ctx, tx)
+		}
+	}()
+	if err := fn(txQueries{dbsqlc.New(tx), tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// rollback ends tx even when ctx is done; an error means the connection
+// is broken, and the pool discards it.
+func rollback(ctx context.Context, tx pgx.Tx) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = tx.Rollback(rctx)
+}
+
+// deadConn reports whether err means the connection itself failed (as
+// opposed to the statement), so a read may run again on a new one.
+func deadConn(err error) bool {
+	if err == nil {
+		return false
+	}
+	if pgconn.SafeToRetry(err) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case len(pgErr.Code) == 5 && pgErr.Code[:2] == "08": // connection_exception, incl. PgBouncer's 08P01
+			return true
+		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03": // admin/crash shutdown, cannot connect now
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, net.ErrClosed) ||
+		errors.As(err, &netErr)
+}
+
+// classify translates driver errors into quiz errors at the boundary:
+// no rows is ErrNotFound, a unique or serialization conflict is
+// ErrConflict, and a dead connection or an unreachable database is
+// ErrTemporary (a job that meets it should be delivered again).
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return quiz.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", quiz.ErrConflict, pgErr.ConstraintName)
+		case "40001", "40P01", "55P03": // serialization failure, deadlock, lock not available
+			return fmt.Errorf("%w: %w", quiz.ErrTemporary, err)
+		}
+	}
+	if deadConn(err) || errors.Is(err, quiz.ErrTemporary) {
+		if errors.Is(err, quiz.ErrTemporary) {
+			return err
+		}
+		return fmt.Errorf("%w: database unavailable: %w", quiz.ErrTemporary, err)
+	}
+	return err
+}
+
+// --- users -----------------------------------------------------------------
+
+// UpsertUser creates the user with the given Canvas id, or replaces the
+// tokens and expiry of the existing one (sign-in).
+func (s *Store) UpsertUser(ctx context.Context, u quiz.User) (quiz.User, error) {
+	if u.ID == uuid.Nil {
+		u.ID = uuid.New()
+	}
+	var out quiz.User
+	err := s.inTx(ctx, func(q txQueries) error {
+		row, err := q.UpsertUser(ctx, dbsqlc.UpsertUserParams{
+			ID: u.ID, CanvasID: u.CanvasID, Name: u.Name,
+			AccessToken: u.AccessToken, RefreshToken: u.RefreshToken, ExpiresAt: u.ExpiresAt,
+		})
+		out = userOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.User{}, fmt.Errorf("upsert user canvas_id=%d: %w", u.CanvasID, err)
+	}
+	return out, nil
+}
+
+// User returns the user with id, or quiz.ErrNotFound.
+func (s *Store) User(ctx context.Context, id quiz.ID) (quiz.User, error) {
+	var out quiz.User
+	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+		row, err := q.GetUser(ctx, id)
+		out = userOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.User{}, fmt.Errorf("get user %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteUser deletes the user and, by cascade, their quizzes and
+// questions. It returns quiz.ErrNotFound if there is no such user.
+func (s *Store) DeleteUser(ctx context.Context, id quiz.ID) error {
+	return s.inTx(ctx, func(q txQueries) error {
+		n, err := q.DeleteUser(ctx, id)
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+}
+
+func userOf(r dbsqlc.User) quiz.User {
+	return quiz.User{
+		ID: r.ID, CanvasID: r.CanvasID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, ExpiresAt: r.ExpiresAt,
+		TokenType: r.TokenType, OnboardingCompleted: r.OnboardingCompleted,
+	}
+}
+
+// --- quizzes ---------------------------------------------------------------
+
+// CreateQuiz stores a new quiz with all three statuses pending.
+func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, error) {
+	mods := n.SelectedModules
+	if mods == nil {
+		mods = []quiz.Module{}
+	}
+	modsJSON, err := json.Marshal(mods)
+	if err != nil {
+		return quiz.Quiz{}, fmt.Errorf("encode selected modules: %w", err)
+	}
+	var out quiz.Quiz
+	err = s.inTx(ctx, func(q txQueries) error {
+		row, err := q.InsertQuiz(ctx, dbsqlc.InsertQuizParams{
+			ID: uuid.New(), OwnerID: n.OwnerID, CanvasCourseID: n.CanvasCourseID,
+			CanvasCourseName: n.CanvasCourseName, SelectedModules: modsJSON, Title: n.Title,
+			QuestionCount: int32(n.QuestionCount), LlmModel: n.LLMModel, LlmTemperature: n.LLMTemperature,
+		})
+		if err != nil {
+			return err
+		}
+		out, err = quizOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.Quiz{}, fmt.Errorf("create quiz: %w", err)
+	}
+	return out, nil
+}
+
+// Quiz returns the quiz with id, or quiz.ErrNotFound.
+func (s *Store) Quiz(ctx context.Context, id quiz.ID) (quiz.Quiz, error) {
+	var out quiz.Quiz
+	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+		row, err := q.GetQuiz(ctx, id)
+		if err != nil {
+			return err
+		}
+		out, err = quizOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.Quiz{}, fmt.Errorf("get quiz %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// QuizzesByOwner returns the owner's quizzes, newest first.
+func (s *Store) QuizzesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error) {
+	var out []quiz.Quiz
+	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+		rows, err := q.ListQuizzesByOwner(ctx, owner)
+		if err != nil {
+			return err
+		}
+		out = make([]quiz.Quiz, 0, len(rows))
+		for _, r := range rows {
+			qz, err := quizOf(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, qz)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list quizzes of %s: %w", owner, err)
+	}
+	return out, nil
+}
+
+// DeleteQuiz deletes the owner's quiz and its questions. It returns
+// quiz.ErrNotFound if the quiz does not exist or belongs to someone else.
+func (s *Store) DeleteQuiz(ctx context.Context, owner, id quiz.ID) error {
+	err := s.inTx(ctx, func(q txQueries) error {
+		n, err := q.DeleteQuiz(ctx, dbsqlc.DeleteQuizParams{ID: id, OwnerID: owner})
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete quiz %s: %w", id, err)
+	}
+	return nil
+}
+
+// Decision is what a status decision over a locked quiz returns: the new
+// status of the stage, and for extraction whether to clear the content.
+type Decision struct {
+	To           quiz.Status
+	ClearContent bool
+}
+
+// UpdateStatus is get_quiz_for_update followed by a status update, in one
+// short transaction: it locks the quiz row (SELECT ... FOR UPDATE), hands
+// the locked quiz and the database's clock to decide, and writes the status
+// decide returns for stage. Moving to processing records the time (the
+// job's lease). If decide returns an error, nothing changes and that error
+// is returned (wrap quiz.ErrConflict for "not in a state that allows
+// this"). It returns quiz.ErrNotFound for a missing quiz. decide must not
+// do I/O: the row is locked while it runs.
+func (s *Store) UpdateStatus(ctx context.Context, id quiz.ID, stage quiz.Stage,
+	decide func(q quiz.Quiz, now time.Time) (Decision, error)) (quiz.Quiz, error) {
+	cols, ok := stageColumns[stage]
+	if !ok {
+		return quiz.Quiz{}, fmt.Errorf("update status: unknown stage %q", stage)
+	}
+	var out quiz.Quiz
+	err := s.inTx(ctx, func(q txQueries) error {
+		row, err := q.GetQuizForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur, err := quizOf(rowQuiz(row))
+		if err != nil {
+			return err
+		}
+		d, err := decide(cur, row.DbNow)
+		if err != nil {
+			return err
+		}
+		if !d.To.Valid() {
+			return fmt.Errorf("decided invalid status %q", d.To)
+		}
+		sql := cols.update
+		if d.ClearContent {
+			if stage != quiz.StageExtraction {
+				return fmt.Errorf("clear content outside extraction")
+			}
+			sql = cols.updateClear
+		}
+		// Column names come from the fixed stageColumns table, never input.
+		r := q.tx.QueryRow(ctx, sql, id, string(d.To))
+		out, err = scanQuiz(r)
+		return err
+	})
+	if err != nil {
+		return quiz.Quiz{}, fmt.Errorf("update %s status of quiz %s: %w", stage, id, err)
+	}
+	return out, nil
+}
+
+// MoveStatus changes stage of quiz id from one status to another in one
+// guarded statement. It returns quiz.ErrConflict if the quiz is not in
+// status from and quiz.ErrNotFound if it does not exist.
+func (s *Store) MoveStatus(ctx context.Context, id quiz.ID, stage quiz.Stage, from, to quiz.Status) (quiz.Quiz, error) {
+	return s.UpdateStatus(ctx, id, stage, func(q quiz.Quiz, _ time.Time) (Decision, error) {
+		if q.Status(stage) != from {
+			return Decision{}, fmt.Errorf("%s is %s, not %s: %w", stage, q.Status(stage), from, quiz.ErrConflict)
+		}
+		return Decision{To: to}, nil
+	})
+}
+
+// SetExtractedContent stores the extracted content of quiz id (nil stores
+// NULL) and the time it was extracted.
+func (s *Store) SetExtractedContent(ctx context.Context, id quiz.ID, content json.RawMessage) error {
+	return s.inTx(ctx, func(q txQueries) error {
+		n, err := q.SetExtractedContent(ctx, dbsqlc.SetExtractedContentParams{ID: id, ExtractedContent: content})
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+}
+
+// --- questions -------------------------------------------------------------
+
+// AddQuestions stores questions for quiz id in one transaction.
+func (s *Store) AddQuestions(ctx context.Context, id quiz.ID, qs []quiz.NewQuestion) ([]quiz.Question, error) {
+	out := make([]quiz.Question, 0, len(qs))
+	err := s.inTx(ctx, func(q txQueries) error {
+		for _, nq := range qs {
+			row, err := q.InsertQuestion(ctx, dbsqlc.InsertQuestionParams{
+				ID: uuid.New(), QuizID: id, QuestionText: nq.QuestionText,
+				OptionA: nq.OptionA, OptionB: nq.OptionB, OptionC: nq.OptionC, OptionD: nq.OptionD,
+				CorrectAnswer: nq.CorrectAnswer,
+			})
+			if err != nil {
+				return err
+			}
+			out = append(out, questionOf(row))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add %d questions to quiz %s: %w", len(qs), id, err)
+	}
+	return out, nil
+}
+
+// Questions returns the questions of quiz id in creation order.
+func (s *Store) Questions(ctx context.Context, id quiz.ID) ([]quiz.Question, error) {
+	var out []quiz.Question
+	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+		rows, err := q.ListQuestions(ctx, id)
+		out = make([]quiz.Question, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, questionOf(r))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list questions of quiz %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// QuestionStats counts the questions of quiz id and the approved ones.
+func (s *Store) QuestionStats(ctx context.Context, id quiz.ID) (quiz.QuestionStats, error) {
+	var out quiz.QuestionStats
+	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+		r, err := q.QuestionStats(ctx, id)
+		out = quiz.QuestionStats{Total: int(r.Total), Approved: int(r.Approved)}
+		return err
+	})
+	if err != nil {
+		return quiz.QuestionStats{}, fmt.Errorf("count questions of quiz %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func questionOf(r dbsqlc.Question) quiz.Question {
+	return quiz.Question{
+		ID: r.ID, QuizID: r.QuizID, QuestionText: r.QuestionText,
+		OptionA: r.OptionA, OptionB: r.OptionB, OptionC: r.OptionC, OptionD: r.OptionD,
+		CorrectAnswer: r.CorrectAnswer, IsApproved: r.IsApproved, ApprovedAt: r.ApprovedAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CanvasItemID: r.CanvasItemID,
+	}
+}
