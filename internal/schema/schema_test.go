@@ -1,0 +1,230 @@
+package schema_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"quizgen/internal/db"
+	"quizgen/internal/db/dbtest"
+	"quizgen/internal/logging"
+	"quizgen/internal/schema"
+)
+
+func runner(t *testing.T, url string) schema.Runner {
+	return schema.Runner{DirectURL: url, LockTimeout: time.Minute, Log: logging.Test(t)}
+}
+
+func tables(t *testing.T, url string) []string {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1`)
+	require.NoError(t, err)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return names
+}
+
+func TestUpDownToZeroUp(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.NewEmpty(t)
+	r := runner(t, tdb.DirectURL)
+	want, err := db.MigrationVersion()
+	require.NoError(t, err)
+
+	res, err := r.Run(ctx, schema.Command{Command: "up"})
+	require.NoError(t, err)
+	assert.Equal(t, schema.Result{Command: "up", Version: want, Expected: want}, res)
+	assert.Equal(t, []string{"question", "quiz", "user"}, tables(t, tdb.DirectURL))
+
+	res, err = r.Run(ctx, schema.Command{Command: "up"})
+	require.NoError(t, err, "up again is a no-op")
+	assert.Equal(t, want, res.Version)
+
+	res, err = r.Run(ctx, schema.Command{Command: "down", Steps: 999})
+	require.NoError(t, err)
+	assert.Zero(t, res.Version)
+	assert.Empty(t, tables(t, tdb.DirectURL), "every down migration removes what its up made")
+
+	res, err = r.Run(ctx, schema.Command{Command: "up"})
+	require.NoError(t, err)
+	assert.Equal(t, want, res.Version)
+	assert.Equal(t, []string{"question", "quiz", "user"}, tables(t, tdb.DirectURL))
+}
+
+func TestMigrationsRefuseAPooler(t *testing.T) {
+	t.Parallel()
+	tdb := dbtest.NewEmpty(t)
+	_, err := runner(t, tdb.PoolerURL).Run(t.Context(), schema.Command{Command: "up"})
+	require.ErrorIs(t, err, db.ErrNotDirect)
+	assert.ErrorContains(t, err, "DATABASE_DIRECT_URL")
+	assert.Empty(t, tables(t, tdb.DirectURL), "nothing was applied")
+}
+
+func TestDirtyVersionIsReportedClearly(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.NewEmpty(t)
+	r := runner(t, tdb.DirectURL)
+	_, err := r.Run(ctx, schema.Command{Command: "up"})
+	require.NoError(t, err)
+	_, err = tdb.Conn(t).Exec(ctx, "UPDATE schema_migrations SET dirty = true")
+	require.NoError(t, err)
+
+	_, err = r.Run(ctx, schema.Command{Command: "up"})
+	var dirty db.DirtyError
+	require.ErrorAs(t, err, &dirty)
+	assert.Equal(t, 1, dirty.Version)
+	assert.ErrorContains(t, err, "failed halfway")
+	assert.ErrorContains(t, err, "force 1")
+
+	res, err := r.Run(ctx, schema.Command{Command: "version"})
+	require.Error(t, err, "version says dirty too")
+	assert.True(t, res.Dirty)
+
+	one := 1
+	res, err = r.Run(ctx, schema.Command{Command: "force", Version: &one})
+	require.NoError(t, err)
+	assert.False(t, res.Dirty)
+}
+
+func TestConcurrentRunsDoNotCorrupt(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.NewEmpty(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = runner(t, tdb.DirectURL).Run(ctx, schema.Command{Command: "up"}) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err, "later runs wait for the lock, then find nothing to do")
+	}
+	res, err := runner(t, tdb.DirectURL).Run(ctx, schema.Command{Command: "version"})
+	require.NoError(t, err)
+	want, _ := db.MigrationVersion()
+	assert.Equal(t, want, res.Version)
+	assert.False(t, res.Dirty)
+}
+
+func TestLambdaCommands(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.NewEmpty(t)
+	h := runner(t, tdb.DirectURL).Handler()
+	want, _ := db.MigrationVersion()
+
+	out, err := h(ctx, json.RawMessage(`{"command":"version"}`))
+	require.NoError(t, err)
+	assert.Equal(t, schema.Result{Command: "version", Expected: want}, out)
+
+	out, err = h(ctx, json.RawMessage(`{"command":"up"}`))
+	require.NoError(t, err)
+	assert.Equal(t, want, out.(schema.Result).Version)
+
+	out, err = h(ctx, json.RawMessage(`{"command":"down","steps":1}`))
+	require.NoError(t, err)
+	assert.Equal(t, want-1, out.(schema.Result).Version)
+
+	for body, msg := range map[string]string{
+		`{"command":"drop"}`:            `unknown command "drop"`,
+		`{"command":"down"}`:            `needs "steps"`,
+		`{"command":"force"}`:           `needs "version"`,
+		`{"command":"up","extra":true}`: `unknown field "extra"`,
+		`not json`:                      "decode event",
+	} {
+		_, err := h(ctx, json.RawMessage(body))
+		assert.ErrorContains(t, err, msg, body)
+	}
+}
+
+// cfnServer records the answers sent to a custom resource's ResponseURL.
+func cfnServer(t *testing.T) (*httptest.Server, func() map[string]any) {
+	var mu sync.Mutex
+	var last map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, http.MethodPut, r.Method)
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		require.NoError(t, json.Unmarshal(b, &last))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() map[string]any { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+func cfnEvent(url, requestType string) json.RawMessage {
+	return json.RawMessage(`{"RequestType":"` + requestType + `","RequestId":"req-1","ResponseURL":"` + url +
+		`","ResourceType":"Custom::Schema","LogicalResourceId":"Schema","StackId":"arn:aws:cloudformation:us-east-1:1:stack/s/1",
+		"ResourceProperties":{"ServiceToken":"arn:aws:lambda:us-east-1:1:function:migrate","CodeVersion":"abc"}}`)
+}
+
+func TestCustomResourceAlwaysAnswered(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.NewEmpty(t)
+	srv, last := cfnServer(t)
+	h := runner(t, tdb.DirectURL).Handler()
+
+	_, err := h(ctx, cfnEvent(srv.URL, "Create"))
+	require.NoError(t, err)
+	got := last()
+	assert.Equal(t, "SUCCESS", got["Status"])
+	assert.Equal(t, "quizgen-schema", got["PhysicalResourceId"])
+	assert.Equal(t, "req-1", got["RequestId"])
+	assert.Equal(t, map[string]any{"Version": "1"}, got["Data"])
+	assert.Equal(t, []string{"question", "quiz", "user"}, tables(t, tdb.DirectURL))
+
+	_, err = h(ctx, cfnEvent(srv.URL, "Delete"))
+	require.NoError(t, err)
+	assert.Equal(t, "SUCCESS", last()["Status"])
+	assert.NotEmpty(t, tables(t, tdb.DirectURL), "deleting the stack keeps the data")
+
+	// A failing migration is answered FAILED with a reason free of secrets.
+	bad := runner(t, tdb.PoolerURL).Handler()
+	_, err = bad(ctx, cfnEvent(srv.URL, "Update"))
+	require.NoError(t, err)
+	got = last()
+	assert.Equal(t, "FAILED", got["Status"])
+	assert.Contains(t, got["Reason"], "direct PostgreSQL session")
+	assert.NotContains(t, got["Reason"], passwordOf(tdb.PoolerURL))
+}
+
+func passwordOf(u string) string {
+	at := strings.LastIndex(u, "@")
+	colon := strings.LastIndex(u[:at], ":")
+	return u[colon+1 : at]
+}
+
+func TestCLI(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.NewEmpty(t)
+	r := runner(t, tdb.DirectURL)
+	var out strings.Builder
+	require.NoError(t, r.CLI(ctx, []string{"up"}, &out))
+	assert.Contains(t, out.String(), `"version":1`)
+	out.Reset()
+	require.NoError(t, r.CLI(ctx, []string{"down", "1"}, &out))
+	assert.Contains(t, out.String(), `"version":0`)
+	out.Reset()
+	require.NoError(t, r.CLI(ctx, []string{"version"}, &out))
+	assert.JSONEq(t, `{"command":"version","version":0,"dirty":false,"expected":1}`, out.String())
+	assert.ErrorContains(t, r.CLI(ctx, []string{"down", "x"}, &out), "not a number")
+	assert.ErrorContains(t, r.CLI(ctx, nil, &out), "usage")
+}
