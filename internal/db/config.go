@@ -2,6 +2,8 @@ package db
 
 import (
 	"fmt"
+	"log/slog"
+	"net/url"
 	"time"
 )
 
@@ -139,4 +141,38 @@ func (c Config) Validate() error {
 		return nil
 	}
 	return fmt.Errorf("invalid database config: %s", joinSorted(probs))
+}
+
+// String hides the password of c (in Password and in URL).
+func (c Config) String() string { return fmt.Sprintf("%+v", c.redacted()) }
+
+// GoString hides the password too (%#v).
+func (c Config) GoString() string { return c.String() }
+
+// LogValue hides the password when c is logged with slog.
+func (c Config) LogValue() slog.Value { return slog.AnyValue(c.redacted()) }
+
+type configView Config
+
+func (c Config) redacted() configView {
+	v := configView(c)
+	if v.Password != "" {
+		v.Password = "[redacted]"
+	}
+	u, err := url.Parse(v.URL)
+	if err != nil {
+		v.URL = "[unparseable]"
+		return v
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	v.URL = u.String()
+	return v
 }

@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -222,4 +224,17 @@ func restartChaosPgBouncer(t *testing.T) {
 	require.NotEmpty(t, script, "TEST_SERVICES_SCRIPT is set by make test")
 	out, err := exec.Command(script, "pgbouncer-restart", "test").CombinedOutput()
 	require.NoError(t, err, "restart PgBouncer: %s", strings.TrimSpace(string(out)))
+}
+
+func TestConfigNeverPrintsThePassword(t *testing.T) {
+	t.Parallel()
+	cfg := db.DefaultConfig("postgres://app:urlpw@h:6432/d", db.PoolerPgBouncer)
+	cfg.Password = "fieldpw"
+	var buf strings.Builder
+	logging.New(&buf, slog.LevelInfo).Info("config", "db", cfg)
+	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprintf("%s", cfg), buf.String()} {
+		assert.NotContains(t, s, "urlpw")
+		assert.NotContains(t, s, "fieldpw")
+		assert.Contains(t, s, "6432")
+	}
 }

@@ -1,0 +1,435 @@
+package config
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"quizgen/internal/logging"
+)
+
+// placeholder is the value the original's .env template ships with for
+// secrets. It is tolerated only when ENVIRONMENT=local.
+const placeholder = "changethis"
+
+// env reads variables through getenv and collects problems instead of
+// stopping at the first one. Each helper returns the default (or the zero
+// value) when the variable is unset or invalid, so later checks see a
+// usable value and do not report the same variable twice.
+type env struct {
+	getenv   func(string) string
+	problems []error
+}
+
+// varError is the problem with one variable.
+type varError struct {
+	name string
+	err  error
+}
+
+func (e *varError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *varError) Unwrap() error { return e.err }
+
+func (e *env) err() error { return errors.Join(e.problems...) }
+
+func (e *env) fail(name string, err error) {
+	e.problems = append(e.problems, &varError{name: name, err: err})
+}
+
+func (e *env) failf(name, format string, args ...any) {
+	e.fail(name, fmt.Errorf(format, args...))
+}
+
+// get returns the variable with surrounding white space removed; empty
+// means unset.
+func (e *env) get(name string) string { return strings.TrimSpace(e.getenv(name)) }
+
+func (e *env) str(name, def string) string {
+	if v := e.get(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *env) required(name string) string {
+	v := e.get(name)
+	if v == "" {
+		e.failf(name, "required")
+	}
+	return v
+}
+
+// integer parses name as a base-10 integer between lo and hi.
+func (e *env) integer(name string, def, lo, hi int64) int64 {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		e.failf(name, "%q is not an integer", v)
+		return def
+	}
+	if n >= lo && n <= hi {
+		return n
+	}
+	switch {
+	case hi < math.MaxInt32: // a real range, worth stating whole
+		e.failf(name, "%d must be between %d and %d", n, lo, hi)
+	case n < lo:
+		e.failf(name, "%d must be at least %d", n, lo)
+	default:
+		e.failf(name, "%d must be at most %d", n, hi)
+	}
+	return def
+}
+
+func (e *env) int32(name string, def, lo int32) int32 {
+	return int32(e.integer(name, int64(def), int64(lo), math.MaxInt32)) // in range: bounded above
+}
+
+// duration parses name with time.ParseDuration, or as a whole number of
+// seconds. It must not be negative; if positive is set, not zero either.
+func (e *env) duration(name string, def time.Duration, positive bool) time.Duration {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	d, ok := parseDuration(v)
+	if !ok {
+		e.failf(name, "%q is not a duration (like 30s, 5m or a whole number of seconds)", v)
+		return def
+	}
+	switch {
+	case d < 0:
+		e.failf(name, "%s must not be negative", d)
+		return def
+	case d == 0 && positive:
+		e.failf(name, "must be positive")
+		return def
+	}
+	return d
+}
+
+func parseDuration(s string) (time.Duration, bool) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n > math.MaxInt64/int64(time.Second) || n < math.MinInt64/int64(time.Second) {
+			return 0, false
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil
+}
+
+func (e *env) level() slog.Level {
+	const name = "LOG_LEVEL"
+	v := e.get(name)
+	l, ok := logging.ParseLevel(v)
+	if !ok {
+		e.failf(name, "%q is not a log level (want debug, info, warn or error)", v)
+	}
+	return l
+}
+
+func (e *env) environment() Environment {
+	const name = "ENVIRONMENT"
+	switch v := Environment(e.get(name)); v {
+	case "":
+		return EnvLocal
+	case EnvLocal, EnvStaging, EnvProduction:
+		return v
+	default:
+		e.failf(name, "%q is not an environment (want local, staging or production)", v)
+		return EnvLocal
+	}
+}
+
+// httpURL checks that name, if set, is an http or https URL with a host
+// and returns it without trailing slashes; it returns def when name is
+// unset or invalid.
+func (e *env) httpURL(name, def string) string {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	if err := checkHTTPURL(v); err != nil {
+		e.fail(name, err)
+		return def
+	}
+	return strings.TrimRight(v, "/")
+}
+
+// requiredHTTPURL is httpURL for a variable that must be set.
+func (e *env) requiredHTTPURL(name string) string {
+	if e.get(name) == "" {
+		e.failf(name, "required")
+		return ""
+	}
+	return e.httpURL(name, "")
+}
+
+func checkHTTPURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL with a host", v)
+	}
+	return nil
+}
+
+// postgresURL checks that name is a postgres:// or postgresql:// URL and
+// returns it, or "" when it is unset or invalid. The URL may hold a
+// password, so no error quotes it or any part of it (url.Parse's errors
+// do).
+func (e *env) postgresURL(name string) string {
+	v := e.get(name)
+	if v == "" {
+		e.failf(name, "required")
+		return ""
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		e.failf(name, "is not a valid URL (value not shown: it may hold a password)")
+		return ""
+	case u.Scheme != "postgres" && u.Scheme != "postgresql", u.Opaque != "":
+		e.failf(name, "must be a postgres:// or postgresql:// URL (value not shown: it may hold a password)")
+		return ""
+	}
+	return v
+}
+
+// urlPassword returns the password in a URL postgresURL accepted.
+func urlPassword(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
+}
+
+// noPlaceholder refuses the placeholder secret outside local.
+func (e *env) noPlaceholder(name, value string, stage Environment) {
+	if value == placeholder && stage != EnvLocal {
+		e.failf(name, "the placeholder %q is only allowed when ENVIRONMENT=local", placeholder)
+	}
+}
+
+// origins reads a comma-separated or JSON list of http(s) URLs, with
+// trailing slashes removed.
+func (e *env) origins(name string) []string {
+	v := e.get(name)
+	if v == "" {
+		return nil
+	}
+	var items []string
+	if strings.HasPrefix(v, "[") {
+		if err := json.Unmarshal([]byte(v), &items); err != nil {
+			e.failf(name, "starts with [ but is not a JSON list of strings")
+			return nil
+		}
+	} else {
+		items = strings.Split(v, ",")
+	}
+	var out []string
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		if it == "" {
+			continue
+		}
+		if err := checkHTTPURL(it); err != nil {
+			e.fail(name, err)
+			continue
+		}
+		out = append(out, strings.TrimRight(it, "/"))
+	}
+	return out
+}
+
+// tokenKey decodes the AES-256 key of TOKEN_ENCRYPTION_KEY. An empty s has
+// already been reported by secrets.
+func (e *env) tokenKey(s Secret) SecretBytes {
+	const name = "TOKEN_ENCRYPTION_KEY"
+	if s == "" {
+		return nil
+	}
+	v := strings.TrimSpace(s.Value())
+	for _, enc := range []*base64.Encoding{
+		base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding,
+	} {
+		k, err := enc.DecodeString(v)
+		if err != nil {
+			continue
+		}
+		if len(k) != 32 {
+			e.failf(name, "decodes to %d bytes, want 32 (an AES-256 key; make one with: openssl rand -base64 32)", len(k))
+			return nil
+		}
+		return SecretBytes(k)
+	}
+	e.failf(name, "is not base64 (standard or URL-safe, padded or not)")
+	return nil
+}
+
+// jwtSecret checks JWT_SECRET. An empty s has already been reported by
+// secrets.
+func (e *env) jwtSecret(s Secret, stage Environment) Secret {
+	const name = "JWT_SECRET"
+	switch {
+	case s == "":
+	case s.Value() == placeholder:
+		e.noPlaceholder(name, s.Value(), stage)
+	case len(s.Value()) < 32:
+		e.failf(name, "must be at least 32 bytes long")
+	}
+	return s
+}
+
+// secretSpec names a secret a loader reads.
+type secretSpec struct {
+	name     string
+	required bool
+}
+
+// secretRef is a secret to fetch: variable (X_SECRET_ARN or
+// X_SSM_PARAMETER) names source, and key selects a key of a JSON
+// SecretString.
+type secretRef struct {
+	name, variable string
+	src            secretSource
+	key            string
+}
+
+// secretSource is one fetch: several variables may name the same secret
+// with different keys; it is read once.
+type secretSource struct {
+	ssm bool
+	id  string
+}
+
+type fetchResult struct {
+	value string
+	err   error
+}
+
+// secrets reads every spec from X, X_SECRET_ARN or X_SSM_PARAMETER,
+// fetches all references concurrently (each source once) and returns the
+// values by name. Unset optional secrets are absent from the map.
+func (e *env) secrets(ctx context.Context, f Fetcher, specs ...secretSpec) map[string]Secret {
+	out := make(map[string]Secret, len(specs))
+	var refs []secretRef
+	for _, s := range specs {
+		arnVar, ssmVar := s.name+"_SECRET_ARN", s.name+"_SSM_PARAMETER"
+		direct, arn, param := e.get(s.name), e.get(arnVar), e.get(ssmVar)
+		var set []string
+		for _, p := range [][2]string{{s.name, direct}, {arnVar, arn}, {ssmVar, param}} {
+			if p[1] != "" {
+				set = append(set, p[0])
+			}
+		}
+		switch {
+		case len(set) > 1:
+			e.failf(s.name, "set only one of %s", strings.Join(set, ", "))
+		case direct != "":
+			out[s.name] = Secret(direct)
+		case arn != "":
+			id, key, hasKey := strings.Cut(arn, "#")
+			if hasKey && key == "" {
+				e.failf(arnVar, `ends in "#" without a key name`)
+				continue
+			}
+			refs = append(refs, secretRef{name: s.name, variable: arnVar, src: secretSource{id: id}, key: key})
+		case param != "":
+			refs = append(refs, secretRef{name: s.name, variable: ssmVar, src: secretSource{ssm: true, id: param}})
+		case s.required:
+			e.failf(s.name, "required (set %s, %s or %s)", s.name, arnVar, ssmVar)
+		}
+	}
+	if len(refs) == 0 {
+		return out
+	}
+	if f == nil {
+		for _, r := range refs {
+			e.failf(r.variable, "cannot be resolved: no secret fetcher was given")
+		}
+		return out
+	}
+	results := fetchAll(ctx, f, refs)
+	for _, r := range refs {
+		res := results[r.src]
+		if res.err != nil {
+			what := "read secret"
+			if r.src.ssm {
+				what = "read parameter"
+			}
+			e.fail(r.variable, fmt.Errorf("%s: %w", what, res.err))
+			continue
+		}
+		v, err := selectKey(res.value, r.key)
+		if err != nil {
+			e.fail(r.variable, err)
+			continue
+		}
+		if v == "" {
+			e.failf(r.variable, "the secret is empty")
+			continue
+		}
+		out[r.name] = Secret(v)
+	}
+	return out
+}
+
+// fetchAll reads each distinct source once, concurrently: at cold start
+// the calls would otherwise add up.
+func fetchAll(ctx context.Context, f Fetcher, refs []secretRef) map[secretSource]*fetchResult {
+	results := make(map[secretSource]*fetchResult, len(refs))
+	var wg sync.WaitGroup
+	for _, r := range refs {
+		if _, ok := results[r.src]; ok {
+			continue
+		}
+		res := &fetchResult{}
+		results[r.src] = res
+		wg.Go(func() {
+			if r.src.ssm {
+				res.value, res.err = f.Parameter(ctx, r.src.id)
+			} else {
+				res.value, res.err = f.SecretString(ctx, r.src.id)
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// selectKey returns the string at key of the JSON object secret, or secret
+// itself when key is empty. Its errors never quote the secret: even
+// json.SyntaxError would show a character of it.
+func selectKey(secret, key string) (string, error) {
+	if key == "" {
+		return secret, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(secret), &obj); err != nil || obj == nil {
+		return "", fmt.Errorf("the secret is not a JSON object, so #%s cannot select a key of it", key)
+	}
+	raw, ok := obj[key]
+	if !ok {
+		return "", fmt.Errorf("the secret has no key %q", key)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("the value of key %q is not a string", key)
+	}
+	return s, nil
+}
