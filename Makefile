@@ -1,0 +1,81 @@
+# quizgen: build, local stack, tests, benchmarks.
+# Quick start on a fresh clone: `make dev`, then `make test`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO      ?= go
+PKG     ?= ./...
+SERVICES := scripts/services.sh
+# The env files written by `scripts/services.sh up <profile>`.
+DEV_ENV  := .run/dev/env
+TEST_ENV := .run/test/env
+
+# Lambda build settings: arm64, static, no RPC shim.
+GOFLAGS_LAMBDA := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+BUILD := $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | expand -t 24
+
+## ---- local services -------------------------------------------------------
+
+.PHONY: services services-down services-test services-test-down
+services: ## start (installing what is missing) Postgres, PgBouncer and the SQS emulator for development
+	$(SERVICES) up dev
+
+services-down: ## stop the development services (and the test ones) this repository started
+	$(SERVICES) down dev
+	$(SERVICES) down test
+
+services-test: ## start the test services (own ports; works next to `make dev`)
+	$(SERVICES) up test
+
+services-test-down: ## stop the test services
+	$(SERVICES) down test
+
+## ---- development ------------------------------------------------------------
+
+.PHONY: dev migrate
+dev: services migrate ## the whole local stack: services, migrations (functions arrive with their issues)
+	@echo
+	@echo "quizgen dev stack is up. Connection settings: . $(DEV_ENV)"
+	@echo "  psql through PgBouncer:  . $(DEV_ENV) && psql \"\$$DATABASE_URL\""
+	@echo "  stop everything:         make services-down"
+
+migrate: ## apply the migrations to the development database (direct connection, never the pooler)
+	. $(DEV_ENV) && $(GO) run ./functions/migrate up
+
+## ---- tests ------------------------------------------------------------------
+
+.PHONY: test test-short vet
+test: services-test ## every test, against real Postgres and PgBouncer (transaction mode) started here
+	. $(TEST_ENV) && CI="$${CI:-}" $(GO) test -race -count=1 -timeout 20m $(PKG)
+
+test-short: ## unit tests only, nothing to start
+	$(GO) test -short -count=1 $(PKG)
+
+vet: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+## ---- code generation ----------------------------------------------------------
+
+.PHONY: generate
+generate: ## regenerate internal/db/dbsqlc from queries/ and migrations/ (needs sqlc)
+	cd internal/db && sqlc generate
+
+## ---- builds -------------------------------------------------------------------
+
+FUNCTIONS := api generate export migrate
+
+.PHONY: build
+build: ## build every function as a Lambda bootstrap (linux/arm64) under bin/
+	@for f in $(FUNCTIONS); do \
+		if [ -d functions/$$f ] && ls functions/$$f/*.go >/dev/null 2>&1; then \
+			$(GOFLAGS_LAMBDA) $(BUILD) -o bin/$$f/bootstrap ./functions/$$f && \
+			printf '%-10s %s bytes\n' $$f "$$(stat -c %s bin/$$f/bootstrap)"; \
+		fi; \
+	done
