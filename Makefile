@@ -61,6 +61,13 @@ vet: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
+## ---- benchmarks -------------------------------------------------------------
+
+COUNT ?= 6
+.PHONY: bench
+bench: services-test ## Go benchmarks (make bench PKG=./internal/db COUNT=10 > new.txt; benchstat old.txt new.txt)
+	. $(TEST_ENV) && $(GO) test -run='^$$' -bench=. -benchmem -count=$(COUNT) $(PKG) | grep -v '^{'
+
 ## ---- code generation ----------------------------------------------------------
 
 .PHONY: generate

@@ -282,3 +282,17 @@ func TestUpdateStatusClearsContentForReextraction(t *testing.T) {
 	assert.Nil(t, got.ContentExtractedAt)
 	assert.Equal(t, quiz.StatusPending, got.LLMGenerationStatus, "other stages untouched")
 }
+
+func mustCreateUserB(b *testing.B, s *db.Store) quiz.User {
+	b.Helper()
+	u, err := s.UpsertUser(b.Context(), quiz.User{CanvasID: 777})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return u
+}
+
+func newQuizFor(u quiz.User) quiz.NewQuiz {
+	return quiz.NewQuiz{OwnerID: u.ID, CanvasCourseID: 1, CanvasCourseName: "c", Title: "t",
+		QuestionCount: 10, LLMModel: "o3", LLMTemperature: 1}
+}
