@@ -1,0 +1,101 @@
+// Package queue carries jobs between the API and the background functions
+// over SQS: versioned message types with strict decoding, a publisher, and
+// (for the SQS-triggered functions) the batch adapter.
+//
+// Messages carry ids, never data: a job reloads the quiz from PostgreSQL.
+package queue
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"quizgen/internal/quiz"
+)
+
+// Version is the message format version this code writes and reads.
+const Version = 1
+
+// MaxReceiveCount is the redrive policy's maxReceiveCount of both queues:
+// the delivery with this ApproximateReceiveCount is the last one, and the
+// job records the failure on the quiz before SQS moves the message to the
+// dead-letter queue. template.yaml and dev/sqs use the same number.
+const MaxReceiveCount = 5
+
+// Kind names what a job does.
+type Kind string
+
+// The job kinds. Extract and Generate go to the generate queue, Export to
+// the export queue.
+const (
+	// KindExtract extracts the content of the quiz's modules, then
+	// generates its questions.
+	KindExtract Kind = "extract_content"
+	// KindGenerate generates questions from already extracted content.
+	KindGenerate Kind = "generate_questions"
+	// KindExport exports the approved questions to Canvas.
+	KindExport Kind = "export_quiz"
+)
+
+// Message is one job.
+type Message struct {
+	Version int     `json:"version"`
+	Kind    Kind    `json:"type"`
+	QuizID  quiz.ID `json:"quiz_id"`
+	// RequestID is the API request that asked for the job, for tracing.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// ErrMalformed is wrapped by Decode for any body that is not a valid
+// message: retrying cannot fix it.
+var ErrMalformed = errors.New("malformed job message")
+
+// maxBody bounds what Decode reads; real messages are about 150 bytes.
+const maxBody = 4096
+
+// Decode parses body strictly: unknown fields, trailing data, another
+// version, an unknown type or a missing quiz id are ErrMalformed.
+func Decode(body []byte) (Message, error) {
+	if len(body) > maxBody {
+		return Message{}, fmt.Errorf("%w: %d bytes", ErrMalformed, len(body))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var m Message
+	if err := dec.Decode(&m); err != nil {
+		return Message{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if dec.More() {
+		return Message{}, fmt.Errorf("%w: trailing data", ErrMalformed)
+	}
+	if err := m.Validate(); err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+// Validate checks m.
+func (m Message) Validate() error {
+	switch {
+	case m.Version != Version:
+		return fmt.Errorf("%w: version %d (want %d)", ErrMalformed, m.Version, Version)
+	case m.Kind != KindExtract && m.Kind != KindGenerate && m.Kind != KindExport:
+		return fmt.Errorf("%w: unknown type %q", ErrMalformed, m.Kind)
+	case m.QuizID == uuid.Nil:
+		return fmt.Errorf("%w: quiz_id missing", ErrMalformed)
+	case len(m.RequestID) > 128:
+		return fmt.Errorf("%w: request_id too long", ErrMalformed)
+	}
+	return nil
+}
+
+// Encode returns the JSON body of m.
+func (m Message) Encode() ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
