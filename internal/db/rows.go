@@ -15,16 +15,19 @@ const quizColumns = `id, owner_id, canvas_course_id, canvas_course_name, selecte
 	created_at, updated_at, question_count, llm_model, llm_temperature,
 	content_extraction_status, llm_generation_status, extracted_content,
 	content_extracted_at, canvas_quiz_id, export_status, exported_at,
-	content_extraction_started_at, llm_generation_started_at, export_started_at`
+	content_extraction_started_at, llm_generation_started_at, export_started_at,
+	content_extraction_job_id, llm_generation_job_id, export_job_id`
 
 // stageSQL holds the status updates of one stage. Moving to processing
 // stamps <stage>_started_at (the lease); the other moves leave it as the
 // record of the last run.
-type stageSQL struct{ update, updateClear string }
+type stageSQL struct{ update, updateContent string }
 
-func stageUpdate(col, startedCol, extra string) string {
+func stageUpdate(stage, extra string) string {
+	col, startedCol, jobCol := stage+"_status", stage+"_started_at", stage+"_job_id"
 	return `UPDATE quiz SET ` + col + ` = $2::varchar,
-	` + startedCol + ` = CASE WHEN $2::varchar = 'processing' THEN now() ELSE ` + startedCol + ` END,` + extra + `
+	` + startedCol + ` = CASE WHEN $2::varchar = 'processing' THEN now() ELSE ` + startedCol + ` END,
+	` + jobCol + ` = CASE WHEN $3::boolean THEN $4::uuid ELSE ` + jobCol + ` END,` + extra + `
 	updated_at = now()
 WHERE id = $1
 RETURNING ` + quizColumns
@@ -32,12 +35,12 @@ RETURNING ` + quizColumns
 
 var stageColumns = map[quiz.Stage]stageSQL{ //nolint:gochecknoglobals // read-only table of fixed SQL
 	quiz.StageExtraction: {
-		update: stageUpdate("content_extraction_status", "content_extraction_started_at", ""),
-		updateClear: stageUpdate("content_extraction_status", "content_extraction_started_at",
-			"\n\textracted_content = NULL, content_extracted_at = NULL,"),
+		update: stageUpdate("content_extraction", ""),
+		updateContent: stageUpdate("content_extraction",
+			"\n\textracted_content = $5::jsonb, content_extracted_at = $6::timestamptz,"),
 	},
-	quiz.StageGeneration: {update: stageUpdate("llm_generation_status", "llm_generation_started_at", "")},
-	quiz.StageExport:     {update: stageUpdate("export_status", "export_started_at", "")},
+	quiz.StageGeneration: {update: stageUpdate("llm_generation", "")},
+	quiz.StageExport:     {update: stageUpdate("export", "")},
 }
 
 func scanQuiz(r pgx.Row) (quiz.Quiz, error) {
@@ -46,7 +49,8 @@ func scanQuiz(r pgx.Row) (quiz.Quiz, error) {
 		&i.Title, &i.CreatedAt, &i.UpdatedAt, &i.QuestionCount, &i.LlmModel, &i.LlmTemperature,
 		&i.ContentExtractionStatus, &i.LlmGenerationStatus, &i.ExtractedContent, &i.ContentExtractedAt,
 		&i.CanvasQuizID, &i.ExportStatus, &i.ExportedAt, &i.ContentExtractionStartedAt,
-		&i.LlmGenerationStartedAt, &i.ExportStartedAt); err != nil {
+		&i.LlmGenerationStartedAt, &i.ExportStartedAt, &i.ContentExtractionJobID,
+		&i.LlmGenerationJobID, &i.ExportJobID); err != nil {
 		return quiz.Quiz{}, err
 	}
 	return quizOf(i)
@@ -62,6 +66,8 @@ func rowQuiz(r dbsqlc.GetQuizForUpdateRow) dbsqlc.Quiz {
 		CanvasQuizID: r.CanvasQuizID, ExportStatus: r.ExportStatus, ExportedAt: r.ExportedAt,
 		ContentExtractionStartedAt: r.ContentExtractionStartedAt,
 		LlmGenerationStartedAt:     r.LlmGenerationStartedAt, ExportStartedAt: r.ExportStartedAt,
+		ContentExtractionJobID: r.ContentExtractionJobID, LlmGenerationJobID: r.LlmGenerationJobID,
+		ExportJobID: r.ExportJobID,
 	}
 }
 
@@ -84,5 +90,7 @@ func quizOf(r dbsqlc.Quiz) (quiz.Quiz, error) {
 		CanvasQuizID: r.CanvasQuizID, ExportStatus: quiz.Status(r.ExportStatus), ExportedAt: r.ExportedAt,
 		ContentExtractionStartedAt: r.ContentExtractionStartedAt,
 		LLMGenerationStartedAt:     r.LlmGenerationStartedAt, ExportStartedAt: r.ExportStartedAt,
+		ContentExtractionJobID: r.ContentExtractionJobID, LLMGenerationJobID: r.LlmGenerationJobID,
+		ExportJobID: r.ExportJobID,
 	}, nil
 }

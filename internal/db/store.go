@@ -254,7 +254,7 @@ func userOf(r dbsqlc.User) quiz.User {
 	return quiz.User{
 		ID: r.ID, CanvasID: r.CanvasID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, ExpiresAt: r.ExpiresAt,
-		TokenType: r.TokenType, OnboardingCompleted: r.OnboardingCompleted,
+		TokenType: r.TokenType, OnboardingCompleted: r.OnboardingCompleted, SessionVersion: int(r.SessionVersion),
 	}
 }
 
@@ -276,6 +276,7 @@ func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, erro
 			ID: uuid.New(), OwnerID: n.OwnerID, CanvasCourseID: n.CanvasCourseID,
 			CanvasCourseName: n.CanvasCourseName, SelectedModules: modsJSON, Title: n.Title,
 			QuestionCount: int32(n.QuestionCount), LlmModel: n.LLMModel, LlmTemperature: n.LLMTemperature,
+			ContentExtractionJobID: n.ExtractionJobID,
 		})
 		if err != nil {
 			return err
@@ -346,13 +347,6 @@ func (s *Store) DeleteQuiz(ctx context.Context, owner, id quiz.ID) error {
 	return nil
 }
 
-// Decision is what a status decision over a locked quiz returns: the new
-// status of the stage, and for extraction whether to clear the content.
-type Decision struct {
-	To           quiz.Status
-	ClearContent bool
-}
-
 // UpdateStatus is get_quiz_for_update followed by a status update, in one
 // short transaction: it locks the quiz row (SELECT ... FOR UPDATE), hands
 // the locked quiz and the database's clock to decide, and writes the status
@@ -362,7 +356,7 @@ type Decision struct {
 // this"). It returns quiz.ErrNotFound for a missing quiz. decide must not
 // do I/O: the row is locked while it runs.
 func (s *Store) UpdateStatus(ctx context.Context, id quiz.ID, stage quiz.Stage,
-	decide func(q quiz.Quiz, now time.Time) (Decision, error)) (quiz.Quiz, error) {
+	decide quiz.Decide) (quiz.Quiz, error) {
 	cols, ok := stageColumns[stage]
 	if !ok {
 		return quiz.Quiz{}, fmt.Errorf("update status: unknown stage %q", stage)
@@ -384,15 +378,20 @@ func (s *Store) UpdateStatus(ctx context.Context, id quiz.ID, stage quiz.Stage,
 		if !d.To.Valid() {
 			return fmt.Errorf("decided invalid status %q", d.To)
 		}
-		sql := cols.update
-		if d.ClearContent {
-			if stage != quiz.StageExtraction {
-				return fmt.Errorf("clear content outside extraction")
-			}
-			sql = cols.updateClear
-		}
 		// Column names come from the fixed stageColumns table, never input.
-		r := q.tx.QueryRow(ctx, sql, id, string(d.To))
+		var r pgx.Row
+		if d.SetContent {
+			if stage != quiz.StageExtraction {
+				return fmt.Errorf("set content outside the extraction stage")
+			}
+			var content any // SQL NULL unless there is content
+			if len(d.Content) > 0 {
+				content = string(d.Content) // exec mode: jsonb goes as text, never []byte
+			}
+			r = q.tx.QueryRow(ctx, cols.updateContent, id, string(d.To), d.SetJobID, d.JobID, content, d.ContentAt)
+		} else {
+			r = q.tx.QueryRow(ctx, cols.update, id, string(d.To), d.SetJobID, d.JobID)
+		}
 		out, err = scanQuiz(r)
 		return err
 	})
@@ -406,11 +405,11 @@ func (s *Store) UpdateStatus(ctx context.Context, id quiz.ID, stage quiz.Stage,
 // guarded statement. It returns quiz.ErrConflict if the quiz is not in
 // status from and quiz.ErrNotFound if it does not exist.
 func (s *Store) MoveStatus(ctx context.Context, id quiz.ID, stage quiz.Stage, from, to quiz.Status) (quiz.Quiz, error) {
-	return s.UpdateStatus(ctx, id, stage, func(q quiz.Quiz, _ time.Time) (Decision, error) {
+	return s.UpdateStatus(ctx, id, stage, func(q quiz.Quiz, _ time.Time) (quiz.Decision, error) {
 		if q.Status(stage) != from {
-			return Decision{}, fmt.Errorf("%s is %s, not %s: %w", stage, q.Status(stage), from, quiz.ErrConflict)
+			return quiz.Decision{}, fmt.Errorf("%s is %s, not %s: %w", stage, q.Status(stage), from, quiz.ErrConflict)
 		}
-		return Decision{To: to}, nil
+		return quiz.Decision{To: to}, nil
 	})
 }
 

@@ -196,17 +196,17 @@ func TestUpdateStatusSerialisesUnderRowLock(t *testing.T) {
 	var inside atomic.Int32
 	var seen sync.Map
 	take := func(s *db.Store, who string) error {
-		_, err := s.UpdateStatus(ctx, q.ID, quiz.StageGeneration, func(cur quiz.Quiz, _ time.Time) (db.Decision, error) {
+		_, err := s.UpdateStatus(ctx, q.ID, quiz.StageGeneration, func(cur quiz.Quiz, _ time.Time) (quiz.Decision, error) {
 			if n := inside.Add(1); n > 1 {
 				t.Errorf("%s: %d deciders inside the lock at once", who, n)
 			}
 			defer inside.Add(-1)
 			seen.Store(who, cur.LLMGenerationStatus)
 			if cur.LLMGenerationStatus == quiz.StatusProcessing {
-				return db.Decision{}, quiz.ErrConflict
+				return quiz.Decision{}, quiz.ErrConflict
 			}
 			time.Sleep(300 * time.Millisecond) // hold the lock so the other waits
-			return db.Decision{To: quiz.StatusProcessing}, nil
+			return quiz.Decision{To: quiz.StatusProcessing}, nil
 		})
 		return err
 	}
@@ -250,11 +250,11 @@ func TestUpdateStatusLeaseUsesDatabaseClock(t *testing.T) {
 	// Pretend the run that took it started 20 minutes ago and died.
 	_, err = tdb.Conn(t).Exec(ctx, "UPDATE quiz SET export_started_at = now() - interval '20 minutes' WHERE id = $1", q.ID)
 	require.NoError(t, err)
-	retake := func(cur quiz.Quiz, now time.Time) (db.Decision, error) {
+	retake := func(cur quiz.Quiz, now time.Time) (quiz.Decision, error) {
 		if cur.ExportStatus == quiz.StatusProcessing && !cur.LeaseExpired(quiz.StageExport, 15*time.Minute, now) {
-			return db.Decision{}, quiz.ErrConflict
+			return quiz.Decision{}, quiz.ErrConflict
 		}
-		return db.Decision{To: quiz.StatusProcessing}, nil
+		return quiz.Decision{To: quiz.StatusProcessing}, nil
 	}
 	got, err := s.UpdateStatus(ctx, q.ID, quiz.StageExport, retake)
 	require.NoError(t, err, "an expired lease may be taken again")
@@ -274,8 +274,8 @@ func TestUpdateStatusClearsContentForReextraction(t *testing.T) {
 	s := db.NewStore(tdb.Open(t))
 	q := mustCreateQuiz(ctx, t, s, mustCreateUser(ctx, t, s, 5).ID)
 	require.NoError(t, s.SetExtractedContent(ctx, q.ID, json.RawMessage(`{"module_1": []}`)))
-	got, err := s.UpdateStatus(ctx, q.ID, quiz.StageExtraction, func(quiz.Quiz, time.Time) (db.Decision, error) {
-		return db.Decision{To: quiz.StatusPending, ClearContent: true}, nil
+	got, err := s.UpdateStatus(ctx, q.ID, quiz.StageExtraction, func(quiz.Quiz, time.Time) (quiz.Decision, error) {
+		return quiz.Decision{To: quiz.StatusPending, SetContent: true}, nil
 	})
 	require.NoError(t, err)
 	assert.Nil(t, got.ExtractedContent)

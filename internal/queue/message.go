@@ -25,19 +25,15 @@ const Version = 1
 // dead-letter queue. template.yaml and dev/sqs use the same number.
 const MaxReceiveCount = 5
 
-// Kind names what a job does.
-type Kind string
+// Kind names what a job does (quiz.JobKind).
+type Kind = quiz.JobKind
 
 // The job kinds. Extract and Generate go to the generate queue, Export to
 // the export queue.
 const (
-	// KindExtract extracts the content of the quiz's modules, then
-	// generates its questions.
-	KindExtract Kind = "extract_content"
-	// KindGenerate generates questions from already extracted content.
-	KindGenerate Kind = "generate_questions"
-	// KindExport exports the approved questions to Canvas.
-	KindExport Kind = "export_quiz"
+	KindExtract  = quiz.JobExtract
+	KindGenerate = quiz.JobGenerate
+	KindExport   = quiz.JobExport
 )
 
 // Message is one job.
@@ -45,6 +41,9 @@ type Message struct {
 	Version int     `json:"version"`
 	Kind    Kind    `json:"type"`
 	QuizID  quiz.ID `json:"quiz_id"`
+	// JobID is the job id stamped on the quiz's stage when the job was
+	// queued: a message whose id the stage no longer carries is stale.
+	JobID quiz.ID `json:"job_id"`
 	// RequestID is the API request that asked for the job, for tracing.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -86,6 +85,8 @@ func (m Message) Validate() error {
 		return fmt.Errorf("%w: unknown type %q", ErrMalformed, m.Kind)
 	case m.QuizID == uuid.Nil:
 		return fmt.Errorf("%w: quiz_id missing", ErrMalformed)
+	case m.JobID == uuid.Nil:
+		return fmt.Errorf("%w: job_id missing", ErrMalformed)
 	case len(m.RequestID) > 128:
 		return fmt.Errorf("%w: request_id too long", ErrMalformed)
 	}

@@ -17,19 +17,20 @@ var decodeCases = []struct {
 	body string
 	ok   bool
 }{
-	{"extract", `{"version":1,"type":"extract_content","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}`, true},
-	{"generate with request id", `{"version":1,"type":"generate_questions","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","request_id":"r-1"}`, true},
-	{"export", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}`, true},
-	{"unknown field", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","x":1}`, false},
-	{"trailing data", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}{}`, false},
-	{"other version", `{"version":2,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}`, false},
-	{"unknown type", `{"version":1,"type":"delete","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}`, false},
+	{"extract", `{"version":1,"type":"extract_content","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d"}`, true},
+	{"generate with request id", `{"version":1,"type":"generate_questions","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","request_id":"r-1"}`, true},
+	{"export", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d"}`, true},
+	{"unknown field", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","x":1}`, false},
+	{"trailing data", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d"}{}`, false},
+	{"other version", `{"version":2,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d"}`, false},
+	{"unknown type", `{"version":1,"type":"delete","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d"}`, false},
 	{"nil quiz id", `{"version":1,"type":"export_quiz","quiz_id":"00000000-0000-0000-0000-000000000000"}`, false},
 	{"bad quiz id", `{"version":1,"type":"export_quiz","quiz_id":"7"}`, false},
 	{"missing quiz id", `{"version":1,"type":"export_quiz"}`, false},
+	{"missing job id", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}`, false},
 	{"not json", `quiz 7 please`, false},
 	{"empty", ``, false},
-	{"huge", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","request_id":"` + strings.Repeat("x", 5000) + `"}`, false},
+	{"huge", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","request_id":"` + strings.Repeat("x", 5000) + `"}`, false},
 }
 
 func TestDecode(t *testing.T) {
@@ -50,7 +51,7 @@ func TestDecode(t *testing.T) {
 
 func TestEncodeRoundTrip(t *testing.T) {
 	t.Parallel()
-	m := queue.Message{Version: 1, Kind: queue.KindGenerate, QuizID: uuid.New(), RequestID: "req"}
+	m := queue.Message{Version: 1, Kind: queue.KindGenerate, QuizID: uuid.New(), JobID: uuid.New(), RequestID: "req"}
 	b, err := m.Encode()
 	require.NoError(t, err)
 	got, err := queue.Decode(b)

@@ -32,6 +32,13 @@ func NewPublisher(client *sqs.Client, generateURL, exportURL string, timeout tim
 	return &Publisher{client: client, generateURL: generateURL, exportURL: exportURL, timeout: timeout}
 }
 
+// PublishJob sends j to its queue; it implements quiz.Publisher.
+func (p *Publisher) PublishJob(ctx context.Context, j quiz.Job) error {
+	return p.Publish(ctx, Message{Version: Version, Kind: j.Kind, QuizID: j.QuizID, JobID: j.ID, RequestID: j.RequestID})
+}
+
+var _ quiz.Publisher = (*Publisher)(nil)
+
 // Publish sends m to its queue. An error wraps quiz.ErrTemporary: the job
 // was not queued, and the caller must undo what it did for it.
 func (p *Publisher) Publish(ctx context.Context, m Message) error {

@@ -56,12 +56,13 @@ func TestPublishLandsOnTheRightQueue(t *testing.T) {
 	p := queue.NewPublisher(client, gen, exp, 5*time.Second)
 	id := uuid.New()
 
-	require.NoError(t, p.Publish(t.Context(), queue.Message{Kind: queue.KindExtract, QuizID: id, RequestID: "r1"}))
+	job := uuid.New()
+	require.NoError(t, p.PublishJob(t.Context(), quiz.Job{Kind: quiz.JobExtract, QuizID: id, ID: job, RequestID: "r1"}))
 	m, err := queue.Decode([]byte(receiveOne(t, client, gen)))
 	require.NoError(t, err)
-	assert.Equal(t, queue.Message{Version: 1, Kind: queue.KindExtract, QuizID: id, RequestID: "r1"}, m)
+	assert.Equal(t, queue.Message{Version: 1, Kind: queue.KindExtract, QuizID: id, JobID: job, RequestID: "r1"}, m)
 
-	require.NoError(t, p.Publish(t.Context(), queue.Message{Kind: queue.KindExport, QuizID: id}))
+	require.NoError(t, p.PublishJob(t.Context(), quiz.Job{Kind: quiz.JobExport, QuizID: id, ID: job}))
 	m, err = queue.Decode([]byte(receiveOne(t, client, exp)))
 	require.NoError(t, err)
 	assert.Equal(t, queue.KindExport, m.Kind)
@@ -72,7 +73,7 @@ func TestPublishFailureIsTemporary(t *testing.T) {
 	client, _, _ := emulator(t)
 	// A queue that does not exist, as after a misconfiguration.
 	p := queue.NewPublisher(client, "http://127.0.0.1:1/000000000000/missing", "x", 2*time.Second)
-	err := p.Publish(context.Background(), queue.Message{Kind: queue.KindGenerate, QuizID: uuid.New()})
+	err := p.PublishJob(context.Background(), quiz.Job{Kind: quiz.JobGenerate, QuizID: uuid.New(), ID: uuid.New()})
 	require.ErrorIs(t, err, quiz.ErrTemporary)
 	assert.True(t, strings.Contains(err.Error(), "publish generate_questions"), err.Error())
 }

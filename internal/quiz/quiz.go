@@ -84,6 +84,9 @@ type User struct {
 	ExpiresAt           *time.Time
 	TokenType           string
 	OnboardingCompleted bool
+	// SessionVersion is carried by the user's app tokens; logout bumps it,
+	// which invalidates every token issued before.
+	SessionVersion int
 }
 
 // Quiz is one quiz row (SPEC 2.2) plus the lease times of DESIGN.md §3.
@@ -111,6 +114,25 @@ type Quiz struct {
 	ContentExtractionStartedAt *time.Time
 	LLMGenerationStartedAt     *time.Time
 	ExportStartedAt            *time.Time
+
+	// The job each stage is waiting for or running: only a message carrying
+	// this id may work on the stage.
+	ContentExtractionJobID *ID
+	LLMGenerationJobID     *ID
+	ExportJobID            *ID
+}
+
+// JobID returns the id of the job stage s belongs to, or nil.
+func (q Quiz) JobID(s Stage) *ID {
+	switch s {
+	case StageExtraction:
+		return q.ContentExtractionJobID
+	case StageGeneration:
+		return q.LLMGenerationJobID
+	case StageExport:
+		return q.ExportJobID
+	}
+	panic(fmt.Sprintf("quiz: unknown stage %q", s))
 }
 
 // Status returns the status of stage s.
@@ -161,6 +183,8 @@ type NewQuiz struct {
 	QuestionCount    int
 	LLMModel         string
 	LLMTemperature   float64
+	// ExtractionJobID is the job that will extract the content, if queued.
+	ExtractionJobID *ID
 }
 
 // Question is one multiple-choice question (SPEC 2.3).
@@ -195,3 +219,21 @@ type QuestionStats struct {
 	Total    int `json:"total"`
 	Approved int `json:"approved"`
 }
+
+// Decision is what a status decision over a locked quiz returns: the new
+// status of the stage and, for the extraction stage only, the extracted
+// content to write when SetContent is true (nil clears it).
+type Decision struct {
+	To         Status
+	SetContent bool
+	Content    json.RawMessage
+	ContentAt  *time.Time
+	// SetJobID writes JobID (nil clears it) as the stage's job.
+	SetJobID bool
+	JobID    *ID
+}
+
+// Decide looks at a quiz locked for update and the database's clock, and
+// returns the status to write, or an error to change nothing. It must not
+// do I/O: the row is locked while it runs.
+type Decide func(q Quiz, now time.Time) (Decision, error)

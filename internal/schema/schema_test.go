@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,6 +21,15 @@ import (
 	"quizgen/internal/logging"
 	"quizgen/internal/schema"
 )
+
+// allTables are the tables the newest migration leaves.
+var allTables = []string{"oauth_state", "question", "quiz", "user"}
+
+func latest(t *testing.T) uint {
+	v, err := db.MigrationVersion()
+	require.NoError(t, err)
+	return v
+}
 
 func runner(t *testing.T, url string) schema.Runner {
 	return schema.Runner{DirectURL: url, LockTimeout: time.Minute, Log: logging.Test(t)}
@@ -49,7 +59,7 @@ func TestUpDownToZeroUp(t *testing.T) {
 	res, err := r.Run(ctx, schema.Command{Command: "up"})
 	require.NoError(t, err)
 	assert.Equal(t, schema.Result{Command: "up", Version: want, Expected: want}, res)
-	assert.Equal(t, []string{"question", "quiz", "user"}, tables(t, tdb.DirectURL))
+	assert.Equal(t, allTables, tables(t, tdb.DirectURL))
 
 	res, err = r.Run(ctx, schema.Command{Command: "up"})
 	require.NoError(t, err, "up again is a no-op")
@@ -63,7 +73,7 @@ func TestUpDownToZeroUp(t *testing.T) {
 	res, err = r.Run(ctx, schema.Command{Command: "up"})
 	require.NoError(t, err)
 	assert.Equal(t, want, res.Version)
-	assert.Equal(t, []string{"question", "quiz", "user"}, tables(t, tdb.DirectURL))
+	assert.Equal(t, allTables, tables(t, tdb.DirectURL))
 }
 
 func TestMigrationsRefuseAPooler(t *testing.T) {
@@ -88,16 +98,16 @@ func TestDirtyVersionIsReportedClearly(t *testing.T) {
 	_, err = r.Run(ctx, schema.Command{Command: "up"})
 	var dirty db.DirtyError
 	require.ErrorAs(t, err, &dirty)
-	assert.Equal(t, 1, dirty.Version)
+	assert.Equal(t, int(latest(t)), dirty.Version)
 	assert.ErrorContains(t, err, "failed halfway")
-	assert.ErrorContains(t, err, "force 1")
+	assert.ErrorContains(t, err, fmt.Sprintf("force %d", latest(t)))
 
 	res, err := r.Run(ctx, schema.Command{Command: "version"})
 	require.Error(t, err, "version says dirty too")
 	assert.True(t, res.Dirty)
 
-	one := 1
-	res, err = r.Run(ctx, schema.Command{Command: "force", Version: &one})
+	v := int(latest(t))
+	res, err = r.Run(ctx, schema.Command{Command: "force", Version: &v})
 	require.NoError(t, err)
 	assert.False(t, res.Dirty)
 }
@@ -187,8 +197,8 @@ func TestCustomResourceAlwaysAnswered(t *testing.T) {
 	assert.Equal(t, "SUCCESS", got["Status"])
 	assert.Equal(t, "quizgen-schema", got["PhysicalResourceId"])
 	assert.Equal(t, "req-1", got["RequestId"])
-	assert.Equal(t, map[string]any{"Version": "1"}, got["Data"])
-	assert.Equal(t, []string{"question", "quiz", "user"}, tables(t, tdb.DirectURL))
+	assert.Equal(t, map[string]any{"Version": fmt.Sprint(latest(t))}, got["Data"])
+	assert.Equal(t, allTables, tables(t, tdb.DirectURL))
 
 	_, err = h(ctx, cfnEvent(srv.URL, "Delete"))
 	require.NoError(t, err)
@@ -217,14 +227,15 @@ func TestCLI(t *testing.T) {
 	tdb := dbtest.NewEmpty(t)
 	r := runner(t, tdb.DirectURL)
 	var out strings.Builder
+	n := latest(t)
 	require.NoError(t, r.CLI(ctx, []string{"up"}, &out))
-	assert.Contains(t, out.String(), `"version":1`)
+	assert.Contains(t, out.String(), fmt.Sprintf(`"version":%d`, n))
 	out.Reset()
 	require.NoError(t, r.CLI(ctx, []string{"down", "1"}, &out))
-	assert.Contains(t, out.String(), `"version":0`)
+	assert.Contains(t, out.String(), fmt.Sprintf(`"version":%d`, n-1))
 	out.Reset()
 	require.NoError(t, r.CLI(ctx, []string{"version"}, &out))
-	assert.JSONEq(t, `{"command":"version","version":0,"dirty":false,"expected":1}`, out.String())
+	assert.JSONEq(t, fmt.Sprintf(`{"command":"version","version":%d,"dirty":false,"expected":%d}`, n-1, n), out.String())
 	assert.ErrorContains(t, r.CLI(ctx, []string{"down", "x"}, &out), "not a number")
 	assert.ErrorContains(t, r.CLI(ctx, nil, &out), "usage")
 }

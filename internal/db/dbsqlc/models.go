@@ -11,6 +11,11 @@ import (
 	"github.com/google/uuid"
 )
 
+type OauthState struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
 type Question struct {
 	ID            uuid.UUID
 	QuizID        uuid.UUID
@@ -49,6 +54,9 @@ type Quiz struct {
 	ContentExtractionStartedAt *time.Time
 	LlmGenerationStartedAt     *time.Time
 	ExportStartedAt            *time.Time
+	ContentExtractionJobID     *uuid.UUID
+	LlmGenerationJobID         *uuid.UUID
+	ExportJobID                *uuid.UUID
 }
 
 type User struct {
@@ -62,4 +70,5 @@ type User struct {
 	ExpiresAt           *time.Time
 	TokenType           string
 	OnboardingCompleted bool
+	SessionVersion      int32
 }

@@ -35,7 +35,8 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        created_at, updated_at, question_count, llm_model, llm_temperature,
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at
+       content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id
 FROM quiz
 WHERE id = $1
 `
@@ -65,6 +66,9 @@ func (q *Queries) GetQuiz(ctx context.Context, id uuid.UUID) (Quiz, error) {
 		&i.ContentExtractionStartedAt,
 		&i.LlmGenerationStartedAt,
 		&i.ExportStartedAt,
+		&i.ContentExtractionJobID,
+		&i.LlmGenerationJobID,
+		&i.ExportJobID,
 	)
 	return i, err
 }
@@ -75,6 +79,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id,
        now()::timestamptz AS db_now
 FROM quiz
 WHERE id = $1
@@ -103,6 +108,9 @@ type GetQuizForUpdateRow struct {
 	ContentExtractionStartedAt *time.Time
 	LlmGenerationStartedAt     *time.Time
 	ExportStartedAt            *time.Time
+	ContentExtractionJobID     *uuid.UUID
+	LlmGenerationJobID         *uuid.UUID
+	ExportJobID                *uuid.UUID
 	DbNow                      time.Time
 }
 
@@ -134,6 +142,9 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 		&i.ContentExtractionStartedAt,
 		&i.LlmGenerationStartedAt,
 		&i.ExportStartedAt,
+		&i.ContentExtractionJobID,
+		&i.LlmGenerationJobID,
+		&i.ExportJobID,
 		&i.DbNow,
 	)
 	return i, err
@@ -141,26 +152,28 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 
 const insertQuiz = `-- name: InsertQuiz :one
 INSERT INTO quiz (id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-                  updated_at, question_count, llm_model, llm_temperature)
+                  updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id)
 VALUES ($1, $2, $3, $4, $5, $6,
-        now(), $7, $8, $9)
+        now(), $7, $8, $9, $10)
 RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
           created_at, updated_at, question_count, llm_model, llm_temperature,
           content_extraction_status, llm_generation_status, extracted_content,
           content_extracted_at, canvas_quiz_id, export_status, exported_at,
-          content_extraction_started_at, llm_generation_started_at, export_started_at
+          content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id
 `
 
 type InsertQuizParams struct {
-	ID               uuid.UUID
-	OwnerID          uuid.UUID
-	CanvasCourseID   int64
-	CanvasCourseName string
-	SelectedModules  json.RawMessage
-	Title            string
-	QuestionCount    int32
-	LlmModel         string
-	LlmTemperature   float64
+	ID                     uuid.UUID
+	OwnerID                uuid.UUID
+	CanvasCourseID         int64
+	CanvasCourseName       string
+	SelectedModules        json.RawMessage
+	Title                  string
+	QuestionCount          int32
+	LlmModel               string
+	LlmTemperature         float64
+	ContentExtractionJobID *uuid.UUID
 }
 
 func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, error) {
@@ -174,6 +187,7 @@ func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, e
 		arg.QuestionCount,
 		arg.LlmModel,
 		arg.LlmTemperature,
+		arg.ContentExtractionJobID,
 	)
 	var i Quiz
 	err := row.Scan(
@@ -198,6 +212,9 @@ func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, e
 		&i.ContentExtractionStartedAt,
 		&i.LlmGenerationStartedAt,
 		&i.ExportStartedAt,
+		&i.ContentExtractionJobID,
+		&i.LlmGenerationJobID,
+		&i.ExportJobID,
 	)
 	return i, err
 }
@@ -207,7 +224,8 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        created_at, updated_at, question_count, llm_model, llm_temperature,
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at
+       content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id
 FROM quiz
 WHERE owner_id = $1
 ORDER BY created_at DESC, id
@@ -244,6 +262,9 @@ func (q *Queries) ListQuizzesByOwner(ctx context.Context, ownerID uuid.UUID) ([]
 			&i.ContentExtractionStartedAt,
 			&i.LlmGenerationStartedAt,
 			&i.ExportStartedAt,
+			&i.ContentExtractionJobID,
+			&i.LlmGenerationJobID,
+			&i.ExportJobID,
 		); err != nil {
 			return nil, err
 		}

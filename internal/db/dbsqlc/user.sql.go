@@ -26,7 +26,7 @@ func (q *Queries) DeleteUser(ctx context.Context, id uuid.UUID) (int64, error) {
 
 const getUser = `-- name: GetUser :one
 SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-       expires_at, token_type, onboarding_completed
+       expires_at, token_type, onboarding_completed, session_version
 FROM "user"
 WHERE id = $1
 `
@@ -45,13 +45,14 @@ func (q *Queries) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.ExpiresAt,
 		&i.TokenType,
 		&i.OnboardingCompleted,
+		&i.SessionVersion,
 	)
 	return i, err
 }
 
 const getUserByCanvasID = `-- name: GetUserByCanvasID :one
 SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-       expires_at, token_type, onboarding_completed
+       expires_at, token_type, onboarding_completed, session_version
 FROM "user"
 WHERE canvas_id = $1
 `
@@ -70,6 +71,7 @@ func (q *Queries) GetUserByCanvasID(ctx context.Context, canvasID int64) (User, 
 		&i.ExpiresAt,
 		&i.TokenType,
 		&i.OnboardingCompleted,
+		&i.SessionVersion,
 	)
 	return i, err
 }
@@ -112,7 +114,7 @@ SET access_token  = EXCLUDED.access_token,
     expires_at    = EXCLUDED.expires_at,
     updated_at    = now()
 RETURNING id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-          expires_at, token_type, onboarding_completed
+          expires_at, token_type, onboarding_completed, session_version
 `
 
 type UpsertUserParams struct {
@@ -146,6 +148,7 @@ func (q *Queries) UpsertUser(ctx context.Context, arg UpsertUserParams) (User, e
 		&i.ExpiresAt,
 		&i.TokenType,
 		&i.OnboardingCompleted,
+		&i.SessionVersion,
 	)
 	return i, err
 }

@@ -1,20 +1,22 @@
 -- name: InsertQuiz :one
 INSERT INTO quiz (id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-                  updated_at, question_count, llm_model, llm_temperature)
+                  updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id)
 VALUES (@id, @owner_id, @canvas_course_id, @canvas_course_name, @selected_modules, @title,
-        now(), @question_count, @llm_model, @llm_temperature)
+        now(), @question_count, @llm_model, @llm_temperature, @content_extraction_job_id)
 RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
           created_at, updated_at, question_count, llm_model, llm_temperature,
           content_extraction_status, llm_generation_status, extracted_content,
           content_extracted_at, canvas_quiz_id, export_status, exported_at,
-          content_extraction_started_at, llm_generation_started_at, export_started_at;
+          content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id;
 
 -- name: GetQuiz :one
 SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
        created_at, updated_at, question_count, llm_model, llm_temperature,
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at
+       content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id
 FROM quiz
 WHERE id = @id;
 
@@ -27,6 +29,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id,
        now()::timestamptz AS db_now
 FROM quiz
 WHERE id = @id
@@ -37,7 +40,8 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        created_at, updated_at, question_count, llm_model, llm_temperature,
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at
+       content_extraction_started_at, llm_generation_started_at, export_started_at,
+          content_extraction_job_id, llm_generation_job_id, export_job_id
 FROM quiz
 WHERE owner_id = @owner_id
 ORDER BY created_at DESC, id;

@@ -8,17 +8,17 @@ SET access_token  = EXCLUDED.access_token,
     expires_at    = EXCLUDED.expires_at,
     updated_at    = now()
 RETURNING id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-          expires_at, token_type, onboarding_completed;
+          expires_at, token_type, onboarding_completed, session_version;
 
 -- name: GetUser :one
 SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-       expires_at, token_type, onboarding_completed
+       expires_at, token_type, onboarding_completed, session_version
 FROM "user"
 WHERE id = @id;
 
 -- name: GetUserByCanvasID :one
 SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-       expires_at, token_type, onboarding_completed
+       expires_at, token_type, onboarding_completed, session_version
 FROM "user"
 WHERE canvas_id = @canvas_id;
 

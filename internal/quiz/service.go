@@ -1,0 +1,264 @@
+package quiz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Leases: how long a stage may stay "processing" before a redelivered job
+// may take it again, or a user may start it again. Each is longer than the
+// timeout of the function that runs the stage (template.yaml), so a live
+// run is never taken over.
+const (
+	// GenerateLease covers extraction and generation (generate function, 900 s).
+	GenerateLease = 16 * time.Minute
+	// ExportLease covers the export (export function, 600 s).
+	ExportLease = 11 * time.Minute
+)
+
+// Lease returns the lease of stage s.
+func Lease(s Stage) time.Duration {
+	if s == StageExport {
+		return ExportLease
+	}
+	return GenerateLease
+}
+
+// JobKind names a background job.
+type JobKind string
+
+// The background jobs. Extract and Generate run in the generate function,
+// Export in the export function.
+const (
+	// JobExtract extracts the content of the quiz's modules, then generates
+	// its questions.
+	JobExtract JobKind = "extract_content"
+	// JobGenerate generates questions from already extracted content.
+	JobGenerate JobKind = "generate_questions"
+	// JobExport exports the approved questions to Canvas.
+	JobExport JobKind = "export_quiz"
+)
+
+// Job is a request for background work on one quiz.
+type Job struct {
+	Kind   JobKind
+	QuizID ID
+	// ID is stamped on the quiz's stage when the job is queued; only the
+	// message carrying it may work on the stage.
+	ID ID
+	// RequestID is the API request that asked for it, for tracing.
+	RequestID string
+}
+
+// ErrUnavailable means a job could not be queued; nothing was changed.
+var ErrUnavailable = errors.New("background jobs are unavailable")
+
+// RuleKind says which rule of the status machine refused a request.
+type RuleKind int
+
+// Conflict is a job already running or done (HTTP 409); Precondition is a
+// quiz that is not ready for the request (HTTP 400).
+const (
+	Conflict RuleKind = iota + 1
+	Precondition
+)
+
+// RuleError is a request the status machine refuses. Msg is safe to show.
+type RuleError struct {
+	Kind RuleKind
+	Msg  string
+}
+
+func (e *RuleError) Error() string { return e.Msg }
+
+// JobStore is the persistence Service needs; internal/db implements it.
+type JobStore interface {
+	// CreateQuiz stores a new quiz with every status pending.
+	CreateQuiz(ctx context.Context, n NewQuiz) (Quiz, error)
+	// Quiz returns the quiz with id, or ErrNotFound.
+	Quiz(ctx context.Context, id ID) (Quiz, error)
+	// DeleteQuiz deletes owner's quiz, or returns ErrNotFound.
+	DeleteQuiz(ctx context.Context, owner, id ID) error
+	// UpdateStatus locks the quiz, asks decide and writes its decision for
+	// stage; it returns the quiz as written, decide's error, or ErrNotFound.
+	UpdateStatus(ctx context.Context, id ID, stage Stage, decide Decide) (Quiz, error)
+	// QuestionStats counts the quiz's questions and approved ones.
+	QuestionStats(ctx context.Context, id ID) (QuestionStats, error)
+}
+
+// Publisher queues background jobs; internal/queue implements it.
+type Publisher interface {
+	// PublishJob queues j. An error means it was not queued.
+	PublishJob(ctx context.Context, j Job) error
+}
+
+// Service starts the background work of quizzes: it moves a status under a
+// row lock, then queues the job, and undoes the move if queueing fails, so
+// no quiz is left waiting for a job that does not exist.
+type Service struct {
+	store JobStore
+	jobs  Publisher
+	log   *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(store JobStore, jobs Publisher, log *slog.Logger) *Service {
+	return &Service{store: store, jobs: jobs, log: log}
+}
+
+// CreateQuiz stores a new quiz for n.OwnerID and queues the extraction of
+// its content. If the job cannot be queued the quiz is deleted again and
+// the error wraps ErrUnavailable.
+func (s *Service) CreateQuiz(ctx context.Context, n NewQuiz, requestID string) (Quiz, error) {
+	jobID := uuid.New()
+	n.ExtractionJobID = &jobID
+	q, err := s.store.CreateQuiz(ctx, n)
+	if err != nil {
+		return Quiz{}, err
+	}
+	if err := s.jobs.PublishJob(ctx, Job{Kind: JobExtract, QuizID: q.ID, ID: jobID, RequestID: requestID}); err != nil {
+		undoErr := s.store.DeleteQuiz(context.WithoutCancel(ctx), n.OwnerID, q.ID)
+		return Quiz{}, s.unavailable(ctx, q.ID, JobExtract, err, undoErr)
+	}
+	s.log.InfoContext(ctx, "quiz created", "quiz_id", q.ID, "course_id", n.CanvasCourseID, "modules", len(n.SelectedModules))
+	return q, nil
+}
+
+// live reports whether stage s of q is processing under a lease that has
+// not run out: a job is working on it.
+func live(q Quiz, s Stage, now time.Time) bool {
+	return q.Status(s) == StatusProcessing && !q.LeaseExpired(s, Lease(s), now)
+}
+
+// StartExtraction makes owner's quiz extract its content again (SPEC
+// 1.10): 409 while an extraction runs, else the extraction goes back to
+// pending with no content and the job is queued.
+func (s *Service) StartExtraction(ctx context.Context, owner, id ID, requestID string) error {
+	job := Job{Kind: JobExtract, QuizID: id, ID: uuid.New(), RequestID: requestID}
+	prev, err := s.move(ctx, owner, id, StageExtraction, func(q Quiz, now time.Time) (Decision, error) {
+		if live(q, StageExtraction, now) {
+			return Decision{}, &RuleError{Conflict, "Content extraction is already in progress"}
+		}
+		return Decision{To: StatusPending, SetContent: true, SetJobID: true, JobID: &job.ID}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.publishOrUndo(ctx, prev, StageExtraction, job)
+}
+
+// StartGeneration makes owner's quiz generate questions (SPEC 1.11): 400
+// until the content is extracted, 409 while a generation runs.
+func (s *Service) StartGeneration(ctx context.Context, owner, id ID, requestID string) error {
+	job := Job{Kind: JobGenerate, QuizID: id, ID: uuid.New(), RequestID: requestID}
+	prev, err := s.move(ctx, owner, id, StageGeneration, func(q Quiz, now time.Time) (Decision, error) {
+		if q.ContentExtractionStatus != StatusCompleted {
+			return Decision{}, &RuleError{Precondition, "Content extraction must be completed before generating questions"}
+		}
+		if live(q, StageGeneration, now) {
+			return Decision{}, &RuleError{Conflict, "Question generation is already in progress"}
+		}
+		return Decision{To: StatusPending, SetJobID: true, JobID: &job.ID}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.publishOrUndo(ctx, prev, StageGeneration, job)
+}
+
+// StartExport exports owner's quiz to Canvas (SPEC 1.13): 409 when it was
+// exported or an export runs, 400 without approved questions. A failed
+// export may be started again; it finishes only what is missing.
+func (s *Service) StartExport(ctx context.Context, owner, id ID, requestID string) error {
+	job := Job{Kind: JobExport, QuizID: id, ID: uuid.New(), RequestID: requestID}
+	q, err := s.store.Quiz(ctx, id)
+	if err != nil || q.OwnerID != owner {
+		return notFound(err)
+	}
+	stats, err := s.store.QuestionStats(ctx, id)
+	if err != nil {
+		return err
+	}
+	prev, err := s.move(ctx, owner, id, StageExport, func(q Quiz, now time.Time) (Decision, error) {
+		if q.ExportStatus == StatusCompleted && q.CanvasQuizID != nil && *q.CanvasQuizID != "" {
+			return Decision{}, &RuleError{Conflict, "Quiz has already been exported to Canvas"}
+		}
+		if live(q, StageExport, now) {
+			return Decision{}, &RuleError{Conflict, "Quiz export is already in progress"}
+		}
+		if stats.Approved == 0 {
+			return Decision{}, &RuleError{Precondition, "Quiz has no approved questions to export"}
+		}
+		return Decision{To: StatusPending, SetJobID: true, JobID: &job.ID}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.publishOrUndo(ctx, prev, StageExport, job)
+}
+
+// move applies decide to owner's quiz and returns the quiz as it was
+// before, for undo. Another user's quiz is ErrNotFound.
+func (s *Service) move(ctx context.Context, owner, id ID, stage Stage, decide Decide) (Quiz, error) {
+	var prev Quiz
+	_, err := s.store.UpdateStatus(ctx, id, stage, func(q Quiz, now time.Time) (Decision, error) {
+		if q.OwnerID != owner {
+			return Decision{}, ErrNotFound
+		}
+		prev = q
+		return decide(q, now)
+	})
+	if err != nil {
+		return Quiz{}, notFound(err)
+	}
+	return prev, nil
+}
+
+// publishOrUndo queues j; if that fails it puts stage back as it was in
+// prev (if nothing else moved it meanwhile) and returns ErrUnavailable.
+func (s *Service) publishOrUndo(ctx context.Context, prev Quiz, stage Stage, j Job) error {
+	err := s.jobs.PublishJob(ctx, j)
+	if err == nil {
+		s.log.InfoContext(ctx, "job queued", "quiz_id", j.QuizID, "job", j.Kind)
+		return nil
+	}
+	_, undoErr := s.store.UpdateStatus(context.WithoutCancel(ctx), prev.ID, stage, func(q Quiz, _ time.Time) (Decision, error) {
+		if q.Status(stage) != StatusPending {
+			return Decision{}, fmt.Errorf("%s moved on to %s meanwhile: %w", stage, q.Status(stage), ErrConflict)
+		}
+		if id := q.JobID(stage); id == nil || *id != j.ID {
+			return Decision{}, fmt.Errorf("%s belongs to another job meanwhile: %w", stage, ErrConflict)
+		}
+		d := Decision{To: prev.Status(stage), SetJobID: true, JobID: prev.JobID(stage)}
+		if d.To == StatusProcessing { // a run whose lease ran out: it is dead
+			d.To = StatusFailed
+		}
+		if stage == StageExtraction {
+			d.SetContent, d.Content, d.ContentAt = true, prev.ExtractedContent, prev.ContentExtractedAt
+		}
+		return d, nil
+	})
+	return s.unavailable(ctx, j.QuizID, j.Kind, err, undoErr)
+}
+
+func (s *Service) unavailable(ctx context.Context, id ID, kind JobKind, err, undoErr error) error {
+	if undoErr != nil {
+		s.log.ErrorContext(ctx, "job not queued and undo failed", "quiz_id", id, "job", kind, "err", err, "undo_err", undoErr)
+	} else {
+		s.log.ErrorContext(ctx, "job not queued; change undone", "quiz_id", id, "job", kind, "err", err)
+	}
+	return fmt.Errorf("queue %s for quiz %s: %w", kind, id, errors.Join(ErrUnavailable, err, undoErr))
+}
+
+// notFound keeps ErrNotFound as it is and passes other errors on.
+func notFound(err error) error {
+	if err == nil {
+		return ErrNotFound
+	}
+	return err
+}
