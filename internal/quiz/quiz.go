@@ -237,3 +237,13 @@ type Decision struct {
 // returns the status to write, or an error to change nothing. It must not
 // do I/O: the row is locked while it runs.
 type Decide func(q Quiz, now time.Time) (Decision, error)
+
+// QuestionPatch holds the fields of a question to change; nil keeps one.
+type QuestionPatch struct {
+	QuestionText  *string
+	OptionA       *string
+	OptionB       *string
+	OptionC       *string
+	OptionD       *string
+	CorrectAnswer *string
+}

@@ -11,6 +11,85 @@ import (
 	"github.com/google/uuid"
 )
 
+const approveQuestion = `-- name: ApproveQuestion :one
+UPDATE question
+SET is_approved = true, approved_at = now(), updated_at = now()
+WHERE id = $1 AND quiz_id = $2
+RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
+          is_approved, approved_at, created_at, updated_at, canvas_item_id
+`
+
+type ApproveQuestionParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
+}
+
+func (q *Queries) ApproveQuestion(ctx context.Context, arg ApproveQuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, approveQuestion, arg.ID, arg.QuizID)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.QuestionText,
+		&i.OptionA,
+		&i.OptionB,
+		&i.OptionC,
+		&i.OptionD,
+		&i.CorrectAnswer,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+	)
+	return i, err
+}
+
+const deleteQuestion = `-- name: DeleteQuestion :execrows
+DELETE FROM question WHERE id = $1 AND quiz_id = $2
+`
+
+type DeleteQuestionParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
+}
+
+func (q *Queries) DeleteQuestion(ctx context.Context, arg DeleteQuestionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteQuestion, arg.ID, arg.QuizID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getQuestion = `-- name: GetQuestion :one
+SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
+       is_approved, approved_at, created_at, updated_at, canvas_item_id
+FROM question
+WHERE id = $1
+`
+
+func (q *Queries) GetQuestion(ctx context.Context, id uuid.UUID) (Question, error) {
+	row := q.db.QueryRow(ctx, getQuestion, id)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.QuestionText,
+		&i.OptionA,
+		&i.OptionB,
+		&i.OptionC,
+		&i.OptionD,
+		&i.CorrectAnswer,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+	)
+	return i, err
+}
+
 const insertQuestion = `-- name: InsertQuestion :one
 INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -116,5 +195,60 @@ func (q *Queries) QuestionStats(ctx context.Context, quizID uuid.UUID) (Question
 	row := q.db.QueryRow(ctx, questionStats, quizID)
 	var i QuestionStatsRow
 	err := row.Scan(&i.Total, &i.Approved)
+	return i, err
+}
+
+const updateQuestion = `-- name: UpdateQuestion :one
+UPDATE question
+SET question_text  = coalesce($1, question_text),
+    option_a       = coalesce($2, option_a),
+    option_b       = coalesce($3, option_b),
+    option_c       = coalesce($4, option_c),
+    option_d       = coalesce($5, option_d),
+    correct_answer = coalesce($6, correct_answer),
+    updated_at     = now()
+WHERE id = $7 AND quiz_id = $8
+RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
+          is_approved, approved_at, created_at, updated_at, canvas_item_id
+`
+
+type UpdateQuestionParams struct {
+	QuestionText  *string
+	OptionA       *string
+	OptionB       *string
+	OptionC       *string
+	OptionD       *string
+	CorrectAnswer *string
+	ID            uuid.UUID
+	QuizID        uuid.UUID
+}
+
+func (q *Queries) UpdateQuestion(ctx context.Context, arg UpdateQuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, updateQuestion,
+		arg.QuestionText,
+		arg.OptionA,
+		arg.OptionB,
+		arg.OptionC,
+		arg.OptionD,
+		arg.CorrectAnswer,
+		arg.ID,
+		arg.QuizID,
+	)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.QuestionText,
+		&i.OptionA,
+		&i.OptionB,
+		&i.OptionC,
+		&i.OptionD,
+		&i.CorrectAnswer,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+	)
 	return i, err
 }

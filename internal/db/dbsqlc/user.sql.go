@@ -12,12 +12,53 @@ import (
 	"github.com/google/uuid"
 )
 
+const consumeOAuthState = `-- name: ConsumeOAuthState :execrows
+DELETE FROM oauth_state WHERE nonce = $1 AND expires_at > now()
+`
+
+// One use only: the row goes whether or not it had expired.
+func (q *Queries) ConsumeOAuthState(ctx context.Context, nonce string) (int64, error) {
+	result, err := q.db.Exec(ctx, consumeOAuthState, nonce)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteExpiredOAuthStates = `-- name: DeleteExpiredOAuthStates :execrows
+DELETE FROM oauth_state WHERE expires_at < now() - interval '1 hour'
+`
+
+func (q *Queries) DeleteExpiredOAuthStates(ctx context.Context) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteExpiredOAuthStates)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteUser = `-- name: DeleteUser :execrows
 DELETE FROM "user" WHERE id = $1
 `
 
 func (q *Queries) DeleteUser(ctx context.Context, id uuid.UUID) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteUser, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const endSession = `-- name: EndSession :execrows
+UPDATE "user"
+SET access_token = '', refresh_token = '', expires_at = NULL,
+    session_version = session_version + 1, updated_at = now()
+WHERE id = $1
+`
+
+// Logout: forget the Canvas tokens and invalidate every app token issued so far.
+func (q *Queries) EndSession(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, endSession, id)
 	if err != nil {
 		return 0, err
 	}
@@ -59,6 +100,63 @@ WHERE canvas_id = $1
 
 func (q *Queries) GetUserByCanvasID(ctx context.Context, canvasID int64) (User, error) {
 	row := q.db.QueryRow(ctx, getUserByCanvasID, canvasID)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.CanvasID,
+		&i.Name,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.AccessToken,
+		&i.RefreshToken,
+		&i.ExpiresAt,
+		&i.TokenType,
+		&i.OnboardingCompleted,
+		&i.SessionVersion,
+	)
+	return i, err
+}
+
+const insertOAuthState = `-- name: InsertOAuthState :exec
+INSERT INTO oauth_state (nonce, expires_at) VALUES ($1, $2)
+`
+
+type InsertOAuthStateParams struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
+func (q *Queries) InsertOAuthState(ctx context.Context, arg InsertOAuthStateParams) error {
+	_, err := q.db.Exec(ctx, insertOAuthState, arg.Nonce, arg.ExpiresAt)
+	return err
+}
+
+const updateUserProfile = `-- name: UpdateUserProfile :one
+UPDATE "user"
+SET name = CASE WHEN $1::boolean THEN $2 ELSE name END,
+    onboarding_completed = CASE WHEN $3::boolean THEN $4::boolean ELSE onboarding_completed END,
+    updated_at = now()
+WHERE id = $5
+RETURNING id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
+          expires_at, token_type, onboarding_completed, session_version
+`
+
+type UpdateUserProfileParams struct {
+	SetName             bool
+	Name                *string
+	SetOnboarding       bool
+	OnboardingCompleted bool
+	ID                  uuid.UUID
+}
+
+func (q *Queries) UpdateUserProfile(ctx context.Context, arg UpdateUserProfileParams) (User, error) {
+	row := q.db.QueryRow(ctx, updateUserProfile,
+		arg.SetName,
+		arg.Name,
+		arg.SetOnboarding,
+		arg.OnboardingCompleted,
+		arg.ID,
+	)
 	var i User
 	err := row.Scan(
 		&i.ID,

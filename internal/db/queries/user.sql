@@ -32,3 +32,29 @@ WHERE id = @id;
 
 -- name: DeleteUser :execrows
 DELETE FROM "user" WHERE id = @id;
+
+-- name: UpdateUserProfile :one
+UPDATE "user"
+SET name = CASE WHEN @set_name::boolean THEN sqlc.narg(name) ELSE name END,
+    onboarding_completed = CASE WHEN @set_onboarding::boolean THEN @onboarding_completed::boolean ELSE onboarding_completed END,
+    updated_at = now()
+WHERE id = @id
+RETURNING id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
+          expires_at, token_type, onboarding_completed, session_version;
+
+-- name: EndSession :execrows
+-- Logout: forget the Canvas tokens and invalidate every app token issued so far.
+UPDATE "user"
+SET access_token = '', refresh_token = '', expires_at = NULL,
+    session_version = session_version + 1, updated_at = now()
+WHERE id = @id;
+
+-- name: InsertOAuthState :exec
+INSERT INTO oauth_state (nonce, expires_at) VALUES (@nonce, @expires_at);
+
+-- name: ConsumeOAuthState :execrows
+-- One use only: the row goes whether or not it had expired.
+DELETE FROM oauth_state WHERE nonce = @nonce AND expires_at > now();
+
+-- name: DeleteExpiredOAuthStates :execrows
+DELETE FROM oauth_state WHERE expires_at < now() - interval '1 hour';

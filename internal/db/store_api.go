@@ -1,0 +1,153 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"quizgen/internal/db/dbsqlc"
+	"quizgen/internal/quiz"
+)
+
+// UpdateUserProfile sets the name (when setName) and the onboarding flag
+// (when onboarding is not nil) of user id.
+func (s *Store) UpdateUserProfile(ctx context.Context, id quiz.ID, setName bool, name *string, onboarding *bool) (quiz.User, error) {
+	var out quiz.User
+	err := s.inTx(ctx, func(q txQueries) error {
+		p := dbsqlc.UpdateUserProfileParams{ID: id, SetName: setName, Name: name}
+		if onboarding != nil {
+			p.SetOnboarding, p.OnboardingCompleted = true, *onboarding
+		}
+		row, err := q.UpdateUserProfile(ctx, p)
+		out = userOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.User{}, fmt.Errorf("update user %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// SetCanvasTokens stores the (encrypted) Canvas tokens of user id.
+func (s *Store) SetCanvasTokens(ctx context.Context, id quiz.ID, access, refresh string, expiresAt *time.Time) error {
+	err := s.inTx(ctx, func(q txQueries) error {
+		n, err := q.UpdateUserTokens(ctx, dbsqlc.UpdateUserTokensParams{ID: id, AccessToken: access, RefreshToken: refresh, ExpiresAt: expiresAt})
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set canvas tokens of user %s: %w", id, err)
+	}
+	return nil
+}
+
+// EndSession clears the Canvas tokens of user id and bumps the session
+// version, so every app token issued before stops working.
+func (s *Store) EndSession(ctx context.Context, id quiz.ID) error {
+	err := s.inTx(ctx, func(q txQueries) error {
+		n, err := q.EndSession(ctx, id)
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("end session of user %s: %w", id, err)
+	}
+	return nil
+}
+
+// SaveOAuthState records a login state's nonce until expiresAt.
+func (s *Store) SaveOAuthState(ctx context.Context, nonce string, expiresAt time.Time) error {
+	err := s.inTx(ctx, func(q txQueries) error {
+		if _, err := q.DeleteExpiredOAuthStates(ctx); err != nil {
+			return err
+		}
+		return q.InsertOAuthState(ctx, dbsqlc.InsertOAuthStateParams{Nonce: nonce, ExpiresAt: expiresAt})
+	})
+	if err != nil {
+		return fmt.Errorf("save oauth state: %w", err)
+	}
+	return nil
+}
+
+// ConsumeOAuthState uses a login state's nonce once. It returns
+// quiz.ErrNotFound when the nonce is unknown, expired or already used.
+func (s *Store) ConsumeOAuthState(ctx context.Context, nonce string) error {
+	err := s.inTx(ctx, func(q txQueries) error {
+		n, err := q.ConsumeOAuthState(ctx, nonce)
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("consume oauth state: %w", err)
+	}
+	return nil
+}
+
+// Question returns question id, or quiz.ErrNotFound.
+func (s *Store) Question(ctx context.Context, id quiz.ID) (quiz.Question, error) {
+	var out quiz.Question
+	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+		row, err := q.GetQuestion(ctx, id)
+		out = questionOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.Question{}, fmt.Errorf("get question %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// UpdateQuestion applies p to question id of quiz quizID. It returns
+// quiz.ErrNotFound if the question does not exist in that quiz.
+func (s *Store) UpdateQuestion(ctx context.Context, quizID, id quiz.ID, p quiz.QuestionPatch) (quiz.Question, error) {
+	var out quiz.Question
+	err := s.inTx(ctx, func(q txQueries) error {
+		row, err := q.UpdateQuestion(ctx, dbsqlc.UpdateQuestionParams{
+			ID: id, QuizID: quizID, QuestionText: p.QuestionText, OptionA: p.OptionA, OptionB: p.OptionB,
+			OptionC: p.OptionC, OptionD: p.OptionD, CorrectAnswer: p.CorrectAnswer,
+		})
+		out = questionOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.Question{}, fmt.Errorf("update question %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// ApproveQuestion approves question id of quiz quizID (again: approved_at
+// is refreshed each time, as SPEC 1.14 says).
+func (s *Store) ApproveQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error) {
+	var out quiz.Question
+	err := s.inTx(ctx, func(q txQueries) error {
+		row, err := q.ApproveQuestion(ctx, dbsqlc.ApproveQuestionParams{ID: id, QuizID: quizID})
+		out = questionOf(row)
+		return err
+	})
+	if err != nil {
+		return quiz.Question{}, fmt.Errorf("approve question %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteQuestion deletes question id of quiz quizID, or returns
+// quiz.ErrNotFound when the quiz has no such question.
+func (s *Store) DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error {
+	err := s.inTx(ctx, func(q txQueries) error {
+		n, err := q.DeleteQuestion(ctx, dbsqlc.DeleteQuestionParams{ID: id, QuizID: quizID})
+		if err == nil && n == 0 {
+			err = quiz.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete question %s: %w", id, err)
+	}
+	return nil
+}
