@@ -26,7 +26,8 @@ help: ## list the targets
 services: ## start (installing what is missing) Postgres, PgBouncer and the SQS emulator for development
 	$(SERVICES) up dev
 
-services-down: ## stop the development services (and the test ones) this repository started
+services-down: ## stop the functions, the development services and the test ones this repository started
+	scripts/dev.sh down
 	$(SERVICES) down dev
 	$(SERVICES) down test
 
@@ -38,12 +39,17 @@ services-test-down: ## stop the test services
 
 ## ---- development ------------------------------------------------------------
 
-.PHONY: dev migrate
-dev: services migrate ## the whole local stack: services, migrations (functions arrive with their issues)
+.PHONY: dev dev-down dev-logs migrate
+dev: services migrate ## the whole local stack: services, migrations, fake Canvas, the API on :8080
+	scripts/dev.sh up
 	@echo
-	@echo "quizgen dev stack is up. Connection settings: . $(DEV_ENV)"
-	@echo "  psql through PgBouncer:  . $(DEV_ENV) && psql \"\$$DATABASE_URL\""
-	@echo "  stop everything:         make services-down"
+	@echo "Connection settings: . $(DEV_ENV)   logs: make dev-logs   stop everything: make services-down"
+
+dev-down: ## stop the functions started by make dev (services keep running)
+	scripts/dev.sh down
+
+dev-logs: ## follow the logs of the functions started by make dev
+	scripts/dev.sh logs
 
 migrate: ## apply the migrations to the development database (direct connection, never the pooler)
 	. $(DEV_ENV) && $(GO) run ./functions/migrate up

@@ -281,3 +281,13 @@ func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQu
 }
 
 func (t *tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// RoundTrip runs SELECT 1 through the pool and returns its latency.
+func (d *DB) RoundTrip(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	var one int
+	if err := d.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return 0, classify(err)
+	}
+	return time.Since(start), nil
+}

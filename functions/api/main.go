@@ -1,0 +1,133 @@
+// Command api is the HTTP API Lambda behind API Gateway (HTTP API, payload
+// format 2.0). main is the composition root: it reads configuration,
+// builds every dependency once per execution environment, and hands one
+// http.Handler to the Lambda runtime through aws-lambda-go-api-proxy.
+// Outside Lambda (no AWS_LAMBDA_RUNTIME_API) it serves the same handler on
+// PORT with graceful shutdown, for `make dev`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"quizgen/internal/auth"
+	"quizgen/internal/canvas"
+	"quizgen/internal/config"
+	"quizgen/internal/db"
+	"quizgen/internal/health"
+	"quizgen/internal/httpapi"
+	"quizgen/internal/logging"
+	"quizgen/internal/queue"
+	"quizgen/internal/quiz"
+)
+
+func main() {
+	log := logging.New(os.Stdout, slog.LevelInfo)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, log); err != nil {
+		log.Error("api failed", "err", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger) error {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("load AWS config: %w", err)
+	}
+	cfg, err := config.LoadAPI(ctx, os.Getenv, config.NewAWSFetcher(awsCfg))
+	if err != nil {
+		return fmt.Errorf("load config: %w", err)
+	}
+	log = logging.New(os.Stdout, cfg.LogLevel).With("function", "api")
+
+	pool, err := db.Open(ctx, cfg.DB, log)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	store := db.NewStore(pool)
+	publisher := queue.NewPublisher(sqs.NewFromConfig(awsCfg), cfg.GenerateQueueURL, cfg.ExportQueueURL, 5*time.Second)
+
+	httpClient := &http.Client{Timeout: cfg.Canvas.Timeout + 5*time.Second}
+	canvasClient, err := canvas.New(canvas.Config{
+		BaseURL: cfg.Canvas.BaseURL, APIURL: cfg.Canvas.APIURL, ClientID: cfg.Canvas.ClientID,
+		ClientSecret: cfg.Canvas.ClientSecret.Value(), RedirectURI: cfg.CanvasRedirectURI,
+		HTTPClient: httpClient, Timeout: cfg.Canvas.Timeout, Log: log,
+	})
+	if err != nil {
+		return fmt.Errorf("canvas client: %w", err)
+	}
+	secret := []byte(cfg.JWTSecret.Value())
+	tokens, err := auth.NewTokens(secret, cfg.AccessTokenTTL, time.Now)
+	if err != nil {
+		return fmt.Errorf("app tokens: %w", err)
+	}
+	states, err := auth.NewStateSigner(auth.DeriveKey(secret, auth.PurposeOAuthState), 10*time.Minute, time.Now)
+	if err != nil {
+		return fmt.Errorf("oauth states: %w", err)
+	}
+	cipher, err := auth.NewCipher(cfg.TokenKey.Value())
+	if err != nil {
+		return fmt.Errorf("token cipher: %w", err)
+	}
+
+	handler := httpapi.NewHandler(httpapi.Config{
+		ProjectName: cfg.ProjectName, FrontendHost: cfg.FrontendHost, CORSOrigins: cfg.AllCORSOrigins(),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+	}, httpapi.Deps{
+		Store: store, Quizzes: quiz.NewService(store, publisher, log), Canvas: canvasClient,
+		Tokens: tokens, States: states, Cipher: cipher, Health: health.New(pool), Log: log,
+	})
+
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		lambda.Start(httpadapter.NewV2(handler).ProxyWithContext)
+		return nil
+	}
+	return serve(ctx, log, handler, cfg.Port, pool)
+}
+
+// serve runs handler on port until ctx ends, then drains requests for up
+// to 10 seconds and closes the pool.
+func serve(ctx context.Context, log *slog.Logger, handler http.Handler, port int, pool *db.DB) error {
+	srv := &http.Server{
+		Addr:              net.JoinHostPort("", strconv.Itoa(port)),
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("api listening", "addr", srv.Addr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("api shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	pool.Close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

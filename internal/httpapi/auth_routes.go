@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"quizgen/internal/canvas"
+	"quizgen/internal/quiz"
+)
+
+// loginCanvas starts the OAuth login: a signed, short-lived state whose
+// nonce is stored for one use, then 307 to Canvas (SPEC 1.1).
+func (s *Server) loginCanvas(c *call) error {
+	state, nonce, err := s.States.New()
+	if err != nil {
+		return err
+	}
+	if err := s.Store.SaveOAuthState(c.ctx, nonce, s.Now().Add(s.cfg.OAuthStateTTL)); err != nil {
+		return err
+	}
+	// Bind the login to this browser: the callback must come back with the
+	// cookie, so a callback URL planted by someone else (login CSRF) fails.
+	http.SetCookie(c.w, &http.Cookie{Name: stateCookie, Value: nonce, Path: callbackPath,
+		MaxAge: int(s.cfg.OAuthStateTTL.Seconds()), HttpOnly: true, Secure: isHTTPS(c.r), SameSite: http.SameSiteLaxMode})
+	s.Log.InfoContext(c.ctx, "canvas_oauth_initiated")
+	http.Redirect(c.w, c.r, s.Canvas.AuthorizeURL(state), http.StatusTemporaryRedirect)
+	return nil
+}
+
+const (
+	stateCookie  = "quizgen_oauth_state"
+	callbackPath = "/api/v1/auth/callback/canvas"
+)
+
+// isHTTPS reports whether the browser reached us over TLS (directly or
+// through API Gateway / a proxy that says so).
+func isHTTPS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// callbackError is a failure of the OAuth callback, shown to the user on
+// the frontend's login page as "<status>: <detail>" (SPEC 1.2).
+type callbackError struct {
+	status int
+	detail string
+	err    error
+}
+
+func (e *callbackError) Error() string { return fmt.Sprintf("%d: %s", e.status, e.detail) }
+func (e *callbackError) Unwrap() error { return e.err }
+
+// authCanvas is the OAuth callback. It always answers 307: to the
+// frontend's /login/success?token=<app token>, or to /login?error=...
+func (s *Server) authCanvas(c *call) error {
+	http.SetCookie(c.w, &http.Cookie{Name: stateCookie, Value: "", Path: callbackPath, MaxAge: -1,
+		HttpOnly: true, Secure: isHTTPS(c.r), SameSite: http.SameSiteLaxMode})
+	token, err := s.finishLogin(c)
+	if err != nil {
+		s.Log.WarnContext(c.ctx, "canvas_oauth_failed", "err", err)
+		msg := "Canvas authentication failed: " + err.Error()
+		var ce *callbackError
+		if !errors.As(err, &ce) {
+			msg = "Canvas authentication failed: 500: Internal error"
+		}
+		http.Redirect(c.w, c.r, s.cfg.FrontendHost+"/login?error="+queryEscape(msg), http.StatusTemporaryRedirect)
+		return nil
+	}
+	http.Redirect(c.w, c.r, s.cfg.FrontendHost+"/login/success?token="+token, http.StatusTemporaryRedirect)
+	return nil
+}
+
+func (s *Server) finishLogin(c *call) (string, error) {
+	q := c.r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		return "", &callbackError{http.StatusBadRequest, "Canvas refused the login: " + truncate(e, 100), nil}
+	}
+	code := q.Get("code")
+	if code == "" {
+		return "", &callbackError{http.StatusBadRequest, "Authorization code not provided", nil}
+	}
+	nonce, err := s.States.Verify(q.Get("state"))
+	if err == nil {
+		if ck, cerr := c.r.Cookie(stateCookie); cerr != nil || ck.Value != nonce {
+			err = errors.New("login state not issued to this browser")
+		}
+	}
+	if err == nil {
+		err = s.Store.ConsumeOAuthState(c.ctx, nonce)
+	}
+	if err != nil {
+		if errors.Is(err, quiz.ErrTemporary) {
+			return "", &callbackError{http.StatusServiceUnavailable, "Service temporarily unavailable", err}
+		}
+		return "", &callbackError{http.StatusBadRequest, "Invalid or expired login state. Please sign in again.", err}
+	}
+	tok, err := s.Canvas.ExchangeCode(c.ctx, code)
+	if err != nil {
+		var oe *canvas.OAuthError
+		switch {
+		case errors.As(err, &oe):
+			return "", &callbackError{http.StatusBadRequest, "Canvas OAUTH error: " + truncate(oe.Body, 200), err}
+		case errors.Is(err, canvas.ErrBadResponse):
+			return "", &callbackError{http.StatusBadRequest, "Canvas did not return a valid token response", err}
+		}
+		return "", &callbackError{http.StatusServiceUnavailable, "Failed to connect to Canvas", err}
+	}
+	if tok.User == nil || tok.User.ID == 0 {
+		return "", &callbackError{http.StatusBadRequest, "Canvas did not return user information", nil}
+	}
+	access, err := s.Cipher.Encrypt(tok.AccessToken)
+	if err != nil {
+		return "", err
+	}
+	refresh, err := s.Cipher.Encrypt(tok.RefreshToken)
+	if err != nil {
+		return "", err
+	}
+	name := strings.TrimSpace(tok.User.Name)
+	u, err := s.Store.UpsertUser(c.ctx, quiz.User{CanvasID: tok.User.ID, Name: &name,
+		AccessToken: access, RefreshToken: refresh, ExpiresAt: s.expiry(tok)})
+	if err != nil {
+		return "", err
+	}
+	s.Log.InfoContext(c.ctx, "canvas_oauth_completed", "user_id", u.ID, "canvas_id", u.CanvasID)
+	return s.Tokens.Issue(u.ID, u.SessionVersion)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// queryEscape encodes a query value with spaces as %20, as the original's
+// redirects did, but also escapes & ; # + so that a message can never cut
+// or extend the query (the original left those as they were).
+func queryEscape(v string) string {
+	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+// logoutCanvas revokes the Canvas token (best effort), forgets it, and
+// invalidates every app token of the user (the original left them valid).
+func (s *Server) logoutCanvas(c *call) error {
+	if tok, err := s.Cipher.Decrypt(c.user.AccessToken); err == nil && tok != "" {
+		if err := s.Canvas.Revoke(context.WithoutCancel(c.ctx), tok); err != nil {
+			s.Log.WarnContext(c.ctx, "revoke canvas token at logout", "err", err)
+		}
+	}
+	if err := s.Store.EndSession(c.ctx, c.user.ID); err != nil {
+		return err
+	}
+	return c.json(message{"Canvas account disconnected successfully"})
+}
+
+// refreshCanvasToken refreshes the stored Canvas token now (SPEC 1.4),
+// storing the rotated refresh token when Canvas sends one.
+func (s *Server) refreshCanvasToken(c *call) error {
+	if c.user.RefreshToken == "" {
+		return fail(http.StatusUnauthorized, "No refresh token found. Please re-login via /auth/login/canvas")
+	}
+	refresh, err := s.Cipher.Decrypt(c.user.RefreshToken)
+	if err != nil || refresh == "" {
+		return failWith(http.StatusBadRequest, "Token refresh failed: 401: Invalid refresh token", err)
+	}
+	tok, err := s.Canvas.RefreshToken(c.ctx, refresh)
+	if err != nil {
+		var oe *canvas.OAuthError
+		if errors.As(err, &oe) {
+			return failWith(http.StatusBadRequest, "Token refresh failed: 400: Canvas token refresh error: "+truncate(oe.Body, 200), err)
+		}
+		return failWith(http.StatusServiceUnavailable, detailCanvasUnavailable, err)
+	}
+	if err := s.storeCanvasToken(c.ctx, c.user.ID, tok, refresh); err != nil {
+		return err
+	}
+	return c.json(message{"Token refreshed successfully"})
+}

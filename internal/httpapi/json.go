@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// errorBody is every error response: {"detail": "..."} (or a list for 422).
+type errorBody struct {
+	Detail any `json:"detail"`
+}
+
+// writeJSON writes v as JSON with status. Encoding errors are programmer
+// errors and were caught by tests; the status is already out by then.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"detail":"Internal Server Error"}`)
+	}
+	writeJSONBytes(w, status, b)
+}
+
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// pyTime renders a time as FastAPI does: ISO-8601 in UTC with a Z, with
+// microseconds only when they are not zero; nil is null.
+type pyTime struct{ t *time.Time }
+
+func (p pyTime) MarshalJSON() ([]byte, error) {
+	if p.t == nil {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + formatPyTime(*p.t) + `"`), nil
+}
+
+func formatPyTime(t time.Time) string {
+	t = t.UTC()
+	s := t.Format("2006-01-02T15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		s += fmt.Sprintf(".%06d", us)
+	}
+	return s + "Z"
+}
+
+// pyFloat renders a float as Python's json does: 1.0, not 1.
+type pyFloat float64
+
+func (f pyFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil, fmt.Errorf("pyFloat: %v has no JSON form", v)
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e16 {
+		return []byte(strconv.FormatFloat(v, 'f', 1, 64)), nil
+	}
+	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
+}
+
+// pyDumps re-encodes a JSON document the way Python's json.dumps does by
+// default (", " and ": " separators, non-ASCII escaped as \uXXXX), keeping
+// the order of object keys as they come. The original stored and returned
+// its JSON columns in this form.
+func pyDumps(doc []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var buf bytes.Buffer
+	if err := pyWrite(&buf, dec); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+func pyWrite(buf *bytes.Buffer, dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		closing := byte('}')
+		if v == '[' {
+			closing = ']'
+		}
+		buf.WriteByte(byte(v))
+		first := true
+		for dec.More() {
+			if !first {
+				buf.WriteString(", ")
+			}
+			first = false
+			if v == '{' {
+				key, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				pyString(buf, key.(string))
+				buf.WriteString(": ")
+			}
+			if err := pyWrite(buf, dec); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return err
+		}
+		buf.WriteByte(closing)
+	case string:
+		pyString(buf, v)
+	case json.Number:
+		buf.WriteString(v.String())
+	case bool:
+		buf.WriteString(strconv.FormatBool(v))
+	case nil:
+		buf.WriteString("null")
+	}
+	return nil
+}
+
+// pyString writes s as a JSON string with ensure_ascii semantics.
+func pyString(buf *bytes.Buffer, s string) {
+	buf.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			buf.WriteString(`\"`)
+		case r == '\\':
+			buf.WriteString(`\\`)
+		case r == '\n':
+			buf.WriteString(`\n`)
+		case r == '\r':
+			buf.WriteString(`\r`)
+		case r == '\t':
+			buf.WriteString(`\t`)
+		case r == '\b':
+			buf.WriteString(`\b`)
+		case r == '\f':
+			buf.WriteString(`\f`)
+		case r < 0x20 || (r > 0x7f && r < 0x10000):
+			fmt.Fprintf(buf, `\u%04x`, r)
+		case r >= 0x10000:
+			r -= 0x10000
+			hi, lo := 0xd800+(r>>10), 0xdc00+(r&0x3ff)
+			fmt.Fprintf(buf, `\u%04x\u%04x`, hi, lo)
+		default:
+			buf.WriteRune(r)
+		}
+	}
+	buf.WriteByte('"')
+}

@@ -1,0 +1,268 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"quizgen/internal/logging"
+	"quizgen/internal/quiz"
+)
+
+// quizJSON is the Quiz object of SPEC 2.2: 18 keys in model order, with
+// selected_modules and extracted_content as JSON strings.
+type quizJSON struct {
+	ID                      uuid.UUID `json:"id"`
+	OwnerID                 uuid.UUID `json:"owner_id"`
+	CanvasCourseID          int64     `json:"canvas_course_id"`
+	CanvasCourseName        string    `json:"canvas_course_name"`
+	SelectedModules         string    `json:"selected_modules"`
+	Title                   string    `json:"title"`
+	QuestionCount           int       `json:"question_count"`
+	LLMModel                string    `json:"llm_model"`
+	LLMTemperature          pyFloat   `json:"llm_temperature"`
+	ContentExtractionStatus string    `json:"content_extraction_status"`
+	LLMGenerationStatus     string    `json:"llm_generation_status"`
+	ExtractedContent        *string   `json:"extracted_content"`
+	ContentExtractedAt      pyTime    `json:"content_extracted_at"`
+	CreatedAt               pyTime    `json:"created_at"`
+	UpdatedAt               pyTime    `json:"updated_at"`
+	CanvasQuizID            *string   `json:"canvas_quiz_id"`
+	ExportStatus            string    `json:"export_status"`
+	ExportedAt              pyTime    `json:"exported_at"`
+}
+
+func quizOut(q quiz.Quiz) (quizJSON, error) {
+	out := quizJSON{
+		ID: q.ID, OwnerID: q.OwnerID, CanvasCourseID: q.CanvasCourseID, CanvasCourseName: q.CanvasCourseName,
+		SelectedModules: modulesText(q.SelectedModules), Title: q.Title, QuestionCount: q.QuestionCount,
+		LLMModel: q.LLMModel, LLMTemperature: pyFloat(q.LLMTemperature),
+		ContentExtractionStatus: string(q.ContentExtractionStatus), LLMGenerationStatus: string(q.LLMGenerationStatus),
+		ContentExtractedAt: pyTime{q.ContentExtractedAt}, CreatedAt: pyTime{q.CreatedAt}, UpdatedAt: pyTime{q.UpdatedAt},
+		CanvasQuizID: q.CanvasQuizID, ExportStatus: string(q.ExportStatus), ExportedAt: pyTime{q.ExportedAt},
+	}
+	if q.ExtractedContent != nil {
+		s, err := pyDumps(q.ExtractedContent)
+		if err != nil {
+			return quizJSON{}, err
+		}
+		out.ExtractedContent = &s
+	}
+	return out, nil
+}
+
+// modulesText renders the chosen modules as the original stored them:
+// json.dumps of {"<module id>": "<name>", ...} in the teacher's order.
+func modulesText(mods []quiz.Module) string {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, m := range mods {
+		if i > 0 {
+			buf.WriteString(", ")
+		}
+		pyString(&buf, strconv.FormatInt(m.ID, 10))
+		buf.WriteString(": ")
+		pyString(&buf, m.Name)
+	}
+	buf.WriteByte('}')
+	return buf.String()
+}
+
+// ownedQuiz loads the quiz of the path for the signed-in user: someone
+// else's quiz is "Quiz not found", never 403 (SPEC 1).
+func (s *Server) ownedQuiz(c *call, id uuid.UUID) (quiz.Quiz, error) {
+	q, err := s.Store.Quiz(c.ctx, id)
+	if errors.Is(err, quiz.ErrNotFound) || (err == nil && q.OwnerID != c.user.ID) {
+		return quiz.Quiz{}, fail(http.StatusNotFound, "Quiz not found")
+	}
+	return q, err
+}
+
+// quizNotFound turns the service's ErrNotFound into the route's 404.
+func quizNotFound(err error) error {
+	if errors.Is(err, quiz.ErrNotFound) {
+		return fail(http.StatusNotFound, "Quiz not found")
+	}
+	return err
+}
+
+func (s *Server) createQuiz(c *call) error {
+	var ch checks
+	b, err := readBody(c.r, &ch)
+	if err != nil {
+		return err
+	}
+	courseID, _ := b.integer("canvas_course_id", true, 0, minInt64, maxInt64)
+	courseName, _ := b.str("canvas_course_name", true, 0, 0)
+	mods := b.modules("selected_modules")
+	title, _ := b.str("title", true, 1, 255)
+	count, _ := b.integer("question_count", false, 100, 1, 200)
+	model, ok := b.str("llm_model", false, 0, 0)
+	if !ok && !b.has("llm_model") {
+		model = "o3"
+	}
+	temp, _ := b.number("llm_temperature", 1, 0, 2)
+	if err := ch.err(); err != nil {
+		return err
+	}
+	q, err := s.Quizzes.CreateQuiz(c.ctx, quiz.NewQuiz{
+		OwnerID: c.user.ID, CanvasCourseID: courseID, CanvasCourseName: courseName, SelectedModules: mods,
+		Title: title, QuestionCount: int(count), LLMModel: model, LLMTemperature: temp,
+	}, logging.RequestID(c.ctx))
+	if err != nil {
+		return err
+	}
+	out, err := quizOut(q)
+	if err != nil {
+		return err
+	}
+	return c.json(out)
+}
+
+const (
+	minInt64 = -1 << 63
+	maxInt64 = 1<<63 - 1
+)
+
+// modules validates selected_modules: an object whose keys parse as
+// integers and whose values are strings, kept in the order given.
+func (b body) modules(name string) []quiz.Module {
+	if !b.has(name) {
+		b.missing(name)
+		return nil
+	}
+	raw := b.fields[name]
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		b.c.add("dict_type", []any{"body", name}, "Input should be a valid dictionary", b.value(name), nil)
+		return nil
+	}
+	mods := []quiz.Module{}
+	for dec.More() {
+		keyTok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key := keyTok.(string)
+		var val any
+		if err := dec.Decode(&val); err != nil {
+			return nil
+		}
+		id, kerr := strconv.ParseInt(key, 10, 64)
+		if kerr != nil {
+			b.c.add("int_parsing", []any{"body", name, key, "[key]"},
+				"Input should be a valid integer, unable to parse string as an integer", key, nil)
+		}
+		str, isStr := val.(string)
+		if !isStr {
+			b.c.add("string_type", []any{"body", name, key}, "Input should be a valid string", val, nil)
+		}
+		if kerr == nil && isStr {
+			mods = append(mods, quiz.Module{ID: id, Name: str})
+		}
+	}
+	return mods
+}
+
+func (s *Server) listQuizzes(c *call) error {
+	qs, err := s.Store.QuizzesByOwner(c.ctx, c.user.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]quizJSON, 0, len(qs))
+	for _, q := range qs {
+		j, err := quizOut(q)
+		if err != nil {
+			return err
+		}
+		out = append(out, j)
+	}
+	return c.json(out)
+}
+
+// quizID validates the quiz_id path parameter.
+func quizID(c *call) (uuid.UUID, error) {
+	var ch checks
+	id := ch.pathUUID(c.params, "quiz_id")
+	return id, ch.err()
+}
+
+func (s *Server) getQuiz(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	q, err := s.ownedQuiz(c, id)
+	if err != nil {
+		return err
+	}
+	out, err := quizOut(q)
+	if err != nil {
+		return err
+	}
+	return c.json(out)
+}
+
+func (s *Server) deleteQuiz(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteQuiz(c.ctx, c.user.ID, id); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Quiz deleted successfully"})
+}
+
+func (s *Server) triggerExtraction(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Quizzes.StartExtraction(c.ctx, c.user.ID, id, logging.RequestID(c.ctx)); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Content extraction started"})
+}
+
+func (s *Server) triggerGeneration(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Quizzes.StartGeneration(c.ctx, c.user.ID, id, logging.RequestID(c.ctx)); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Question generation started"})
+}
+
+func (s *Server) exportQuiz(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Quizzes.StartExport(c.ctx, c.user.ID, id, logging.RequestID(c.ctx)); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Quiz export started"})
+}
+
+func (s *Server) questionStats(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.ownedQuiz(c, id); err != nil {
+		return err
+	}
+	st, err := s.Store.QuestionStats(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.json(st)
+}

@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"context"
+)
+
+// userPublic is UserPublic (SPEC 1.15): no ids, no tokens.
+type userPublic struct {
+	Name                string `json:"name"`
+	OnboardingCompleted bool   `json:"onboarding_completed"`
+}
+
+func (s *Server) readUserMe(c *call) error {
+	return c.json(publicUser(c.user.Name, c.user.OnboardingCompleted))
+}
+
+func publicUser(name *string, onboarded bool) userPublic {
+	out := userPublic{OnboardingCompleted: onboarded}
+	if name != nil {
+		out.Name = *name
+	}
+	return out
+}
+
+func (s *Server) updateUserMe(c *call) error {
+	var ch checks
+	b, err := readBody(c.r, &ch)
+	if err != nil {
+		return err
+	}
+	// name is required and bounded by its column (the original let a longer
+	// one fail with a 500).
+	name, nameOK := b.str("name", true, 0, 255)
+	var onboarding *bool
+	if b.has("onboarding_completed") {
+		if v, ok := b.boolean("onboarding_completed"); ok {
+			onboarding = &v
+		}
+	}
+	if err := ch.err(); err != nil {
+		return err
+	}
+	u, err := s.Store.UpdateUserProfile(c.ctx, c.user.ID, nameOK, &name, onboarding)
+	if err != nil {
+		return err
+	}
+	return c.json(publicUser(u.Name, u.OnboardingCompleted))
+}
+
+// deleteUserMe deletes the user and everything they own, and revokes their
+// Canvas token (best effort): a deleted account keeps no access to Canvas.
+func (s *Server) deleteUserMe(c *call) error {
+	if tok, err := s.Cipher.Decrypt(c.user.AccessToken); err == nil && tok != "" {
+		if err := s.Canvas.Revoke(context.WithoutCancel(c.ctx), tok); err != nil {
+			s.Log.WarnContext(c.ctx, "revoke canvas token of deleted user", "err", err)
+		}
+	}
+	if err := s.Store.DeleteUser(c.ctx, c.user.ID); err != nil {
+		return err
+	}
+	return c.json(message{"User deleted successfully"})
+}
