@@ -36,14 +36,14 @@ func TestAppTokens(t *testing.T) {
 	for name, tc := range map[string]struct {
 		header, detail string
 	}{
-		"missing":         {"", "Not authenticated"},
-		"empty bearer":    {"Bearer ", "Not authenticated"},
-		"other scheme":    {"Basic dXNlcjpwYXNz", "Invalid authentication credentials"},
-		"malformed":       {"Bearer not-a-jwt", "Could not validate credentials"},
-		"expired":         {"Bearer " + hs(jwtSecret, jwt.MapClaims{"sub": u.ID.String(), "exp": time.Now().Add(-time.Second).Unix()}), "Could not validate credentials"},
-		"wrongly signed":  {"Bearer " + hs("another-secret-0123456789abcdef-0123456789", valid), "Could not validate credentials"},
-		"alg none":        {"Bearer " + none(valid), "Could not validate credentials"},
-		"no sub":          {"Bearer " + hs(jwtSecret, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix()}), "Could not validate credentials"},
+		"missing":        {"", "Not authenticated"},
+		"empty bearer":   {"Bearer ", "Not authenticated"},
+		"other scheme":   {"Basic dXNlcjpwYXNz", "Invalid authentication credentials"},
+		"malformed":      {"Bearer not-a-jwt", "Could not validate credentials"},
+		"expired":        {"Bearer " + hs(jwtSecret, jwt.MapClaims{"sub": u.ID.String(), "exp": time.Now().Add(-time.Second).Unix()}), "Could not validate credentials"},
+		"wrongly signed": {"Bearer " + hs("another-secret-0123456789abcdef-0123456789", valid), "Could not validate credentials"},
+		"alg none":       {"Bearer " + none(valid), "Could not validate credentials"},
+		"no sub":         {"Bearer " + hs(jwtSecret, jwt.MapClaims{"exp": time.Now().Add(time.Hour).Unix()}), "Could not validate credentials"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := e.do("GET", "/api/v1/users/me", "", nil, "Authorization", tc.header)

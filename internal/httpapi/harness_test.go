@@ -40,17 +40,17 @@ const (
 // env is one API under test: its own database (through PgBouncer), fake
 // Canvas, SQS queues on the emulator, and handler.
 type env struct {
-	t        *testing.T
-	h        http.Handler
-	store    *db.Store
-	tdb      *dbtest.DB
-	canvas   *fakecanvas.Server
-	tokens   *auth.Tokens
-	cipher   *auth.Cipher
-	sqs      *sqs.Client
-	genURL   string
+	t         *testing.T
+	h         http.Handler
+	store     *db.Store
+	tdb       *dbtest.DB
+	canvas    *fakecanvas.Server
+	tokens    *auth.Tokens
+	cipher    *auth.Cipher
+	sqs       *sqs.Client
+	genURL    string
 	exportURL string
-	now      func() time.Time
+	now       func() time.Time
 }
 
 type envOption func(*envConfig)
@@ -208,7 +208,7 @@ func (e *env) createQuiz(u user) map[string]any {
 	r := e.do("POST", "/api/v1/quiz/", u.jwt, map[string]any{
 		"canvas_course_id": courseAI, "canvas_course_name": "INF-2600 AI",
 		"selected_modules": map[string]string{"173468": "Constraint Satisfaction Problems", "173469": "Scheduling"},
-		"title": "Midterm", "question_count": 20,
+		"title":            "Midterm", "question_count": 20,
 	})
 	require.Equal(e.t, http.StatusOK, r.Code, r.Body.String())
 	return r.obj()
