@@ -74,6 +74,10 @@ COUNT ?= 6
 bench: services-test ## Go benchmarks (make bench PKG=./internal/db COUNT=10 > new.txt; benchstat old.txt new.txt)
 	. $(TEST_ENV) && $(GO) test -run='^$$' -bench=. -benchmem -count=$(COUNT) $(PKG) | grep -v '^{'
 
+.PHONY: bench-api
+bench-api: ## the API (GET /quiz/{id}, local mode) against pgbench -S through the same PgBouncer, same connections
+	scripts/bench-api.sh
+
 ## ---- code generation ----------------------------------------------------------
 
 .PHONY: generate

@@ -58,6 +58,20 @@ func (s *Store) read(ctx context.Context, fn func(q *dbsqlc.Queries) error) erro
 }
 
 func (s *Store) readOnce(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
+	return s.readConnOnce(ctx, func(c *pgxpool.Conn) error { return fn(dbsqlc.New(c)) })
+}
+
+// readConn is read for work that needs the connection itself (a batch).
+func (s *Store) readConn(ctx context.Context, fn func(c *pgxpool.Conn) error) error {
+	err := s.readConnOnce(ctx, fn)
+	if err != nil && deadConn(err) && ctx.Err() == nil {
+		s.db.log.WarnContext(ctx, "database read failed on a dead connection; retrying once", "err", err)
+		err = s.readConnOnce(ctx, fn)
+	}
+	return classify(err)
+}
+
+func (s *Store) readConnOnce(ctx context.Context, fn func(c *pgxpool.Conn) error) error {
 	c, err := s.acquire(ctx)
 	if err != nil {
 		return err
@@ -68,7 +82,7 @@ func (s *Store) readOnce(ctx context.Context, fn func(q *dbsqlc.Queries) error) 
 		ctx, cancel = context.WithTimeout(ctx, st)
 		defer cancel()
 	}
-	return fn(dbsqlc.New(c))
+	return fn(c)
 }
 
 // inTx runs fn in one transaction: it commits if fn returns nil and rolls

@@ -2,8 +2,12 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"quizgen/internal/db/dbsqlc"
 	"quizgen/internal/quiz"
@@ -151,3 +155,39 @@ func (s *Store) DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error {
 	}
 	return nil
 }
+
+// UserAndQuiz reads user userID and quiz quizID in one round trip (a
+// pipelined batch), for requests that authenticate and then work on a
+// quiz. userErr and quizErr are quiz.ErrNotFound for a missing row.
+func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error) {
+	err := s.readConn(ctx, func(c *pgxpool.Conn) error {
+		b := &pgx.Batch{}
+		b.Queue(userByIDSQL, userID)
+		b.Queue(quizByIDSQL, quizID)
+		br := c.SendBatch(ctx, b)
+		defer br.Close()
+		var ur dbsqlc.User
+		userErr = br.QueryRow().Scan(&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
+			&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion)
+		if userErr == nil {
+			u = userOf(ur)
+		} else if !errors.Is(userErr, pgx.ErrNoRows) {
+			return userErr
+		}
+		q, quizErr = scanQuiz(br.QueryRow())
+		if quizErr != nil && !errors.Is(quizErr, pgx.ErrNoRows) {
+			return quizErr
+		}
+		return br.Close()
+	})
+	if err != nil {
+		err = fmt.Errorf("get user %s and quiz %s: %w", userID, quizID, err)
+		return quiz.User{}, quiz.Quiz{}, err, err
+	}
+	return u, q, classify(userErr), classify(quizErr)
+}
+
+const userByIDSQL = `SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
+	expires_at, token_type, onboarding_completed, session_version FROM "user" WHERE id = $1`
+
+const quizByIDSQL = `SELECT ` + quizColumns + ` FROM quiz WHERE id = $1`

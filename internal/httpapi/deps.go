@@ -11,6 +11,8 @@ import (
 // Store is the persistence the API needs; internal/db implements it.
 type Store interface {
 	User(ctx context.Context, id quiz.ID) (quiz.User, error)
+	// UserAndQuiz reads both in one round trip.
+	UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error)
 	UpsertUser(ctx context.Context, u quiz.User) (quiz.User, error)
 	UpdateUserProfile(ctx context.Context, id quiz.ID, setName bool, name *string, onboarding *bool) (quiz.User, error)
 	DeleteUser(ctx context.Context, id quiz.ID) error

@@ -40,7 +40,7 @@ const (
 // env is one API under test: its own database (through PgBouncer), fake
 // Canvas, SQS queues on the emulator, and handler.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	h         http.Handler
 	store     *db.Store
 	tdb       *dbtest.DB
@@ -61,7 +61,7 @@ type envConfig struct {
 
 func withPublisher(p quiz.Publisher) envOption { return func(c *envConfig) { c.publisher = p } }
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	var ec envConfig
 	for _, o := range opts {
@@ -100,7 +100,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 }
 
 // testQueues makes two fresh queues on the SQS emulator for one test.
-func testQueues(t *testing.T) (*sqs.Client, string, string) {
+func testQueues(t testing.TB) (*sqs.Client, string, string) {
 	t.Helper()
 	if os.Getenv("AWS_ENDPOINT_URL_SQS") == "" {
 		if os.Getenv("CI") != "" {
@@ -147,7 +147,7 @@ func (e *env) signIn(canvasID int64) user {
 // resp is a recorded response.
 type resp struct {
 	*httptest.ResponseRecorder
-	t *testing.T
+	t testing.TB
 }
 
 func (r resp) json() any {

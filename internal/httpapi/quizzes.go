@@ -75,7 +75,13 @@ func modulesText(mods []quiz.Module) string {
 // ownedQuiz loads the quiz of the path for the signed-in user: someone
 // else's quiz is "Quiz not found", never 403 (SPEC 1).
 func (s *Server) ownedQuiz(c *call, id uuid.UUID) (quiz.Quiz, error) {
-	q, err := s.Store.Quiz(c.ctx, id)
+	var q quiz.Quiz
+	var err error
+	if c.prefetched != nil && (c.prefetched.ID == id || errors.Is(c.quizErr, quiz.ErrNotFound)) {
+		q, err = *c.prefetched, c.quizErr
+	} else {
+		q, err = s.Store.Quiz(c.ctx, id)
+	}
 	if errors.Is(err, quiz.ErrNotFound) || (err == nil && q.OwnerID != c.user.ID) {
 		return quiz.Quiz{}, fail(http.StatusNotFound, "Quiz not found")
 	}

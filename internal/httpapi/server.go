@@ -104,6 +104,10 @@ type call struct {
 	user quiz.User
 	// canvasToken is a fresh Canvas access token (routes with authCanvas).
 	canvasToken string
+	// prefetched is the quiz of the path, read with the user in one round
+	// trip (quizErr its error), for ownedQuiz.
+	prefetched *quiz.Quiz
+	quizErr    error
 }
 
 func (c *call) json(v any) error {

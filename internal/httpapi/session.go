@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"quizgen/internal/canvas"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
@@ -38,7 +40,14 @@ func (s *Server) authenticate(c *call) error {
 	if err != nil {
 		return unauthorized("Could not validate credentials", err)
 	}
-	u, err := s.Store.User(c.ctx, claims.UserID)
+	var u quiz.User
+	if id, perr := uuid.Parse(c.params["quiz_id"]); perr == nil {
+		var q quiz.Quiz
+		u, q, err, c.quizErr = s.Store.UserAndQuiz(c.ctx, claims.UserID, id)
+		c.prefetched = &q
+	} else {
+		u, err = s.Store.User(c.ctx, claims.UserID)
+	}
 	switch {
 	case errors.Is(err, quiz.ErrNotFound):
 		return fail(http.StatusNotFound, "User not found")

@@ -1,0 +1,28 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// BenchmarkGetQuiz serves GET /api/v1/quiz/{id} through the whole handler
+// (auth, user lookup, quiz read through PgBouncer, JSON) in process: the
+// CPU and allocations of one API request, without the network.
+func BenchmarkGetQuiz(b *testing.B) {
+	e := newEnv(b, withPublisher(nopJobs{}))
+	u := e.signIn(teacherID)
+	q := e.createQuiz(u)
+	path := "/api/v1/quiz/" + q["id"].(string)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+u.jwt)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+		}
+	}
+}
