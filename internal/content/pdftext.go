@@ -1,0 +1,380 @@
+package content
+
+import (
+	"math"
+	"strings"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// Text layout thresholds, in units of the font size. A gap wider than
+// wordGap between two glyphs on a line is a word break (justified TeX
+// text shrinks its spaces to about 0.22 em; kerning stays under 0.1 em),
+// and a baseline shift of more than lineShift is a new line (sub- and
+// superscripts move less).
+const (
+	wordGap     = 0.15
+	backGap     = 0.5
+	lineShift   = 0.5
+	maxGStates  = 64  // q nesting kept
+	maxFormRuns = 256 // form XObjects run per page
+	maxFormNest = 8
+)
+
+// matrix is a PDF transformation matrix [a b c d e f].
+type matrix [6]float64
+
+//nolint:gochecknoglobals // read-only value
+var identity = matrix{1, 0, 0, 1, 0, 0}
+
+// mul returns m × n (m applied first, then n), PDF's row-vector order.
+func (m matrix) mul(n matrix) matrix {
+	return matrix{
+		m[0]*n[0] + m[1]*n[2],
+		m[0]*n[1] + m[1]*n[3],
+		m[2]*n[0] + m[3]*n[2],
+		m[2]*n[1] + m[3]*n[3],
+		m[4]*n[0] + m[5]*n[2] + n[4],
+		m[4]*n[1] + m[5]*n[3] + n[5],
+	}
+}
+
+// apply maps the point (x, y) through m.
+func (m matrix) apply(x, y float64) (float64, float64) {
+	return x*m[0] + y*m[2] + m[4], x*m[1] + y*m[3] + m[5]
+}
+
+func matrixArgs(a []operand) matrix {
+	var m matrix
+	for i := range 6 {
+		m[i] = a[i].num
+	}
+	return m
+}
+
+// gstate is the part of the graphics state that text positions depend on.
+type gstate struct {
+	ctm      matrix
+	font     *font
+	fontSize float64
+	charSp   float64 // Tc
+	wordSp   float64 // Tw
+	hScale   float64 // Tz / 100
+	leading  float64 // TL
+	rise     float64 // Ts
+}
+
+// fallbackFont is used when a Tf names no known font: Latin-1 text and
+// half-em glyphs.
+func fallbackFont() *font {
+	f := &font{scale: 0.001, missing: defaultWidth / 0.001}
+	var t [256]string
+	for c := range 256 {
+		t[c] = string(rune(c))
+	}
+	f.simple = &t
+	return f
+}
+
+// sink assembles glyphs into text: a space where glyphs on a line are
+// apart, a newline where the baseline moves. Separators are held back
+// until the next glyph, so the text never starts or ends with one.
+type sink struct {
+	b       strings.Builder
+	runes   int
+	limit   int // stop accepting glyphs at this many runes
+	has     bool
+	x, y    float64 // where the previous glyph ended
+	size    float64
+	pending byte // 0, ' ' or '\n'
+}
+
+func (s *sink) full() bool { return s.runes >= s.limit }
+
+// glyph adds one glyph's text. The glyph is drawn from (x0, y0) to
+// (x1, y1) (its width, without character or word spacing) along the unit
+// direction (dx, dy) with the given size.
+//
+// Word breaks come from geometry, not from space characters: producers
+// often draw a space glyph and then kern back over it ("Th", " ", -210,
+// "e" draws "The"), cancel it with negative word spacing, or separate
+// words with character spacing and no space at all. A space glyph
+// therefore only moves the pen; it counts as a space by itself only when
+// the font draws it with (almost) no width. A glyph with no known text is
+// placed like a visible one, so it does not open a gap either.
+func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
+	switch classify(text) {
+	case glyphSpace:
+		if math.Hypot(x1-x0, y1-y0) <= wordGap*size && s.pending == 0 && s.has {
+			s.pending = ' '
+		}
+		return
+	case glyphNone:
+		if s.has {
+			s.x, s.y = x1, y1
+		}
+		return
+	}
+	if s.has {
+		gx, gy := x0-s.x, y0-s.y
+		along := gx*dx + gy*dy
+		perp := gy*dx - gx*dy
+		ref := math.Max(size, s.size)
+		switch {
+		case !(math.Abs(perp) <= lineShift*ref): // also true for NaN
+			s.pending = '\n'
+		case along > wordGap*size || along < -backGap*ref:
+			if s.pending == 0 {
+				s.pending = ' '
+			}
+		}
+	}
+	s.has = true
+	s.x, s.y, s.size = x1, y1, size
+	for _, r := range text {
+		t := runeText(r)
+		if t == "" {
+			continue
+		}
+		if t == " " {
+			if s.pending == 0 {
+				s.pending = ' '
+			}
+			continue
+		}
+		if s.pending != 0 {
+			if s.b.Len() > 0 {
+				s.b.WriteByte(s.pending)
+				s.runes++
+			}
+			s.pending = 0
+		}
+		s.b.WriteString(t)
+		s.runes++
+	}
+}
+
+// Kinds of glyph text.
+const (
+	glyphNone    = iota // nothing to write: unknown or control characters
+	glyphSpace          // white space only
+	glyphVisible        // something to write
+)
+
+// classify tells what a glyph's text holds.
+func classify(text string) int {
+	kind := glyphNone
+	for _, r := range text {
+		switch runeText(r) {
+		case "":
+		case " ":
+			kind = glyphSpace
+		default:
+			return glyphVisible
+		}
+	}
+	return kind
+}
+
+// resources is one resource dictionary (a page's or a form's) with the
+// fonts it has resolved so far.
+type resources struct {
+	v     pdf.Value
+	fonts map[string]*font
+}
+
+func newResources(v pdf.Value) *resources {
+	return &resources{v: v, fonts: make(map[string]*font)}
+}
+
+// pageRun interprets the content of one page.
+type pageRun struct {
+	doc   *document
+	out   *sink
+	forms int
+}
+
+// run interprets content stream data with the given resources and
+// initial graphics state.
+func (p *pageRun) run(data []byte, res *resources, g gstate, depth int) {
+	var stack []gstate
+	skipped := 0 // q beyond maxGStates, matched by Q before popping
+	tm, tlm := identity, identity
+	ops := 0
+	nextLine := func(tx, ty float64) {
+		tlm = matrix{1, 0, 0, 1, tx, ty}.mul(tlm)
+		tm = tlm
+	}
+	parseOps(data, func(op string, a []operand) bool {
+		ops++
+		if ops&0x3ff == 0 {
+			p.doc.checkDeadline()
+		}
+		n := len(a)
+		switch op {
+		case "q":
+			if len(stack) < maxGStates {
+				stack = append(stack, g)
+			} else {
+				skipped++
+			}
+		case "Q":
+			switch {
+			case skipped > 0:
+				skipped--
+			case len(stack) > 0:
+				g = stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+			}
+		case "cm":
+			if n >= 6 && numbers(a[n-6:]) {
+				g.ctm = matrixArgs(a[n-6:]).mul(g.ctm)
+			}
+		case "BT":
+			tm, tlm = identity, identity
+		case "Tc":
+			if n >= 1 {
+				g.charSp = a[n-1].num
+			}
+		case "Tw":
+			if n >= 1 {
+				g.wordSp = a[n-1].num
+			}
+		case "Tz":
+			if n >= 1 {
+				g.hScale = a[n-1].num / 100
+			}
+		case "TL":
+			if n >= 1 {
+				g.leading = a[n-1].num
+			}
+		case "Ts":
+			if n >= 1 {
+				g.rise = a[n-1].num
+			}
+		case "Tf":
+			if n >= 2 {
+				g.font = p.doc.font(res, a[n-2].str)
+				g.fontSize = a[n-1].num
+			}
+		case "Td":
+			if n >= 2 {
+				nextLine(a[n-2].num, a[n-1].num)
+			}
+		case "TD":
+			if n >= 2 {
+				g.leading = -a[n-1].num
+				nextLine(a[n-2].num, a[n-1].num)
+			}
+		case "Tm":
+			if n >= 6 && numbers(a[n-6:]) {
+				tm = matrixArgs(a[n-6:])
+				tlm = tm
+			}
+		case "T*":
+			nextLine(0, -g.leading)
+		case "Tj":
+			if n >= 1 {
+				p.show(&g, &tm, a[n-1].str)
+			}
+		case "'":
+			nextLine(0, -g.leading)
+			if n >= 1 {
+				p.show(&g, &tm, a[n-1].str)
+			}
+		case "\"":
+			if n >= 3 {
+				g.wordSp, g.charSp = a[n-3].num, a[n-2].num
+				nextLine(0, -g.leading)
+				p.show(&g, &tm, a[n-1].str)
+			}
+		case "TJ":
+			if n >= 1 {
+				for _, e := range a[n-1].arr {
+					switch e.kind {
+					case opString:
+						p.show(&g, &tm, e.str)
+					case opNumber:
+						tx := -e.num / 1000 * g.fontSize * g.hScale
+						tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
+					}
+				}
+			}
+		case "Do":
+			if n >= 1 && depth < maxFormNest && p.forms < maxFormRuns {
+				p.doc.try(func() { p.form(res, a[n-1].str, g, depth) })
+			}
+		}
+		return !p.out.full()
+	})
+}
+
+// numbers reports whether every operand is a number.
+func numbers(a []operand) bool {
+	for _, o := range a {
+		if o.kind != opNumber {
+			return false
+		}
+	}
+	return true
+}
+
+// show adds the glyphs of string s drawn with the current text state, and
+// advances the text matrix past them.
+func (p *pageRun) show(g *gstate, tm *matrix, s string) {
+	f := g.font
+	if f == nil {
+		f = p.doc.fallback
+	}
+	// Within one string only the translation changes from glyph to glyph
+	// (the pen moves along the baseline), so the text-to-device matrix,
+	// the direction and the size are computed once.
+	m := tm.mul(g.ctm)
+	dx, dy := m[0], m[1]
+	if l := math.Hypot(dx, dy); l > 0 {
+		dx, dy = dx/l, dy/l
+	} else {
+		dx, dy = 1, 0
+	}
+	size := math.Abs(g.fontSize) * math.Hypot(m[2], m[3])
+	for len(s) > 0 && !p.out.full() {
+		code, n := f.nextCode(s)
+		s = s[n:]
+		w := f.advance(code) * g.fontSize * g.hScale
+		tx := w + g.charSp*g.hScale
+		if n == 1 && code == ' ' {
+			tx += g.wordSp * g.hScale
+		}
+		x0, y0 := m.apply(0, g.rise)
+		x1, y1 := m.apply(w, g.rise)
+		p.out.glyph(f.text(code, n), x0, y0, x1, y1, dx, dy, size)
+		// Move the pen: translate(tx, 0) × M, for both matrices.
+		m[4], m[5] = m[4]+tx*m[0], m[5]+tx*m[1]
+		tm[4], tm[5] = tm[4]+tx*tm[0], tm[5]+tx*tm[1]
+	}
+}
+
+// form runs the form XObject called name, if it is one.
+func (p *pageRun) form(res *resources, name string, g gstate, depth int) {
+	xo := res.v.Key("XObject").Key(name)
+	if xo.Kind() != pdf.Stream || xo.Key("Subtype").Name() != "Form" {
+		return
+	}
+	p.forms++
+	data, ok := p.doc.budget.read(xo, p.doc.lim.maxPageContent())
+	if !ok {
+		return
+	}
+	if m := xo.Key("Matrix"); m.Len() == 6 {
+		var fm matrix
+		for i := range 6 {
+			fm[i] = m.Index(i).Float64()
+		}
+		g.ctm = fm.mul(g.ctm)
+	}
+	sub := res
+	if r := xo.Key("Resources"); r.Kind() == pdf.Dict {
+		sub = newResources(r)
+	}
+	p.run(data, sub, g, depth+1)
+}
