@@ -21,7 +21,9 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,6 +82,7 @@ func LookupChaos(t testing.TB) Env {
 	}
 	admin, pooler := os.Getenv("TEST_CHAOS_DATABASE_URL"), os.Getenv("TEST_CHAOS_PGBOUNCER_URL")
 	if admin != "" && pooler != "" {
+		lockChaos(t, admin)
 		return Env{AdminURL: admin, PoolerURL: pooler}
 	}
 	if os.Getenv("CI") != "" {
@@ -87,6 +90,27 @@ func LookupChaos(t testing.TB) Env {
 	}
 	t.Skip("TEST_CHAOS_* not set: run `make test`")
 	return Env{}
+}
+
+// lockChaos takes an exclusive lock on the chaos pair until t ends: test
+// packages run in parallel processes, and two of them stopping and
+// starting the same PgBouncer or Postgres would break each other.
+func lockChaos(t testing.TB, key string) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(key))
+	path := filepath.Join(os.TempDir(), "quizgen-chaos-"+hex.EncodeToString(sum[:6])+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatalf("dbtest: chaos lock: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("dbtest: chaos lock: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
 }
 
 // New creates a database for t, cloned from the migrated template, and
