@@ -19,8 +19,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -57,7 +59,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	log = logging.New(os.Stdout, cfg.LogLevel).With("function", "api")
 
-	pool, err := db.Open(ctx, cfg.DB, log)
+	pool, err := db.Open(ctx, cfg.DB, log, db.WithIAMAuth(awsCfg.Credentials, awsCfg.Region))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -92,14 +94,43 @@ func run(ctx context.Context, log *slog.Logger) error {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 	}, httpapi.Deps{
 		Store: store, Quizzes: quiz.NewService(store, publisher, log), Canvas: canvasClient,
-		Tokens: tokens, States: states, Cipher: cipher, Health: health.New(pool), Log: log,
+		Tokens: tokens, States: states, Cipher: cipher, Log: log,
+		Health: health.New(pool, health.Config{
+			Pooler: cfg.DB.Pooler, PgBouncerAdminURL: cfg.Health.PgBouncerAdminURL,
+			PgBouncerAdminPassword: cfg.Health.PgBouncerAdminPassword.Value(),
+			RDSProxyName:           cfg.Health.RDSProxyName, RDS: rds.NewFromConfig(awsCfg),
+			Timeout: cfg.Health.Timeout, CacheTTL: cfg.Health.CacheTTL, MaxWaitDegraded: cfg.Health.MaxWait,
+		}, log),
 	})
+	metrics := health.NewMetrics(os.Stdout, pool, "api")
 
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		lambda.Start(httpadapter.NewV2(handler).ProxyWithContext)
+		proxy := httpadapter.NewV2(handler).ProxyWithContext
+		lambda.Start(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			defer emit(log, metrics) // pool metrics after every invocation
+			return proxy(ctx, ev)
+		})
 		return nil
 	}
+	go func() {
+		t := time.NewTicker(cfg.MetricsInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				emit(log, metrics)
+			}
+		}
+	}()
 	return serve(ctx, log, handler, cfg.Port, pool)
+}
+
+func emit(log *slog.Logger, m *health.Metrics) {
+	if err := m.Emit(); err != nil {
+		log.Warn("write pool metrics", "err", err)
+	}
 }
 
 // serve runs handler on port until ctx ends, then drains requests for up

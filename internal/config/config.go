@@ -137,6 +137,31 @@ type API struct {
 	Port int
 	// MaxBodyBytes caps request bodies (MAX_BODY_BYTES, default 1048576).
 	MaxBodyBytes int64
+	// Health configures GET /api/v1/utils/health/db.
+	Health Health
+	// MetricsInterval is how often local mode writes the pool metrics
+	// (METRICS_INTERVAL, default 60s; under Lambda: after every invocation).
+	MetricsInterval time.Duration
+}
+
+// Health configures the database health check.
+type Health struct {
+	// PgBouncerAdminURL reaches PgBouncer's admin console as the stats
+	// user (PGBOUNCER_ADMIN_URL; empty: the pooler is not inspected).
+	PgBouncerAdminURL string
+	// PgBouncerAdminPassword replaces that URL's password
+	// (PGBOUNCER_ADMIN_PASSWORD, secret, optional).
+	PgBouncerAdminPassword Secret
+	// RDSProxyName is the RDS Proxy whose targets are described
+	// (RDS_PROXY_NAME; used when DB_POOLER=rds-proxy).
+	RDSProxyName string
+	// Timeout bounds the whole check (HEALTH_TIMEOUT, 2s).
+	Timeout time.Duration
+	// CacheTTL is how long a pooler answer is reused (HEALTH_CACHE_TTL, 5s).
+	CacheTTL time.Duration
+	// MaxWait: clients waiting at the pooler longer than this make the
+	// verdict degraded (HEALTH_MAX_WAIT, 1s).
+	MaxWait time.Duration
 }
 
 // AllCORSOrigins returns CORSOrigins followed by FrontendHost unless it is
@@ -239,6 +264,7 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		secretSpec{"CANVAS_CLIENT_SECRET", true},
 		secretSpec{"TOKEN_ENCRYPTION_KEY", true},
 		secretSpec{"JWT_SECRET", true},
+		secretSpec{"PGBOUNCER_ADMIN_PASSWORD", false},
 	)
 	cfg := API{
 		LogLevel:          e.level(),
@@ -256,6 +282,15 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		ExportQueueURL:    e.requiredHTTPURL("EXPORT_QUEUE_URL"),
 		Port:              int(e.integer("PORT", 8080, 1, 65535)),
 		MaxBodyBytes:      e.integer("MAX_BODY_BYTES", 1<<20, 1, math.MaxInt64),
+		Health: Health{
+			PgBouncerAdminURL:      e.optionalPostgresURL("PGBOUNCER_ADMIN_URL"),
+			PgBouncerAdminPassword: s["PGBOUNCER_ADMIN_PASSWORD"],
+			RDSProxyName:           e.str("RDS_PROXY_NAME", ""),
+			Timeout:                e.duration("HEALTH_TIMEOUT", 2*time.Second, true),
+			CacheTTL:               e.duration("HEALTH_CACHE_TTL", 5*time.Second, true),
+			MaxWait:                e.duration("HEALTH_MAX_WAIT", time.Second, true),
+		},
+		MetricsInterval: e.duration("METRICS_INTERVAL", time.Minute, true),
 	}
 	// The redirect URI must match Canvas's registration byte for byte, so
 	// it is checked but kept as given (no slash trimming).
@@ -438,6 +473,7 @@ func (e *env) database(function string, password Secret, stage Environment) db.C
 	c.HealthCheckPeriod = e.duration("DB_HEALTH_CHECK_PERIOD", c.HealthCheckPeriod, true)
 	c.StatementTimeout = e.duration("DB_STATEMENT_TIMEOUT", c.StatementTimeout, false)
 	c.ApplicationName = e.str("DB_APPLICATION_NAME", "quizgen-"+function)
+	c.IAMAuth = e.boolean("DB_IAM_AUTH", false)
 
 	check := c
 	if check.URL == "" { // already reported as DATABASE_URL

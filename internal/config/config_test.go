@@ -177,6 +177,8 @@ func TestDefaults(t *testing.T) {
 			ExportQueueURL:    exportURL,
 			Port:              8080,
 			MaxBodyBytes:      1048576,
+			Health:            config.Health{Timeout: 2 * time.Second, CacheTTL: 5 * time.Second, MaxWait: time.Second},
+			MetricsInterval:   time.Minute,
 		}, got)
 		assert.Equal(t, []string{"http://localhost:5173"}, got.AllCORSOrigins())
 	})

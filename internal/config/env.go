@@ -433,3 +433,26 @@ func selectKey(secret, key string) (string, error) {
 	}
 	return s, nil
 }
+
+// boolean parses name as true/false (also 1/0, yes/no, on/off).
+func (e *env) boolean(name string, def bool) bool {
+	v := strings.ToLower(e.get(name))
+	switch v {
+	case "":
+		return def
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	e.failf(name, "%q is not a boolean (true or false)", v)
+	return def
+}
+
+// optionalPostgresURL is postgresURL for a variable that may be unset.
+func (e *env) optionalPostgresURL(name string) string {
+	if e.get(name) == "" {
+		return ""
+	}
+	return e.postgresURL(name)
+}

@@ -83,6 +83,10 @@ type Config struct {
 	// ApplicationName is sent as application_name, the one startup
 	// parameter every pooler accepts (DB_APPLICATION_NAME, the function name).
 	ApplicationName string
+	// IAMAuth makes every new connection log in with an RDS IAM
+	// authentication token instead of a password (DB_IAM_AUTH), as RDS
+	// Proxy deployments commonly do. Open needs WithIAMAuth then.
+	IAMAuth bool
 }
 
 // DefaultConfig returns the production defaults for url behind pooler.

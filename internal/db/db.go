@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	rdsauth "github.com/aws/aws-sdk-go-v2/feature/rds/auth"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -43,16 +45,54 @@ var pgbouncerStartupParams = map[string]bool{ //nolint:gochecknoglobals // read-
 // Open builds the pool described by cfg. It does not connect: the first
 // query does, so a cold start never fails because the database is briefly
 // away. It fails on a configuration the pooler would refuse.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (*DB, error) {
 	pc, err := PoolConfig(cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if cfg.IAMAuth {
+		if o.iam == nil {
+			return nil, errors.New("DB_IAM_AUTH is set but no AWS credentials were given to the pool")
+		}
+		pc.BeforeConnect = o.iam.beforeConnect
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
 	return &DB{pool: pool, cfg: cfg, log: log}, nil
+}
+
+// Option changes how Open builds the pool.
+type Option func(*options)
+
+type options struct{ iam *iamAuth }
+
+// WithIAMAuth makes the pool log in with RDS IAM authentication tokens
+// built per connection from creds in region (used when Config.IAMAuth).
+func WithIAMAuth(creds aws.CredentialsProvider, region string) Option {
+	return func(o *options) { o.iam = &iamAuth{creds: creds, region: region} }
+}
+
+// iamAuth builds a fresh token for each connection: tokens live 15
+// minutes, connections much longer, and only the login needs one.
+type iamAuth struct {
+	creds  aws.CredentialsProvider
+	region string
+}
+
+func (a *iamAuth) beforeConnect(ctx context.Context, cc *pgx.ConnConfig) error {
+	endpoint := fmt.Sprintf("%s:%d", cc.Host, cc.Port)
+	tok, err := rdsauth.BuildAuthToken(ctx, endpoint, a.region, cc.User, a.creds)
+	if err != nil {
+		return fmt.Errorf("build RDS IAM auth token: %w", err)
+	}
+	cc.Password = tok
+	return nil
 }
 
 // PoolConfig turns cfg into the pgxpool configuration Open uses. It is

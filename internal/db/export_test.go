@@ -1,6 +1,10 @@
 package db
 
-import "context"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // InTxForTest exposes inTx to the external tests: fn gets an exec function
 // bound to the transaction.
@@ -11,4 +15,9 @@ func InTxForTest(ctx context.Context, s *Store, fn func(exec func(sql string, ar
 			return err
 		})
 	})
+}
+
+// BeforeConnectForTest returns the BeforeConnect hook of d's pool.
+func BeforeConnectForTest(d *DB) func(context.Context, *pgx.ConnConfig) error {
+	return d.pool.Config().BeforeConnect
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -236,5 +237,30 @@ func TestConfigNeverPrintsThePassword(t *testing.T) {
 		assert.NotContains(t, s, "urlpw")
 		assert.NotContains(t, s, "fieldpw")
 		assert.Contains(t, s, "6432")
+	}
+}
+
+func TestIAMAuthTokenPerConnection(t *testing.T) {
+	t.Parallel()
+	cfg := db.DefaultConfig("postgres://app_user@proxy.proxy-abc.eu-north-1.rds.amazonaws.com:5432/quizgen", db.PoolerRDSProxy)
+	cfg.IAMAuth = true
+	_, err := db.Open(t.Context(), cfg, logging.Discard())
+	require.ErrorContains(t, err, "no AWS credentials", "IAM auth without credentials is refused at cold start")
+
+	p, err := db.Open(t.Context(), cfg, logging.Discard(),
+		db.WithIAMAuth(credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "SECRETEXAMPLE", ""), "eu-north-1"))
+	require.NoError(t, err, "Open does not connect")
+	defer p.Close()
+	pc, err := db.PoolConfig(cfg, logging.Discard())
+	require.NoError(t, err)
+	require.Nil(t, pc.BeforeConnect, "PoolConfig alone has no credentials")
+
+	// The hook Open installed signs a token for the connection's host, port and user.
+	cc := pc.ConnConfig.Copy()
+	hook := db.BeforeConnectForTest(p)
+	require.NotNil(t, hook)
+	require.NoError(t, hook(t.Context(), cc))
+	for _, want := range []string{"proxy.proxy-abc.eu-north-1.rds.amazonaws.com:5432?", "Action=connect", "DBUser=app_user", "X-Amz-Signature=", "X-Amz-Credential=AKIDEXAMPLE"} {
+		assert.Contains(t, cc.Password, want)
 	}
 }

@@ -95,7 +95,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	e.h = httpapi.NewHandler(httpapi.Config{ProjectName: "quizgen", FrontendHost: frontend,
 		CORSOrigins: []string{frontend}, MaxBodyBytes: 64 << 10},
 		httpapi.Deps{Store: store, Quizzes: quiz.NewService(store, pub, log), Canvas: cc, Tokens: tokens,
-			States: states, Cipher: cipher, Health: health.New(pool), Log: log})
+			States: states, Cipher: cipher, Health: health.New(pool, health.Config{PgBouncerAdminURL: os.Getenv("TEST_PGBOUNCER_ADMIN_URL")}, log), Log: log})
 	return e
 }
 
