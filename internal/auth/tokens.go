@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -47,7 +48,21 @@ type Tokens struct {
 	now     func() time.Time
 	parser  *jwt.Parser
 	keyFunc jwt.Keyfunc
+
+	// verified remembers tokens that passed Verify, keyed by the token
+	// itself: a client sends the same token on every request, and parsing
+	// and checking it again costs more than the rest of a cheap request.
+	// A hit still checks exp against the clock.
+	cache *verifiedCache
 }
+
+type verifiedCache struct {
+	mu sync.Mutex
+	m  map[string]Claims
+}
+
+// maxVerified bounds the cache of verified tokens; when full it is emptied.
+const maxVerified = 4096
 
 // NewTokens returns Tokens that sign with secret (at least 32 bytes; it is
 // copied) and issue tokens valid for ttl (positive). now is
@@ -62,7 +77,7 @@ func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) (*Tokens,
 	if now == nil {
 		now = time.Now
 	}
-	t := &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: now}
+	t := &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: now, cache: &verifiedCache{}}
 	t.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
@@ -113,6 +128,15 @@ func (t *Tokens) Issue(userID uuid.UUID, version int) (string, error) {
 // Verify does not know about users: the caller must still check that the
 // user exists and that Claims.Version is the user's current version.
 func (t *Tokens) Verify(token string) (Claims, error) {
+	t.cache.mu.Lock()
+	cached, hit := t.cache.m[token]
+	t.cache.mu.Unlock()
+	if hit {
+		if !t.now().Before(cached.ExpiresAt) {
+			return Claims{}, fmt.Errorf("%w", ErrExpired)
+		}
+		return cached, nil
+	}
 	if token == "" || len(token) > maxTokenLen || !base64URLText(token) {
 		return Claims{}, fmt.Errorf("%w: malformed", ErrInvalidToken)
 	}
@@ -127,7 +151,14 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 	if c.Version < 0 {
 		return Claims{}, fmt.Errorf("%w: negative session version", ErrInvalidToken)
 	}
-	return Claims{UserID: id, Version: c.Version, ExpiresAt: time.Unix(*c.ExpiresAt, 0).UTC()}, nil
+	out := Claims{UserID: id, Version: c.Version, ExpiresAt: time.Unix(*c.ExpiresAt, 0).UTC()}
+	t.cache.mu.Lock()
+	if t.cache.m == nil || len(t.cache.m) >= maxVerified {
+		t.cache.m = make(map[string]Claims)
+	}
+	t.cache.m[token] = out
+	t.cache.mu.Unlock()
+	return out, nil
 }
 
 // Format prints "[redacted]" for every verb, so that logging Tokens cannot

@@ -403,3 +403,23 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestTokensCachedVerifyStillExpires: a token verified once is remembered,
+// but the remembered answer obeys exp like a fresh check.
+func TestTokensCachedVerifyStillExpires(t *testing.T) {
+	t.Parallel()
+	now := t0
+	tok := newTokens(t, testSecret, time.Hour, func() time.Time { return now })
+	s, err := tok.Issue(testUser, 3)
+	require.NoError(t, err)
+	c, err := tok.Verify(s)
+	require.NoError(t, err)
+	again, err := tok.Verify(s)
+	require.NoError(t, err)
+	assert.Equal(t, c, again)
+	now = t0.Add(time.Hour)
+	_, err = tok.Verify(s)
+	require.ErrorIs(t, err, auth.ErrExpired)
+	_, err = tok.Verify(s[:len(s)-2] + "xx")
+	require.ErrorIs(t, err, auth.ErrInvalidToken, "a tampered token is not served from the cache")
+}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -156,38 +157,97 @@ func (s *Store) DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error {
 	return nil
 }
 
-// UserAndQuiz reads user userID and quiz quizID in one round trip (a
-// pipelined batch), for requests that authenticate and then work on a
-// quiz. userErr and quizErr are quiz.ErrNotFound for a missing row.
+// UserAndQuiz reads user userID and quiz quizID in one statement (one
+// round trip, one pooler transaction), for requests that authenticate and
+// then work on a quiz. userErr and quizErr are quiz.ErrNotFound for a
+// missing row.
 func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error) {
 	err := s.readConn(ctx, func(c *pgxpool.Conn) error {
-		b := &pgx.Batch{}
-		b.Queue(userByIDSQL, userID)
-		b.Queue(quizByIDSQL, quizID)
-		br := c.SendBatch(ctx, b)
-		defer br.Close()
 		var ur dbsqlc.User
-		userErr = br.QueryRow().Scan(&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
-			&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion)
-		if userErr == nil {
-			u = userOf(ur)
-		} else if !errors.Is(userErr, pgx.ErrNoRows) {
-			return userErr
+		var qr nullableQuiz
+		err := c.QueryRow(ctx, userAndQuizSQL, userID, quizID).Scan(
+			&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
+			&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion,
+			&qr.ID, &qr.OwnerID, &qr.CanvasCourseID, &qr.CanvasCourseName, &qr.SelectedModules, &qr.Title,
+			&qr.CreatedAt, &qr.UpdatedAt, &qr.QuestionCount, &qr.LlmModel, &qr.LlmTemperature,
+			&qr.ContentExtractionStatus, &qr.LlmGenerationStatus, &qr.ExtractedContent, &qr.ContentExtractedAt,
+			&qr.CanvasQuizID, &qr.ExportStatus, &qr.ExportedAt, &qr.ContentExtractionStartedAt,
+			&qr.LlmGenerationStartedAt, &qr.ExportStartedAt, &qr.ContentExtractionJobID,
+			&qr.LlmGenerationJobID, &qr.ExportJobID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			userErr, quizErr = quiz.ErrNotFound, quiz.ErrNotFound
+			return nil
+		case err != nil:
+			return err
 		}
-		q, quizErr = scanQuiz(br.QueryRow())
-		if quizErr != nil && !errors.Is(quizErr, pgx.ErrNoRows) {
-			return quizErr
+		u = userOf(ur)
+		if qr.ID == nil {
+			quizErr = quiz.ErrNotFound
+			return nil
 		}
-		return br.Close()
+		q, quizErr = quizOf(qr.quiz())
+		return nil
 	})
 	if err != nil {
 		err = fmt.Errorf("get user %s and quiz %s: %w", userID, quizID, err)
 		return quiz.User{}, quiz.Quiz{}, err, err
 	}
-	return u, q, classify(userErr), classify(quizErr)
+	return u, q, userErr, quizErr
 }
 
-const userByIDSQL = `SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
-	expires_at, token_type, onboarding_completed, session_version FROM "user" WHERE id = $1`
+// userAndQuizSQL reads a user and, if it exists, a quiz beside it.
+const userAndQuizSQL = `SELECT u.id, u.canvas_id, u.name, u.created_at, u.updated_at, u.access_token, u.refresh_token,
+	u.expires_at, u.token_type, u.onboarding_completed, u.session_version,
+	q.id, q.owner_id, q.canvas_course_id, q.canvas_course_name, q.selected_modules, q.title,
+	q.created_at, q.updated_at, q.question_count, q.llm_model, q.llm_temperature,
+	q.content_extraction_status, q.llm_generation_status, q.extracted_content,
+	q.content_extracted_at, q.canvas_quiz_id, q.export_status, q.exported_at,
+	q.content_extraction_started_at, q.llm_generation_started_at, q.export_started_at,
+	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id
+FROM "user" u LEFT JOIN quiz q ON q.id = $2
+WHERE u.id = $1`
 
-const quizByIDSQL = `SELECT ` + quizColumns + ` FROM quiz WHERE id = $1`
+// nullableQuiz is a quiz row from an outer join: every column may be NULL.
+type nullableQuiz struct {
+	ID, OwnerID                                                         *quiz.ID
+	CanvasCourseID                                                      *int64
+	CanvasCourseName, Title, LlmModel                                   *string
+	SelectedModules, ExtractedContent                                   json.RawMessage
+	CreatedAt, UpdatedAt, ContentExtractedAt, ExportedAt                *time.Time
+	QuestionCount                                                       *int32
+	LlmTemperature                                                      *float64
+	ContentExtractionStatus, LlmGenerationStatus, ExportStatus          *string
+	CanvasQuizID                                                        *string
+	ContentExtractionStartedAt, LlmGenerationStartedAt, ExportStartedAt *time.Time
+	ContentExtractionJobID, LlmGenerationJobID, ExportJobID             *quiz.ID
+}
+
+func (n nullableQuiz) quiz() dbsqlc.Quiz {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	q := dbsqlc.Quiz{
+		ID: *n.ID, OwnerID: *n.OwnerID, CanvasCourseName: str(n.CanvasCourseName), Title: str(n.Title),
+		LlmModel: str(n.LlmModel), SelectedModules: n.SelectedModules, ExtractedContent: n.ExtractedContent,
+		CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt, ContentExtractedAt: n.ContentExtractedAt, ExportedAt: n.ExportedAt,
+		ContentExtractionStatus: str(n.ContentExtractionStatus), LlmGenerationStatus: str(n.LlmGenerationStatus),
+		ExportStatus: str(n.ExportStatus), CanvasQuizID: n.CanvasQuizID,
+		ContentExtractionStartedAt: n.ContentExtractionStartedAt, LlmGenerationStartedAt: n.LlmGenerationStartedAt,
+		ExportStartedAt: n.ExportStartedAt, ContentExtractionJobID: n.ContentExtractionJobID,
+		LlmGenerationJobID: n.LlmGenerationJobID, ExportJobID: n.ExportJobID,
+	}
+	if n.CanvasCourseID != nil {
+		q.CanvasCourseID = *n.CanvasCourseID
+	}
+	if n.QuestionCount != nil {
+		q.QuestionCount = *n.QuestionCount
+	}
+	if n.LlmTemperature != nil {
+		q.LlmTemperature = *n.LlmTemperature
+	}
+	return q
+}

@@ -26,3 +26,27 @@ func BenchmarkGetQuiz(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetQuizParallel is BenchmarkGetQuiz from many goroutines, as a
+// local server under load sees it.
+func BenchmarkGetQuizParallel(b *testing.B) {
+	e := newEnv(b, withPublisher(nopJobs{}), withMaxConns(20))
+	u := e.signIn(teacherID)
+	q := e.createQuiz(u)
+	path := "/api/v1/quiz/" + q["id"].(string)
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest("GET", path, nil)
+			req.Header.Set("Authorization", "Bearer "+u.jwt)
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d", rec.Code)
+				return
+			}
+		}
+	})
+}

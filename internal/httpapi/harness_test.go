@@ -57,7 +57,10 @@ type envOption func(*envConfig)
 
 type envConfig struct {
 	publisher quiz.Publisher // overrides the SQS publisher (queue down)
+	maxConns  int32          // overrides DB_MAX_CONNS (benchmarks)
 }
+
+func withMaxConns(n int32) envOption { return func(c *envConfig) { c.maxConns = n } }
 
 func withPublisher(p quiz.Publisher) envOption { return func(c *envConfig) { c.publisher = p } }
 
@@ -68,7 +71,11 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o(&ec)
 	}
 	tdb := dbtest.New(t)
-	pool := tdb.Open(t)
+	pool := tdb.Open(t, func(c *db.Config) {
+		if ec.maxConns > 0 {
+			c.MaxConns = ec.maxConns
+		}
+	})
 	store := db.NewStore(pool)
 	log := logging.Discard()
 	if os.Getenv("TEST_API_LOG") != "" {
