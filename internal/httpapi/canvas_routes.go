@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"quizgen/internal/canvas"
+	"quizgen/internal/quiz"
 )
 
 // Canvas failures of the proxy routes (SPEC 1.5).
@@ -32,12 +33,20 @@ func canvasError(err error, forbidden, notFound string) error {
 		return failWith(http.StatusNotFound, notFound, err)
 	case errors.Is(err, canvas.ErrBadResponse) && notFound != "":
 		return failWith(http.StatusInternalServerError, detailCanvasBadFormat, err)
-	case errors.As(err, &netErr):
+	case errors.As(err, &netErr), noAnswer(err):
 		return failWith(http.StatusServiceUnavailable, detailCanvasUnreachable, err)
 	case errors.Is(err, canvas.ErrForbidden), errors.Is(err, canvas.ErrNotFound):
 		return failWith(http.StatusServiceUnavailable, detailCanvasDown, err)
 	}
 	return failWith(http.StatusServiceUnavailable, detailCanvasDown, err)
+}
+
+// noAnswer reports whether Canvas sent no complete answer: the
+// connection failed or dropped mid-answer (httpx's RequestError in the
+// original, which it also reported as "Failed to connect to Canvas API").
+func noAnswer(err error) bool {
+	var ce *canvas.Error
+	return errors.As(err, &ce) && ce.Status == 0 && errors.Is(err, quiz.ErrTemporary)
 }
 
 type idName struct {

@@ -99,23 +99,24 @@ func (s *Server) updateQuestion(c *call) error {
 		return err
 	}
 	var p quiz.QuestionPatch
-	field := func(name string, maxLen int) *string {
+	field := func(name string, minLen, maxLen int) *string {
 		if !b.has(name) {
 			return nil
 		}
 		// An explicit null is refused here: the column cannot hold it (the
 		// original failed with a 500).
-		if v, ok := b.str(name, true, 1, maxLen); ok {
+		if v, ok := b.str(name, true, minLen, maxLen); ok {
 			return &v
 		}
 		return nil
 	}
-	p.QuestionText = field("question_text", 2000)
-	p.OptionA = field("option_a", 500)
-	p.OptionB = field("option_b", 500)
-	p.OptionC = field("option_c", 500)
-	p.OptionD = field("option_d", 500)
-	if ans := field("correct_answer", 0); ans != nil && b.pattern("correct_answer", *ans, answerPattern, "^[ABCD]$") {
+	p.QuestionText = field("question_text", 1, 2000)
+	p.OptionA = field("option_a", 1, 500)
+	p.OptionB = field("option_b", 1, 500)
+	p.OptionC = field("option_c", 1, 500)
+	p.OptionD = field("option_d", 1, 500)
+	// correct_answer has only its pattern: "" is a pattern mismatch.
+	if ans := field("correct_answer", 0, 0); ans != nil && b.pattern("correct_answer", *ans, answerPattern, "^[ABCD]$") {
 		p.CorrectAnswer = ans
 	}
 	if err := ch.err(); err != nil {

@@ -87,6 +87,9 @@ func (c *checks) pathInt(params map[string]string, name string) int64 {
 type body struct {
 	fields map[string]json.RawMessage
 	c      *checks
+	// refused is set when the body itself was refused (missing, malformed
+	// or not an object): FastAPI then reports only that, no missing fields.
+	refused bool
 }
 
 var errBodyTooLarge = errors.New("request body too large")
@@ -106,6 +109,7 @@ func readBody(r *http.Request, c *checks) (body, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		c.add("missing", []any{"body"}, "Field required", nil, nil)
+		b.refused = true
 		return b, nil
 	}
 	var v any
@@ -119,11 +123,13 @@ func readBody(r *http.Request, c *checks) (body, error) {
 		}
 		c.add("json_invalid", []any{"body", pos}, "JSON decode error", map[string]any{},
 			map[string]any{"error": "Expecting value"})
+		b.refused = true
 		return b, nil
 	}
 	if _, ok := v.(map[string]any); !ok {
 		c.add("model_attributes_type", []any{"body"},
 			"Input should be a valid dictionary or object to extract fields from", v, nil)
+		b.refused = true
 		return b, nil
 	}
 	if err := json.Unmarshal(raw, &b.fields); err != nil {
@@ -147,6 +153,9 @@ func (b body) value(name string) any {
 }
 
 func (b body) missing(name string) {
+	if b.refused {
+		return
+	}
 	b.c.add("missing", []any{"body", name}, "Field required", nil, nil)
 }
 

@@ -1,0 +1,232 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"quizgen/dev/fakecanvas"
+)
+
+func TestLoginRedirect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	r := e.do("GET", "/api/v1/auth/login/canvas", "", nil)
+	require.Equal(t, http.StatusTemporaryRedirect, r.Code, r.Body.String())
+	to, err := url.Parse(r.Header().Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, e.canvas.URL()+"/login/oauth2/auth", to.Scheme+"://"+to.Host+to.Path)
+	var names []string
+	for _, kv := range strings.Split(to.RawQuery, "&") {
+		names = append(names, strings.SplitN(kv, "=", 2)[0])
+	}
+	assert.Equal(t, []string{"client_id", "response_type", "redirect_uri", "state"}, names, "in this order, no scope")
+	q := to.Query()
+	assert.Equal(t, "client-id", q.Get("client_id"))
+	assert.Equal(t, "code", q.Get("response_type"))
+	assert.Equal(t, "http://api.test/api/v1/auth/callback/canvas", q.Get("redirect_uri"))
+	assert.Contains(t, to.RawQuery, "redirect_uri=http%3A%2F%2Fapi.test%2F", "form-encoded")
+	assert.NotEmpty(t, q.Get("state"))
+
+	// Each login gets its own state.
+	r2 := e.do("GET", "/api/v1/auth/login/canvas", "", nil)
+	to2, err := url.Parse(r2.Header().Get("Location"))
+	require.NoError(t, err)
+	assert.NotEqual(t, q.Get("state"), to2.Query().Get("state"))
+}
+
+func TestOAuthCallbackErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	// loginError asserts a redirect to the frontend's login page and
+	// returns the error text it carries.
+	loginError := func(t *testing.T, location string) string {
+		t.Helper()
+		assert.True(t, strings.HasPrefix(location, frontend+"/login?error="), location)
+		raw := strings.TrimPrefix(location, frontend+"/login?error=")
+		assert.NotContains(t, raw, "+", "spaces are %%20")
+		assert.NotContains(t, raw, " ")
+		msg, err := url.QueryUnescape(raw)
+		require.NoError(t, err)
+		return msg
+	}
+
+	t.Run("no code", func(t *testing.T) {
+		r := e.do("GET", "/api/v1/auth/callback/canvas?state=whatever", "", nil)
+		require.Equal(t, http.StatusTemporaryRedirect, r.Code)
+		loc := r.Header().Get("Location")
+		assert.Equal(t, "Canvas authentication failed: 400: Authorization code not provided", loginError(t, loc))
+		assert.Contains(t, loc, "Canvas%20authentication%20failed")
+		assert.Contains(t, loc, "Authorization%20code%20not%20provided")
+	})
+
+	t.Run("Canvas refuses the code", func(t *testing.T) {
+		to := e.login(t, func(cb *url.URL, _ *http.Cookie) {
+			q := cb.Query()
+			q.Set("code", "mock_auth_code_bogus")
+			cb.RawQuery = q.Encode()
+		})
+		assert.Equal(t, "/login", to.Path)
+		msg := to.Query().Get("error")
+		assert.True(t, strings.HasPrefix(msg, "Canvas authentication failed: 400: Canvas OAUTH error: "), msg)
+		assert.Contains(t, msg, "invalid_grant", "Canvas's answer is shown")
+		assert.Contains(t, to.RawQuery, "Canvas%20OAUTH%20error")
+		assert.NotContains(t, to.RawQuery, "+")
+	})
+
+	t.Run("the user denies access", func(t *testing.T) {
+		to := e.login(t, func(cb *url.URL, _ *http.Cookie) {
+			q := cb.Query()
+			q.Del("code")
+			q.Set("error", "access_denied")
+			cb.RawQuery = q.Encode()
+		})
+		assert.Equal(t, "/login", to.Path)
+		assert.True(t, strings.HasPrefix(to.Query().Get("error"), "Canvas authentication failed: 400: "), to.String())
+	})
+
+	t.Run("no app token is issued on failure", func(t *testing.T) {
+		r := e.do("GET", "/api/v1/auth/callback/canvas?code=x&state=y", "", nil)
+		require.Equal(t, http.StatusTemporaryRedirect, r.Code)
+		loginError(t, r.Header().Get("Location"))
+		assert.NotContains(t, r.Header().Get("Location"), "token=")
+	})
+}
+
+func TestLogoutRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+
+	t.Run("Canvas down during the revocation still logs out", func(t *testing.T) {
+		u := e.signIn(teacherID)
+		e.canvas.Inject(fakecanvas.Fault{Method: "DELETE", PathPrefix: "/login/oauth2/token", Status: 503, Times: 1})
+		r := e.do("DELETE", "/api/v1/auth/logout", u.jwt, nil)
+		assertMessage(t, r, "Canvas account disconnected successfully")
+		su, err := e.store.User(t.Context(), u.ID)
+		require.NoError(t, err)
+		assert.Empty(t, su.AccessToken)
+		assert.Empty(t, su.RefreshToken)
+		assert.Nil(t, su.ExpiresAt)
+		assert.Equal(t, http.StatusUnauthorized, e.do("GET", "/api/v1/users/me", u.jwt, nil).Code)
+	})
+
+	t.Run("signing in again works, and logout revokes the Canvas token", func(t *testing.T) {
+		u := e.signIn(teacherID)
+		r := e.do("GET", cpath(), u.jwt, nil)
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		before := canvasCalls(e, "DELETE", "/login/oauth2/token")
+		assertMessage(t, e.do("DELETE", "/api/v1/auth/logout", u.jwt, nil), "Canvas account disconnected successfully")
+		assert.Equal(t, before+1, canvasCalls(e, "DELETE", "/login/oauth2/token"))
+		req, err := http.NewRequestWithContext(t.Context(), "GET", e.canvas.URL()+"/api/v1/courses", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+u.canvasToken)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "Canvas no longer takes the token")
+	})
+}
+
+func TestRefreshRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	u := e.signIn(teacherID)
+	refresh := func() resp { return e.do("POST", "/api/v1/auth/refresh", u.jwt, nil) }
+	stored := func(t *testing.T) (string, string, *time.Time) {
+		t.Helper()
+		su, err := e.store.User(t.Context(), u.ID)
+		require.NoError(t, err)
+		a, err := e.cipher.Decrypt(su.AccessToken)
+		require.NoError(t, err)
+		rf, err := e.cipher.Decrypt(su.RefreshToken)
+		require.NoError(t, err)
+		return a, rf, su.ExpiresAt
+	}
+
+	t.Run("success stores the new tokens", func(t *testing.T) {
+		a0, r0, _ := stored(t)
+		assertMessage(t, refresh(), "Token refreshed successfully")
+		a1, r1, exp := stored(t)
+		assert.NotEqual(t, a0, a1)
+		assert.NotEqual(t, r0, r1, "the rotated refresh token is stored")
+		require.NotNil(t, exp)
+		assert.WithinDuration(t, time.Now().Add(time.Hour), *exp, 5*time.Minute)
+		// r0 was retired by Canvas: a second refresh works only with r1.
+		assertMessage(t, refresh(), "Token refreshed successfully")
+		e.canvas.ExpireAccessTokens()
+		r := e.do("GET", cpath(), u.jwt, nil)
+		assert.Equal(t, http.StatusUnauthorized, r.Code, "the refreshed token expired at Canvas too")
+		assertMessage(t, refresh(), "Token refreshed successfully")
+		r = e.do("GET", cpath(), u.jwt, nil)
+		assert.Equal(t, http.StatusOK, r.Code, "the new access token works: %s", r.Body.String())
+	})
+
+	t.Run("Canvas down is 503", func(t *testing.T) {
+		e.canvas.Inject(fakecanvas.Fault{Method: "POST", PathPrefix: "/login/oauth2/token", Status: 502, Times: 1})
+		assertDetail(t, refresh(), http.StatusServiceUnavailable, detailRefreshDown)
+	})
+
+	t.Run("Canvas refuses the refresh token", func(t *testing.T) {
+		bogus, err := e.cipher.Encrypt("mock_refresh_token_unknown")
+		require.NoError(t, err)
+		e.sql(`UPDATE "user" SET refresh_token = $2 WHERE id = $1`, u.ID, bogus)
+		r := refresh()
+		assert.Equal(t, http.StatusBadRequest, r.Code, r.Body.String())
+		detail, _ := r.detail().(string)
+		assert.Contains(t, detail, "Canvas token refresh error")
+		assert.NotContains(t, detail, "mock_refresh_token_unknown", "the token is not echoed")
+	})
+
+	t.Run("no refresh token stored", func(t *testing.T) {
+		e.sql(`UPDATE "user" SET refresh_token = '' WHERE id = $1`, u.ID)
+		assertDetail(t, refresh(), http.StatusUnauthorized, "No refresh token found. Please re-login via /auth/login/canvas")
+	})
+}
+
+// TestEveryProtectedRouteNeedsAUser: every route but the public ones
+// answers 401 with a Bearer challenge without an app token, before it
+// looks at ids or bodies, and 404 "User not found" for a deleted user.
+func TestEveryProtectedRouteNeedsAUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	public := map[string]bool{"auth-login_canvas": true, "auth-auth_canvas": true, "utils-health_check": true,
+		"utils-get_db_health": true, "openapi": true}
+	var protected [][2]string
+	for _, line := range servedRoutes() {
+		f := strings.Fields(line)
+		if !public[f[2]] {
+			protected = append(protected, [2]string{f[0], f[1]})
+		}
+	}
+	require.Len(t, protected, 23, "27 routes, 4 of them public")
+	fill := func(path string, good bool) string {
+		ids := []string{"{quiz_id}", "not-a-uuid", "{question_id}", "nope", "{course_id}", "abc", "{module_id}", "-1",
+			"{file_id}", "x", "{page_url}", "%20"}
+		if good {
+			ids = []string{"{quiz_id}", randomUUID, "{question_id}", randomUUID, "{course_id}", "1", "{module_id}", "2",
+				"{file_id}", "3", "{page_url}", "p"}
+		}
+		return strings.NewReplacer(ids...).Replace(path)
+	}
+
+	t.Run("no app token", func(t *testing.T) {
+		for _, rt := range protected {
+			r := e.do(rt[0], fill(rt[1], false), "", `{"broken`)
+			assertDetail(t, r, http.StatusUnauthorized, "Not authenticated")
+			assert.Equal(t, "Bearer", r.Header().Get("WWW-Authenticate"), "%s %s", rt[0], rt[1])
+		}
+	})
+
+	t.Run("deleted user", func(t *testing.T) {
+		u := e.signIn(teacherID)
+		assertMessage(t, e.do("DELETE", "/api/v1/users/me", u.jwt, nil), "User deleted successfully")
+		for _, rt := range protected {
+			assertDetail(t, e.do(rt[0], fill(rt[1], true), u.jwt, nil), http.StatusNotFound, "User not found")
+		}
+	})
+}
