@@ -56,6 +56,9 @@ type idName struct {
 
 func (s *Server) getCourses(c *call) error {
 	courses, err := s.Canvas.TeachingCourses(c.ctx, c.canvasToken)
+	if errors.Is(err, canvas.ErrBadResponse) { // not a list: nothing to show (SPEC 1.5)
+		courses, err = nil, nil
+	}
 	if err != nil {
 		return canvasError(err, "", "")
 	}
@@ -91,6 +94,9 @@ func (s *Server) getCourseModules(c *call) error {
 		return err
 	}
 	mods, err := s.Canvas.Modules(c.ctx, c.canvasToken, ids[0])
+	if errors.Is(err, canvas.ErrBadResponse) {
+		mods, err = nil, nil
+	}
 	if err != nil {
 		return canvasError(err, "You don't have access to this course.", "")
 	}
@@ -116,6 +122,9 @@ func (s *Server) getModuleItems(c *call) error {
 		return err
 	}
 	items, err := s.Canvas.ModuleItems(c.ctx, c.canvasToken, ids[0], ids[1])
+	if errors.Is(err, canvas.ErrBadResponse) {
+		items, err = nil, nil
+	}
 	if err != nil {
 		return canvasError(err, "You don't have access to this course or module.", "")
 	}

@@ -110,6 +110,13 @@ func TestCanvasCourses(t *testing.T) {
 		assert.Equal(t, "[]", r.Body.String())
 	})
 
+	t.Run("an object instead of a list", func(t *testing.T) {
+		e.canvas.Inject(fakecanvas.Fault{PathPrefix: "/api/v1/courses", Times: 1, Body: `{"errors": "unexpected"}`})
+		r := get()
+		require.Equal(t, http.StatusOK, r.Code, "SPEC 1.5: iterating an object yields nothing")
+		assert.Equal(t, "[]", r.Body.String())
+	})
+
 	t.Run("Canvas errors", func(t *testing.T) {
 		for status, want := range map[int]struct {
 			code   int
