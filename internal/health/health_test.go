@@ -254,9 +254,10 @@ func TestClientsQueuedAtPgBouncer(t *testing.T) {
 		CacheTTL: time.Millisecond, MaxWaitDegraded: 200 * time.Millisecond}, logging.Discard())
 	ctx := t.Context()
 	// Hold every server connection of the database's PgBouncer pool
-	// (default_pool_size 20, plus the reserve of 5) inside transactions.
+	// (default_pool_size 20) inside transactions; the reserve of 5 opens
+	// only after reserve_pool_timeout (3 s), longer than this test looks.
 	var holders []pgx.Tx
-	for i := range 25 {
+	for i := range 20 {
 		conn, err := pgx.Connect(ctx, tdb.PoolerURL)
 		require.NoError(t, err, "client %d", i)
 		t.Cleanup(func() { conn.Close(context.Background()) })
@@ -269,8 +270,11 @@ func TestClientsQueuedAtPgBouncer(t *testing.T) {
 	// One more client now waits for a server connection.
 	waiter, err := pgx.Connect(ctx, tdb.PoolerURL)
 	require.NoError(t, err)
-	t.Cleanup(func() { waiter.Close(context.Background()) })
-	go func() { _, _ = waiter.Exec(context.Background(), "SELECT 1") }()
+	waited := make(chan struct{})
+	go func() {
+		defer close(waited)
+		_, _ = waiter.Exec(context.Background(), "SELECT 1")
+	}()
 	time.Sleep(600 * time.Millisecond) // longer than MaxWaitDegraded
 
 	r, status := report(t, c)
@@ -290,6 +294,8 @@ func TestClientsQueuedAtPgBouncer(t *testing.T) {
 	for _, tx := range holders {
 		_ = tx.Rollback(ctx)
 	}
+	<-waited // served once a server connection is free
+	waiter.Close(context.Background())
 }
 
 // rdsServer answers DescribeDBProxyTargets in the AWS Query protocol.
