@@ -16,7 +16,7 @@ const quizColumns = `id, owner_id, canvas_course_id, canvas_course_name, selecte
 	content_extraction_status, llm_generation_status, extracted_content,
 	content_extracted_at, canvas_quiz_id, export_status, exported_at,
 	content_extraction_started_at, llm_generation_started_at, export_started_at,
-	content_extraction_job_id, llm_generation_job_id, export_job_id`
+	content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason`
 
 // stageSQL holds the status updates of one stage. Moving to processing
 // stamps <stage>_started_at (the lease); the other moves leave it as the
@@ -50,7 +50,7 @@ func scanQuiz(r pgx.Row) (quiz.Quiz, error) {
 		&i.ContentExtractionStatus, &i.LlmGenerationStatus, &i.ExtractedContent, &i.ContentExtractedAt,
 		&i.CanvasQuizID, &i.ExportStatus, &i.ExportedAt, &i.ContentExtractionStartedAt,
 		&i.LlmGenerationStartedAt, &i.ExportStartedAt, &i.ContentExtractionJobID,
-		&i.LlmGenerationJobID, &i.ExportJobID); err != nil {
+		&i.LlmGenerationJobID, &i.ExportJobID, &i.FailureReason); err != nil {
 		return quiz.Quiz{}, err
 	}
 	return quizOf(i)
@@ -67,7 +67,7 @@ func rowQuiz(r dbsqlc.GetQuizForUpdateRow) dbsqlc.Quiz {
 		ContentExtractionStartedAt: r.ContentExtractionStartedAt,
 		LlmGenerationStartedAt:     r.LlmGenerationStartedAt, ExportStartedAt: r.ExportStartedAt,
 		ContentExtractionJobID: r.ContentExtractionJobID, LlmGenerationJobID: r.LlmGenerationJobID,
-		ExportJobID: r.ExportJobID,
+		ExportJobID: r.ExportJobID, FailureReason: r.FailureReason,
 	}
 }
 
@@ -91,6 +91,6 @@ func quizOf(r dbsqlc.Quiz) (quiz.Quiz, error) {
 		ContentExtractionStartedAt: r.ContentExtractionStartedAt,
 		LLMGenerationStartedAt:     r.LlmGenerationStartedAt, ExportStartedAt: r.ExportStartedAt,
 		ContentExtractionJobID: r.ContentExtractionJobID, LLMGenerationJobID: r.LlmGenerationJobID,
-		ExportJobID: r.ExportJobID,
+		ExportJobID: r.ExportJobID, FailureReason: r.FailureReason,
 	}, nil
 }

@@ -173,7 +173,7 @@ func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz
 			&qr.ContentExtractionStatus, &qr.LlmGenerationStatus, &qr.ExtractedContent, &qr.ContentExtractedAt,
 			&qr.CanvasQuizID, &qr.ExportStatus, &qr.ExportedAt, &qr.ContentExtractionStartedAt,
 			&qr.LlmGenerationStartedAt, &qr.ExportStartedAt, &qr.ContentExtractionJobID,
-			&qr.LlmGenerationJobID, &qr.ExportJobID)
+			&qr.LlmGenerationJobID, &qr.ExportJobID, &qr.FailureReason)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			userErr, quizErr = quiz.ErrNotFound, quiz.ErrNotFound
@@ -204,7 +204,7 @@ const userAndQuizSQL = `SELECT u.id, u.canvas_id, u.name, u.created_at, u.update
 	q.content_extraction_status, q.llm_generation_status, q.extracted_content,
 	q.content_extracted_at, q.canvas_quiz_id, q.export_status, q.exported_at,
 	q.content_extraction_started_at, q.llm_generation_started_at, q.export_started_at,
-	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id
+	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id, q.failure_reason
 FROM "user" u LEFT JOIN quiz q ON q.id = $2
 WHERE u.id = $1`
 
@@ -221,6 +221,7 @@ type nullableQuiz struct {
 	CanvasQuizID                                                        *string
 	ContentExtractionStartedAt, LlmGenerationStartedAt, ExportStartedAt *time.Time
 	ContentExtractionJobID, LlmGenerationJobID, ExportJobID             *quiz.ID
+	FailureReason                                                       *string
 }
 
 func (n nullableQuiz) quiz() dbsqlc.Quiz {
@@ -238,7 +239,7 @@ func (n nullableQuiz) quiz() dbsqlc.Quiz {
 		ExportStatus: str(n.ExportStatus), CanvasQuizID: n.CanvasQuizID,
 		ContentExtractionStartedAt: n.ContentExtractionStartedAt, LlmGenerationStartedAt: n.LlmGenerationStartedAt,
 		ExportStartedAt: n.ExportStartedAt, ContentExtractionJobID: n.ContentExtractionJobID,
-		LlmGenerationJobID: n.LlmGenerationJobID, ExportJobID: n.ExportJobID,
+		LlmGenerationJobID: n.LlmGenerationJobID, ExportJobID: n.ExportJobID, FailureReason: n.FailureReason,
 	}
 	if n.CanvasCourseID != nil {
 		q.CanvasCourseID = *n.CanvasCourseID

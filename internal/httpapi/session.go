@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"quizgen/internal/canvas"
+	"quizgen/internal/canvastoken"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
 )
@@ -76,87 +77,28 @@ const (
 	detailCanvasUnavailable = "Canvas temporarily unavailable. Please try again."
 )
 
-// canvasToken returns u's Canvas access token, refreshed first when it
-// expires within the refresh window. A refresh Canvas refuses ends the
-// Canvas session (401, sign in again); a refresh that fails for a reason a
-// retry may fix is 503. Canvas rotates refresh tokens: the new one is
-// stored. Two requests refreshing at once: the loser finds the winner's
-// new token stored and uses it.
+// canvasToken returns u's Canvas access token through canvastoken: a
+// session Canvas ended is 401 (sign in again), Canvas unreachable is 503.
 func (s *Server) canvasToken(ctx context.Context, u quiz.User) (string, error) {
-	if u.ExpiresAt == nil || u.ExpiresAt.After(s.Now().Add(s.cfg.CanvasRefreshWindow)) {
-		return s.decrypt(u.AccessToken)
-	}
-	refresh, err := s.decrypt(u.RefreshToken)
-	if err != nil {
-		return "", err
-	}
-	if refresh == "" {
-		return "", unauthorized(detailCanvasExpired, errors.New("no refresh token stored"))
-	}
-	tok, err := s.Canvas.RefreshToken(ctx, refresh)
-	if err != nil {
-		if errors.Is(err, canvas.ErrOAuth) || errors.Is(err, canvas.ErrUnauthorized) {
-			if fresh, ok := s.refreshedMeanwhile(ctx, u); ok {
-				return fresh, nil
-			}
-			if clearErr := s.Store.SetCanvasTokens(context.WithoutCancel(ctx), u.ID, "", "", nil); clearErr != nil {
-				s.Log.WarnContext(ctx, "clear canvas tokens", "err", clearErr)
-			}
-			return "", unauthorized(detailCanvasExpired, err)
-		}
+	tok, err := s.tokenSource().Token(ctx, u)
+	switch {
+	case errors.Is(err, canvastoken.ErrExpired):
+		return "", unauthorized(detailCanvasExpired, err)
+	case err != nil && errors.Is(err, quiz.ErrTemporary):
 		return "", failWith(http.StatusServiceUnavailable, detailCanvasUnavailable, err)
 	}
-	if err := s.storeCanvasToken(ctx, u.ID, tok, refresh); err != nil {
-		return "", err
-	}
-	return tok.AccessToken, nil
+	return tok, err
 }
 
-// refreshedMeanwhile reports whether another request refreshed u's token
-// after u was read, and returns the new access token.
-func (s *Server) refreshedMeanwhile(ctx context.Context, u quiz.User) (string, bool) {
-	cur, err := s.Store.User(ctx, u.ID)
-	if err != nil || cur.RefreshToken == u.RefreshToken || cur.ExpiresAt == nil || !cur.ExpiresAt.After(s.Now()) {
-		return "", false
-	}
-	tok, err := s.decrypt(cur.AccessToken)
-	return tok, err == nil && tok != ""
+func (s *Server) tokenSource() canvastoken.Source {
+	return canvastoken.Source{Store: s.Store, Canvas: s.Canvas, Cipher: s.Cipher, Window: s.cfg.CanvasRefreshWindow, Now: s.Now}
 }
 
 // storeCanvasToken encrypts and stores tok; oldRefresh is kept when Canvas
 // did not rotate the refresh token.
 func (s *Server) storeCanvasToken(ctx context.Context, id quiz.ID, tok canvas.Token, oldRefresh string) error {
-	refresh := tok.RefreshToken
-	if refresh == "" {
-		refresh = oldRefresh
-	}
-	encAccess, err := s.Cipher.Encrypt(tok.AccessToken)
-	if err != nil {
-		return err
-	}
-	encRefresh, err := s.Cipher.Encrypt(refresh)
-	if err != nil {
-		return err
-	}
-	return s.Store.SetCanvasTokens(ctx, id, encAccess, encRefresh, s.expiry(tok))
+	return s.tokenSource().Save(ctx, id, tok, oldRefresh)
 }
 
-// expiry is when tok expires; Canvas tokens without expires_in are taken
-// to last an hour, Canvas's default, so that they are refreshed in time.
-func (s *Server) expiry(tok canvas.Token) *time.Time {
-	d := time.Hour
-	if tok.ExpiresIn > 0 {
-		d = time.Duration(tok.ExpiresIn) * time.Second
-	}
-	t := s.Now().Add(d).UTC()
-	return &t
-}
-
-func (s *Server) decrypt(stored string) (string, error) {
-	plain, err := s.Cipher.Decrypt(stored)
-	if err != nil {
-		// A token we cannot read is as good as none: sign in again.
-		return "", unauthorized(detailCanvasExpired, err)
-	}
-	return plain, nil
-}
+// expiry is when tok expires.
+func (s *Server) expiry(tok canvas.Token) *time.Time { return s.tokenSource().Expiry(tok) }

@@ -120,6 +120,9 @@ type Quiz struct {
 	ContentExtractionJobID *ID
 	LLMGenerationJobID     *ID
 	ExportJobID            *ID
+
+	// FailureReason says why the last stage that failed failed, or nil.
+	FailureReason *string
 }
 
 // JobID returns the id of the job stage s belongs to, or nil.

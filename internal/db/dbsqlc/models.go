@@ -17,19 +17,20 @@ type OauthState struct {
 }
 
 type Question struct {
-	ID            uuid.UUID
-	QuizID        uuid.UUID
-	QuestionText  string
-	OptionA       string
-	OptionB       string
-	OptionC       string
-	OptionD       string
-	CorrectAnswer string
-	IsApproved    bool
-	ApprovedAt    *time.Time
-	CreatedAt     *time.Time
-	UpdatedAt     *time.Time
-	CanvasItemID  *string
+	ID              uuid.UUID
+	QuizID          uuid.UUID
+	QuestionText    string
+	OptionA         string
+	OptionB         string
+	OptionC         string
+	OptionD         string
+	CorrectAnswer   string
+	IsApproved      bool
+	ApprovedAt      *time.Time
+	CreatedAt       *time.Time
+	UpdatedAt       *time.Time
+	CanvasItemID    *string
+	GenerationJobID *uuid.UUID
 }
 
 type Quiz struct {
@@ -57,6 +58,7 @@ type Quiz struct {
 	ContentExtractionJobID     *uuid.UUID
 	LlmGenerationJobID         *uuid.UUID
 	ExportJobID                *uuid.UUID
+	FailureReason              *string
 }
 
 type User struct {

@@ -16,7 +16,7 @@ UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
 WHERE id = $1 AND quiz_id = $2
 RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id
+          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 `
 
 type ApproveQuestionParams struct {
@@ -41,6 +41,7 @@ func (q *Queries) ApproveQuestion(ctx context.Context, arg ApproveQuestionParams
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
+		&i.GenerationJobID,
 	)
 	return i, err
 }
@@ -64,7 +65,7 @@ func (q *Queries) DeleteQuestion(ctx context.Context, arg DeleteQuestionParams) 
 
 const getQuestion = `-- name: GetQuestion :one
 SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id
+       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 FROM question
 WHERE id = $1
 `
@@ -86,26 +87,28 @@ func (q *Queries) GetQuestion(ctx context.Context, id uuid.UUID) (Question, erro
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
+		&i.GenerationJobID,
 	)
 	return i, err
 }
 
 const insertQuestion = `-- name: InsertQuestion :one
-INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer, generation_job_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id
+          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 `
 
 type InsertQuestionParams struct {
-	ID            uuid.UUID
-	QuizID        uuid.UUID
-	QuestionText  string
-	OptionA       string
-	OptionB       string
-	OptionC       string
-	OptionD       string
-	CorrectAnswer string
+	ID              uuid.UUID
+	QuizID          uuid.UUID
+	QuestionText    string
+	OptionA         string
+	OptionB         string
+	OptionC         string
+	OptionD         string
+	CorrectAnswer   string
+	GenerationJobID *uuid.UUID
 }
 
 func (q *Queries) InsertQuestion(ctx context.Context, arg InsertQuestionParams) (Question, error) {
@@ -118,6 +121,7 @@ func (q *Queries) InsertQuestion(ctx context.Context, arg InsertQuestionParams) 
 		arg.OptionC,
 		arg.OptionD,
 		arg.CorrectAnswer,
+		arg.GenerationJobID,
 	)
 	var i Question
 	err := row.Scan(
@@ -134,13 +138,14 @@ func (q *Queries) InsertQuestion(ctx context.Context, arg InsertQuestionParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
+		&i.GenerationJobID,
 	)
 	return i, err
 }
 
 const listQuestions = `-- name: ListQuestions :many
 SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id
+       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 FROM question
 WHERE quiz_id = $1
 ORDER BY created_at, id
@@ -169,6 +174,7 @@ func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Questi
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.CanvasItemID,
+			&i.GenerationJobID,
 		); err != nil {
 			return nil, err
 		}
@@ -209,7 +215,7 @@ SET question_text  = coalesce($1, question_text),
     updated_at     = now()
 WHERE id = $7 AND quiz_id = $8
 RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id
+          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 `
 
 type UpdateQuestionParams struct {
@@ -249,6 +255,7 @@ func (q *Queries) UpdateQuestion(ctx context.Context, arg UpdateQuestionParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
+		&i.GenerationJobID,
 	)
 	return i, err
 }

@@ -36,7 +36,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
 FROM quiz
 WHERE id = $1
 `
@@ -69,6 +69,7 @@ func (q *Queries) GetQuiz(ctx context.Context, id uuid.UUID) (Quiz, error) {
 		&i.ContentExtractionJobID,
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
+		&i.FailureReason,
 	)
 	return i, err
 }
@@ -79,7 +80,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id,
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason,
        now()::timestamptz AS db_now
 FROM quiz
 WHERE id = $1
@@ -111,6 +112,7 @@ type GetQuizForUpdateRow struct {
 	ContentExtractionJobID     *uuid.UUID
 	LlmGenerationJobID         *uuid.UUID
 	ExportJobID                *uuid.UUID
+	FailureReason              *string
 	DbNow                      time.Time
 }
 
@@ -145,6 +147,7 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 		&i.ContentExtractionJobID,
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
+		&i.FailureReason,
 		&i.DbNow,
 	)
 	return i, err
@@ -160,7 +163,7 @@ RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, 
           content_extraction_status, llm_generation_status, extracted_content,
           content_extracted_at, canvas_quiz_id, export_status, exported_at,
           content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
 `
 
 type InsertQuizParams struct {
@@ -215,6 +218,7 @@ func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, e
 		&i.ContentExtractionJobID,
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
+		&i.FailureReason,
 	)
 	return i, err
 }
@@ -225,7 +229,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
 FROM quiz
 WHERE owner_id = $1
 ORDER BY created_at DESC, id
@@ -265,6 +269,7 @@ func (q *Queries) ListQuizzesByOwner(ctx context.Context, ownerID uuid.UUID) ([]
 			&i.ContentExtractionJobID,
 			&i.LlmGenerationJobID,
 			&i.ExportJobID,
+			&i.FailureReason,
 		); err != nil {
 			return nil, err
 		}

@@ -1,12 +1,12 @@
 -- name: InsertQuestion :one
-INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer)
-VALUES (@id, @quiz_id, @question_text, @option_a, @option_b, @option_c, @option_d, @correct_answer)
+INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer, generation_job_id)
+VALUES (@id, @quiz_id, @question_text, @option_a, @option_b, @option_c, @option_d, @correct_answer, sqlc.narg(generation_job_id))
 RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id;
+          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id;
 
 -- name: ListQuestions :many
 SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id
+       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 FROM question
 WHERE quiz_id = @quiz_id
 ORDER BY created_at, id;
@@ -18,7 +18,7 @@ WHERE quiz_id = @quiz_id;
 
 -- name: GetQuestion :one
 SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id
+       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
 FROM question
 WHERE id = @id;
 
@@ -33,14 +33,14 @@ SET question_text  = coalesce(sqlc.narg(question_text), question_text),
     updated_at     = now()
 WHERE id = @id AND quiz_id = @quiz_id
 RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id;
+          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id;
 
 -- name: ApproveQuestion :one
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
 WHERE id = @id AND quiz_id = @quiz_id
 RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id;
+          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id;
 
 -- name: DeleteQuestion :execrows
 DELETE FROM question WHERE id = @id AND quiz_id = @quiz_id;

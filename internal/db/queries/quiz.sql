@@ -8,7 +8,7 @@ RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, 
           content_extraction_status, llm_generation_status, extracted_content,
           content_extracted_at, canvas_quiz_id, export_status, exported_at,
           content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id;
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason;
 
 -- name: GetQuiz :one
 SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
@@ -16,7 +16,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
 FROM quiz
 WHERE id = @id;
 
@@ -29,7 +29,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id,
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason,
        now()::timestamptz AS db_now
 FROM quiz
 WHERE id = @id
@@ -41,7 +41,7 @@ SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, tit
        content_extraction_status, llm_generation_status, extracted_content,
        content_extracted_at, canvas_quiz_id, export_status, exported_at,
        content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id
+          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
 FROM quiz
 WHERE owner_id = @owner_id
 ORDER BY created_at DESC, id;
