@@ -63,6 +63,7 @@ func schemas() map[string]any {
 				"extracted_content":    nullable(map[string]any{"type": "string", "description": "JSON text: {\"module_<id>\": [{title, content, type, content_type?}]}"}),
 				"content_extracted_at": ts, "created_at": ts, "updated_at": ts,
 				"canvas_quiz_id": nullable(str()), "export_status": status, "exported_at": ts,
+				"failure_reason": nullable(map[string]any{"type": "string", "description": "why the last failed stage failed"}),
 			}),
 		"QuizList":      arrayOf(ref("Quiz")),
 		"QuestionStats": obj([]string{"total", "approved"}, map[string]any{"total": integer(), "approved": integer()}),

@@ -34,6 +34,9 @@ type quizJSON struct {
 	CanvasQuizID            *string   `json:"canvas_quiz_id"`
 	ExportStatus            string    `json:"export_status"`
 	ExportedAt              pyTime    `json:"exported_at"`
+	// FailureReason says why the last failed stage failed (not in the
+	// original's 18 keys; clients that do not know it ignore it).
+	FailureReason *string `json:"failure_reason"`
 }
 
 func quizOut(q quiz.Quiz) (quizJSON, error) {
@@ -44,6 +47,7 @@ func quizOut(q quiz.Quiz) (quizJSON, error) {
 		ContentExtractionStatus: string(q.ContentExtractionStatus), LLMGenerationStatus: string(q.LLMGenerationStatus),
 		ContentExtractedAt: pyTime{q.ContentExtractedAt}, CreatedAt: pyTime{q.CreatedAt}, UpdatedAt: pyTime{q.UpdatedAt},
 		CanvasQuizID: q.CanvasQuizID, ExportStatus: string(q.ExportStatus), ExportedAt: pyTime{q.ExportedAt},
+		FailureReason: q.FailureReason,
 	}
 	if q.ExtractedContent != nil {
 		s, err := pyDumps(q.ExtractedContent)

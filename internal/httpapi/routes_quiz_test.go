@@ -14,11 +14,12 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// quizKeys are the 18 keys of the Quiz object, in model order (SPEC 2.2).
+// quizKeys are the 18 keys of the Quiz object, in model order (SPEC 2.2),
+// then failure_reason (ours).
 var quizKeys = []string{"id", "owner_id", "canvas_course_id", "canvas_course_name", "selected_modules", "title",
 	"question_count", "llm_model", "llm_temperature", "content_extraction_status", "llm_generation_status",
 	"extracted_content", "content_extracted_at", "created_at", "updated_at", "canvas_quiz_id", "export_status",
-	"exported_at"}
+	"exported_at", "failure_reason"}
 
 // validQuiz is a QuizCreate body with every required field; change
 // returns a copy with fields replaced (nil deletes one).
