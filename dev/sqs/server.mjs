@@ -17,7 +17,8 @@ import { createRequestHandler } from "local-aws-sqs";
 const REGION = "us-east-1";
 const ACCOUNT_ID = "123456789012";
 const MAX_RECEIVE_COUNT = "5";
-const VISIBILITY_TIMEOUT = "60";
+// Longer than a generate run (15 min), so a running job is not delivered twice.
+const VISIBILITY_TIMEOUT = "900";
 
 const port = Number.parseInt(process.argv[2] ?? process.env.SQS_PORT ?? "9324", 10);
 const hostname = process.env.SQS_HOST || "127.0.0.1";
