@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The quizgen functions running locally against the dev services, for
-# `make dev`: the fake Canvas, the API (and, as they arrive, the generate
-# and export workers), each a background process with a pid file and a log
-# in .run/dev/.
+# `make dev`: the fake Canvas, the API and the generate and export workers
+# (polling their SQS queues), each a background process with a pid file
+# and a log in .run/dev/.
 #
 #   scripts/dev.sh up       build, start what is not running, wait until it answers
 #   scripts/dev.sh down     stop what this script started
@@ -80,7 +80,9 @@ wait_http() { # name url
 build() {
 	mkdir -p "$BIN"
 	(cd "$REPO" && $GO build -o "$BIN/fakecanvas" ./dev/fakecanvas/cmd/fakecanvas &&
-		$GO build -o "$BIN/api" ./functions/api)
+		$GO build -o "$BIN/api" ./functions/api &&
+		$GO build -o "$BIN/generate" ./functions/generate &&
+		$GO build -o "$BIN/export" ./functions/export)
 }
 
 up() {
@@ -91,6 +93,11 @@ up() {
 	wait_http fakecanvas "http://$CANVAS_ADDR/health"
 	start api "$BIN/api"
 	wait_http api "http://127.0.0.1:$API_PORT/api/v1/utils/health-check/"
+	start generate "$BIN/generate"
+	start export "$BIN/export"
+	sleep 0.5
+	running generate || die "generate exited; see $RUN/generate.log"
+	running export || die "export exited; see $RUN/export.log"
 	status
 }
 
@@ -110,6 +117,8 @@ stop() { # name
 }
 
 down() {
+	stop generate
+	stop export
 	stop api
 	stop fakecanvas
 	say "quizgen functions (dev): stopped"
@@ -118,7 +127,7 @@ down() {
 status() {
 	say "quizgen functions (dev):"
 	local name
-	for name in fakecanvas api; do
+	for name in fakecanvas api generate export; do
 		if running "$name"; then
 			say "  $(printf '%-12s' "$name") up    (log: .run/dev/$name.log)"
 		else

@@ -25,6 +25,9 @@ type Fault struct {
 	// Times is how many matching requests the fault applies to; 0 means
 	// every one until Reset.
 	Times int
+	// SkipFirst lets that many matching requests through untouched before
+	// the fault applies ("fail the seventh item": SkipFirst 6).
+	SkipFirst int
 	// RetryAfter and RateLimitRemaining, when set, are sent as the
 	// Retry-After and X-Rate-Limit-Remaining headers (403 with
 	// RateLimitRemaining "0" is how Canvas throttles).
@@ -47,6 +50,7 @@ type Fault struct {
 type faultState struct {
 	Fault
 	left int // answers left; <0 means forever
+	skip int // matching requests still to let through
 }
 
 // Request is a request the fake received.
@@ -72,7 +76,7 @@ func (s *Server) Inject(f Fault) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f, left: left})
+	s.faults = append(s.faults, &faultState{Fault: f, left: left, skip: f.SkipFirst})
 }
 
 // Reset removes every fault and forgets the recorded requests. Tokens,
@@ -109,6 +113,10 @@ func (s *Server) matchFault(r *http.Request) (Fault, bool) {
 			(f.Method != "" && !strings.EqualFold(f.Method, r.Method)) ||
 			!strings.HasPrefix(r.URL.Path, f.PathPrefix) {
 			continue
+		}
+		if f.skip > 0 {
+			f.skip--
+			return Fault{}, false
 		}
 		if f.left > 0 {
 			f.left--
