@@ -72,7 +72,7 @@ func run(ctx context.Context, name string) error {
 	}
 	q, err := store.CreateQuiz(ctx, quiz.NewQuiz{OwnerID: u.ID, CanvasCourseID: 37823, CanvasCourseName: "INF-2600 AI",
 		SelectedModules: []quiz.Module{{ID: 173468, Name: "Constraint Satisfaction Problems"}},
-		Title: "Benchmark quiz", QuestionCount: 20, LLMModel: "o3", LLMTemperature: 1})
+		Title:           "Benchmark quiz", QuestionCount: 20, LLMModel: "o3", LLMTemperature: 1})
 	if err != nil {
 		return err
 	}
