@@ -45,6 +45,10 @@ dev: services migrate ## the whole local stack: services, migrations, fake Canva
 	@echo
 	@echo "Connection settings: . $(DEV_ENV)   logs: make dev-logs   stop everything: make services-down"
 
+.PHONY: demo
+demo: ## the whole flow against make dev: sign in, create a quiz, extract, generate, approve, export, report
+	scripts/demo.sh
+
 dev-down: ## stop the functions started by make dev (services keep running)
 	scripts/dev.sh down
 

@@ -89,7 +89,9 @@ up() {
 	mkdir -p "$RUN"
 	load_env
 	build
-	start fakecanvas "$BIN/fakecanvas" -addr "$CANVAS_ADDR" -base-url "http://localhost:8001"
+	# dev-canvas-token: a never-expiring fake Canvas token, so scripts (make
+	# demo) can read what the fake received.
+	start fakecanvas "$BIN/fakecanvas" -addr "$CANVAS_ADDR" -base-url "http://localhost:8001" -static-token dev-canvas-token
 	wait_http fakecanvas "http://$CANVAS_ADDR/health"
 	start api "$BIN/api"
 	wait_http api "http://127.0.0.1:$API_PORT/api/v1/utils/health-check/"
