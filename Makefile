@@ -82,6 +82,10 @@ bench: services-test ## Go benchmarks (make bench PKG=./internal/db COUNT=10 > n
 bench-api: ## the API (GET /quiz/{id}, local mode) against pgbench -S through the same PgBouncer, same connections
 	scripts/bench-api.sh
 
+.PHONY: bench-pipeline
+bench-pipeline: services-test ## a 200-question quiz through extraction, generation (mock LLM at 0 and 300 ms) and export: seconds per stage
+	. $(TEST_ENV) && $(GO) test -run='^$$' -bench=Pipeline200 -benchtime=1x -count=3 ./internal/pipeline/ | grep -E '^(Benchmark|goos|goarch|pkg|cpu|PASS|ok|FAIL)'
+
 ## ---- code generation ----------------------------------------------------------
 
 .PHONY: generate

@@ -41,7 +41,7 @@ func (j *jobs) PublishJob(_ context.Context, job quiz.Job) error {
 	return nil
 }
 
-func (j *jobs) last(t *testing.T) queue.Message {
+func (j *jobs) last(t testing.TB) queue.Message {
 	t.Helper()
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -51,7 +51,7 @@ func (j *jobs) last(t *testing.T) queue.Message {
 }
 
 type bundle struct {
-	t      *testing.T
+	t      testing.TB
 	p      *pipeline.Pipeline
 	store  *db.Store
 	svc    *quiz.Service
@@ -65,7 +65,7 @@ type options struct {
 	provider llm.Provider
 }
 
-func setup(t *testing.T, o options) *bundle {
+func setup(t testing.TB, o options) *bundle {
 	t.Helper()
 	tdb := dbtest.New(t)
 	store := db.NewStore(tdb.Open(t))
