@@ -14,51 +14,33 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"quizgen/internal/app"
 	"quizgen/internal/auth"
-	"quizgen/internal/canvas"
 	"quizgen/internal/config"
 	"quizgen/internal/db"
 	"quizgen/internal/health"
 	"quizgen/internal/httpapi"
-	"quizgen/internal/logging"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 )
 
-func main() {
-	log := logging.New(os.Stdout, slog.LevelInfo)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, log); err != nil {
-		log.Error("api failed", "err", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { app.Main("api", run) }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, cfg, err := app.Load(ctx, config.LoadAPI)
 	if err != nil {
-		return fmt.Errorf("load AWS config: %w", err)
+		return err
 	}
-	cfg, err := config.LoadAPI(ctx, os.Getenv, config.NewAWSFetcher(awsCfg))
-	if err != nil {
-		return fmt.Errorf("load config: %w", err)
-	}
-	log = logging.New(os.Stdout, cfg.LogLevel).With("function", "api")
-
+	log = app.Logger("api", cfg.LogLevel)
 	pool, err := db.Open(ctx, cfg.DB, log, db.WithIAMAuth(awsCfg.Credentials, awsCfg.Region))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -66,14 +48,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 	store := db.NewStore(pool)
 	publisher := queue.NewPublisher(sqs.NewFromConfig(awsCfg), cfg.GenerateQueueURL, cfg.ExportQueueURL, 5*time.Second)
 
-	httpClient := &http.Client{Timeout: cfg.Canvas.Timeout + 5*time.Second}
-	canvasClient, err := canvas.New(canvas.Config{
-		BaseURL: cfg.Canvas.BaseURL, APIURL: cfg.Canvas.APIURL, ClientID: cfg.Canvas.ClientID,
-		ClientSecret: cfg.Canvas.ClientSecret.Value(), RedirectURI: cfg.CanvasRedirectURI,
-		HTTPClient: httpClient, Timeout: cfg.Canvas.Timeout, Log: log,
-	})
+	canvasClient, err := app.Canvas(cfg.Canvas, cfg.CanvasRedirectURI, log)
 	if err != nil {
-		return fmt.Errorf("canvas client: %w", err)
+		return err
 	}
 	secret := []byte(cfg.JWTSecret.Value())
 	tokens, err := auth.NewTokens(secret, cfg.AccessTokenTTL, time.Now)
@@ -104,10 +81,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 	})
 	metrics := health.NewMetrics(os.Stdout, pool, "api")
 
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+	if app.OnLambda() {
 		proxy := httpadapter.NewV2(handler).ProxyWithContext
 		lambda.Start(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-			defer emit(log, metrics) // pool metrics after every invocation
+			defer metrics.EmitOrLog(log) // pool metrics after every invocation
 			return proxy(ctx, ev)
 		})
 		return nil
@@ -120,17 +97,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				emit(log, metrics)
+				metrics.EmitOrLog(log)
 			}
 		}
 	}()
 	return serve(ctx, log, handler, cfg.Port, pool)
-}
-
-func emit(log *slog.Logger, m *health.Metrics) {
-	if err := m.Emit(); err != nil {
-		log.Warn("write pool metrics", "err", err)
-	}
 }
 
 // serve runs handler on port until ctx ends, then drains requests for up

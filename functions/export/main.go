@@ -9,24 +9,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"quizgen/internal/app"
 	"quizgen/internal/auth"
-	"quizgen/internal/canvas"
 	"quizgen/internal/canvastoken"
 	"quizgen/internal/config"
 	"quizgen/internal/db"
 	"quizgen/internal/health"
-	"quizgen/internal/logging"
 	"quizgen/internal/pipeline"
 	"quizgen/internal/queue"
 )
@@ -35,39 +30,22 @@ import (
 // record its outcome before the function is stopped.
 const invocationMargin = 15 * time.Second
 
-func main() {
-	log := logging.New(os.Stdout, slog.LevelInfo)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, log); err != nil {
-		log.Error("export failed", "err", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { app.Main("export", run) }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, cfg, err := app.Load(ctx, config.LoadExport)
 	if err != nil {
-		return fmt.Errorf("load AWS config: %w", err)
+		return err
 	}
-	cfg, err := config.LoadExport(ctx, os.Getenv, config.NewAWSFetcher(awsCfg))
-	if err != nil {
-		return fmt.Errorf("load config: %w", err)
-	}
-	log = logging.New(os.Stdout, cfg.LogLevel).With("function", "export")
-
+	log = app.Logger("export", cfg.LogLevel)
 	pool, err := db.Open(ctx, cfg.DB, log, db.WithIAMAuth(awsCfg.Credentials, awsCfg.Region))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	store := db.NewStore(pool)
-	canvasClient, err := canvas.New(canvas.Config{
-		BaseURL: cfg.Canvas.BaseURL, APIURL: cfg.Canvas.APIURL, ClientID: cfg.Canvas.ClientID,
-		ClientSecret: cfg.Canvas.ClientSecret.Value(), HTTPClient: &http.Client{}, Timeout: cfg.Canvas.Timeout, Log: log,
-	})
+	canvasClient, err := app.Canvas(cfg.Canvas, "", log)
 	if err != nil {
-		return fmt.Errorf("canvas client: %w", err)
+		return err
 	}
 	cipher, err := auth.NewCipher(cfg.TokenKey.Value())
 	if err != nil {
@@ -82,10 +60,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 	metrics := health.NewMetrics(os.Stdout, pool, "export")
 	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.Handle)
 	handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		defer emit(log, metrics)
+		defer metrics.EmitOrLog(log)
 		return batch(ctx, ev)
 	}
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+	if app.OnLambda() {
 		lambda.Start(handler)
 		return nil
 	}
@@ -94,10 +72,4 @@ func run(ctx context.Context, log *slog.Logger) error {
 		queue.PollerOptions{Log: log, InvocationTimeout: 10 * time.Minute}).Run(ctx)
 	pool.Close()
 	return err
-}
-
-func emit(log *slog.Logger, m *health.Metrics) {
-	if err := m.Emit(); err != nil {
-		log.Warn("write pool metrics", "err", err)
-	}
 }

@@ -3,6 +3,7 @@ package health
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -85,4 +86,12 @@ func (m *Metrics) Emit() error {
 	}
 	_, err = m.w.Write(append(b, '\n'))
 	return err
+}
+
+// EmitOrLog is Emit for places that cannot return an error (the end of an
+// invocation): a failure is logged.
+func (m *Metrics) EmitOrLog(log *slog.Logger) {
+	if err := m.Emit(); err != nil {
+		log.Warn("write pool metrics", "err", err)
+	}
 }
