@@ -95,12 +95,34 @@ generate: ## regenerate internal/db/dbsqlc from queries/ and migrations/ (needs 
 ## ---- builds -------------------------------------------------------------------
 
 FUNCTIONS := api generate export migrate
+# Largest bootstrap `make build` accepts, in MB (10^6 bytes).
+MAX_BOOTSTRAP_MB := 20
 
 .PHONY: build
-build: ## build every function as a Lambda bootstrap (linux/arm64) under bin/
-	@for f in $(FUNCTIONS); do \
-		if [ -d functions/$$f ] && ls functions/$$f/*.go >/dev/null 2>&1; then \
-			$(GOFLAGS_LAMBDA) $(BUILD) -o bin/$$f/bootstrap ./functions/$$f && \
-			printf '%-10s %s bytes\n' $$f "$$(stat -c %s bin/$$f/bootstrap)"; \
-		fi; \
-	done
+build: ## build every function as a Lambda bootstrap (linux/arm64) under bin/, with sizes; fails if one is over 20 MB (MAX_BOOTSTRAP_MB)
+	@fail=0; \
+	for f in $(FUNCTIONS); do \
+		$(GOFLAGS_LAMBDA) $(BUILD) -o bin/$$f/bootstrap ./functions/$$f; \
+		size=$$(stat -c %s bin/$$f/bootstrap); \
+		if [ "$$size" -gt $$(( $(MAX_BOOTSTRAP_MB) * 1000000 )) ]; then verdict="OVER $(MAX_BOOTSTRAP_MB) MB"; fail=1; else verdict=ok; fi; \
+		printf '%-10s %6s MB  (%s bytes)  %s\n' $$f "$$(awk -v b=$$size 'BEGIN { printf "%.2f", b / 1000000 }')" $$size "$$verdict"; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "build: a bootstrap is over $(MAX_BOOTSTRAP_MB) MB" >&2; exit 1; fi
+
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (template.yaml:
+# Metadata: {BuildMethod: makefile}).
+.PHONY: build-ApiFunction build-GenerateFunction build-ExportFunction build-MigrateFunction
+build-ApiFunction build-GenerateFunction build-ExportFunction build-MigrateFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "$@: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+	$(GOFLAGS_LAMBDA) $(BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(FUNC)
+
+build-ApiFunction: FUNC = api
+build-GenerateFunction: FUNC = generate
+build-ExportFunction: FUNC = export
+build-MigrateFunction: FUNC = migrate
+
+## ---- connection budget ----------------------------------------------------------
+
+.PHONY: budget
+budget: ## worst-case connections (template.yaml defaults) against PgBouncer and Postgres limits
+	$(GO) run ./dev/budget -template template.yaml -pgbouncer pgbouncer/pgbouncer.ini
