@@ -59,7 +59,7 @@ func TestEndToEndThroughSQS(t *testing.T) {
 
 	q, err := svc.CreateQuiz(t.Context(), quiz.NewQuiz{OwnerID: b.owner.ID, CanvasCourseID: 37823, CanvasCourseName: "AI",
 		SelectedModules: []quiz.Module{{ID: 173574, Name: "Search"}, {ID: 173469, Name: "Scheduling"}},
-		Title: "E2E", QuestionCount: 15, LLMModel: "gpt-test", LLMTemperature: 0.7}, "e2e")
+		Title:           "E2E", QuestionCount: 15, LLMModel: "gpt-test", LLMTemperature: 0.7}, "e2e")
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return b.quiz(q.ID).LLMGenerationStatus == quiz.StatusCompleted }, 30*time.Second, 50*time.Millisecond)
 	assert.Equal(t, quiz.StatusCompleted, b.quiz(q.ID).ContentExtractionStatus)
