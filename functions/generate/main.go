@@ -78,7 +78,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		Log:    log,
 	}
 	metrics := health.NewMetrics(os.Stdout, pool, "generate")
-	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.Handle)
+	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleGenerate)
 	handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		defer metrics.EmitOrLog(log)
 		return batch(ctx, ev)

@@ -85,23 +85,40 @@ type Pipeline struct {
 // lease; this one is retried later and will find it done (or dead).
 var errBusy = fmt.Errorf("another delivery of this job is working on it: %w", quiz.ErrTemporary)
 
-// Handle runs one job message (the queue.Handler of both functions).
+// Handle runs one job message of any kind.
 func (p *Pipeline) Handle(ctx context.Context, j queue.Job) error {
+	if j.Message.Kind == queue.KindExport {
+		return p.HandleExport(ctx, j)
+	}
+	return p.HandleGenerate(ctx, j)
+}
+
+// HandleGenerate runs one message of the generate queue (the
+// queue.Handler of the generate function).
+func (p *Pipeline) HandleGenerate(ctx context.Context, j queue.Job) error {
 	m := j.Message
 	log := p.Log.With("quiz_id", m.QuizID, "job", m.Kind, "attempt", j.Attempt)
-	var err error
 	switch m.Kind {
 	case queue.KindExtract:
-		err = p.extract(ctx, log, m.QuizID, m.JobID, j.Final)
+		return p.extract(ctx, log, m.QuizID, m.JobID, j.Final)
 	case queue.KindGenerate:
-		err = p.generate(ctx, log, m.QuizID, m.JobID, j.Final)
-	case queue.KindExport:
-		err = p.export(ctx, log, m.QuizID, m.JobID, j.Final)
-	default:
-		log.ErrorContext(ctx, "dropping a job of an unknown kind")
+		return p.generate(ctx, log, m.QuizID, m.JobID, j.Final)
+	}
+	log.ErrorContext(ctx, "dropping a job that does not belong on the generate queue")
+	return nil
+}
+
+// HandleExport runs one message of the export queue (the queue.Handler of
+// the export function). It does not reach the generation code, so the
+// export binary does not link the LLM client.
+func (p *Pipeline) HandleExport(ctx context.Context, j queue.Job) error {
+	m := j.Message
+	log := p.Log.With("quiz_id", m.QuizID, "job", m.Kind, "attempt", j.Attempt)
+	if m.Kind != queue.KindExport {
+		log.ErrorContext(ctx, "dropping a job that does not belong on the export queue")
 		return nil
 	}
-	return err
+	return p.export(ctx, log, m.QuizID, m.JobID, j.Final)
 }
 
 // take starts stage for jobID and says whether to go on.
