@@ -26,6 +26,7 @@ import (
 	"quizgen/internal/health"
 	"quizgen/internal/llm"
 	"quizgen/internal/pipeline"
+	"quizgen/internal/pipeline/generation"
 	"quizgen/internal/queue"
 )
 
@@ -65,17 +66,19 @@ func run(ctx context.Context, log *slog.Logger) error {
 	default:
 		provider = llm.NewMock(cfg.LLM.MockLatency)
 	}
-	p := &pipeline.Pipeline{
-		Store:  store,
-		Tokens: canvastoken.Source{Store: store, Canvas: canvasClient, Cipher: cipher},
+	p := &generation.Generator{
+		Pipeline: &pipeline.Pipeline{
+			Store:  store,
+			Tokens: canvastoken.Source{Store: store, Canvas: canvasClient, Cipher: cipher},
+			Canvas: canvasClient,
+			Log:    log,
+		},
 		Extractor: &content.Extractor{Source: canvasClient, Log: log, Limits: content.Limits{
 			MaxFileSize: cfg.Content.MaxFileSize, MaxTotalContentSize: cfg.Content.MaxTotalContentSize,
 			MaxPagesPerModule: cfg.Content.MaxPagesPerModule, MaxContentLength: cfg.Content.MaxContentLength,
 			MinContentLength: cfg.Content.MinContentLength,
 		}},
 		Writer: &llm.Writer{Provider: provider, Concurrency: cfg.LLM.Concurrency, MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
-		Canvas: canvasClient,
-		Log:    log,
 	}
 	metrics := health.NewMetrics(os.Stdout, pool, "generate")
 	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleGenerate)

@@ -18,21 +18,21 @@ import (
 // item id are skipped, so a retry finishes only what is missing. An
 // export whose items did not all succeed ends failed with the reason.
 func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	q, goOn, err := p.take(ctx, log, id, quiz.StageExport, jobID)
+	q, goOn, err := p.Take(ctx, log, id, quiz.StageExport, jobID)
 	if err != nil || !goOn {
 		return err
 	}
 	start := time.Now()
-	tok, err := p.token(ctx, q)
+	tok, err := p.Token(ctx, q)
 	if err != nil {
-		return p.settle(ctx, log, id, quiz.StageExport, jobID, final, err, tokenReason(err))
+		return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, err, TokenReason(err))
 	}
 	qs, err := p.Store.ApprovedQuestions(ctx, id)
 	if err != nil {
 		return fmt.Errorf("read approved questions: %w", err)
 	}
 	if len(qs) == 0 {
-		return p.settle(ctx, log, id, quiz.StageExport, jobID, true, errors.New("no approved questions"),
+		return p.Settle(ctx, log, id, quiz.StageExport, jobID, true, errors.New("no approved questions"),
 			"Quiz has no approved questions to export")
 	}
 	canvasQuizID := ""
@@ -46,7 +46,7 @@ func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.
 				MultipleAttempts: false, ScoringPolicy: "keep_highest"},
 		})
 		if err != nil {
-			return p.settle(ctx, log, id, quiz.StageExport, jobID, final, err, "Creating the quiz in Canvas failed: "+safeReason(err))
+			return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, err, "Creating the quiz in Canvas failed: "+SafeReason(err))
 		}
 		if err := p.Store.SetCanvasQuizID(ctx, id, jobID, canvasQuizID); err != nil {
 			return fmt.Errorf("store canvas quiz id %s: %w", canvasQuizID, err)
@@ -61,8 +61,8 @@ func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.
 		itemID, err := p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, p.item(qn, i+1))
 		if err != nil {
 			reason := fmt.Sprintf("Exported %d of %d questions; question %d failed: %s",
-				skipped+created, len(qs), i+1, safeReason(err))
-			return p.settle(ctx, log, id, quiz.StageExport, jobID, final, err, reason)
+				skipped+created, len(qs), i+1, SafeReason(err))
+			return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, err, reason)
 		}
 		if err := p.Store.SetCanvasItemID(ctx, qn.ID, itemID); err != nil {
 			return fmt.Errorf("store canvas item id: %w", err)

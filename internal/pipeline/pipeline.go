@@ -1,7 +1,9 @@
 // Package pipeline is the background work of quizgen, run by the generate
-// and export functions for each SQS message: extract a quiz's course
-// content, write its questions with the LLM, export the approved ones to
-// Canvas.
+// and export functions for each SQS message. This package holds what every
+// job shares (stage ownership, leases, recording failures, the owner's
+// Canvas token) and the export to Canvas; pipeline/generation holds the
+// extraction and question writing, kept apart so that the export function
+// does not link the LLM client.
 //
 // Every job is idempotent. The API stamps a job id on the stage it queues
 // and puts the same id in the message; a job works on a stage only while
@@ -28,9 +30,7 @@ import (
 
 	"quizgen/internal/canvas"
 	"quizgen/internal/canvastoken"
-	"quizgen/internal/content"
 	"quizgen/internal/db"
-	"quizgen/internal/llm"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 )
@@ -51,16 +51,6 @@ type Store interface {
 	SetCanvasItemID(ctx context.Context, questionID quiz.ID, itemID string) error
 }
 
-// Extractor extracts course content; content.Extractor implements it.
-type Extractor interface {
-	Extract(ctx context.Context, token string, courseID int64, moduleIDs []int64) (content.Result, error)
-}
-
-// Writer writes questions with the LLM; llm.Writer implements it.
-type Writer interface {
-	Write(ctx context.Context, job llm.Job, save func(ctx context.Context, qs []llm.Question) error) (llm.Result, error)
-}
-
 // Exporter creates New Quizzes in Canvas; canvas.Client implements it.
 type Exporter interface {
 	CreateQuiz(ctx context.Context, token string, courseID int64, q canvas.NewQuiz) (string, error)
@@ -69,44 +59,17 @@ type Exporter interface {
 
 // Pipeline runs the jobs.
 type Pipeline struct {
-	Store     Store
-	Tokens    canvastoken.Source
-	Extractor Extractor
-	Writer    Writer
-	Canvas    Exporter
-	Log       *slog.Logger
-	// ChunkSize is the largest piece of content one LLM call sees.
-	ChunkSize int
+	Store  Store
+	Tokens canvastoken.Source
+	Canvas Exporter
+	Log    *slog.Logger
 	// Now is the clock of Canvas timestamps (time.Now when nil).
 	Now func() time.Time
 }
 
-// errBusy: another delivery of the same job holds the stage under a live
+// ErrBusy: another delivery of the same job holds the stage under a live
 // lease; this one is retried later and will find it done (or dead).
-var errBusy = fmt.Errorf("another delivery of this job is working on it: %w", quiz.ErrTemporary)
-
-// Handle runs one job message of any kind.
-func (p *Pipeline) Handle(ctx context.Context, j queue.Job) error {
-	if j.Message.Kind == queue.KindExport {
-		return p.HandleExport(ctx, j)
-	}
-	return p.HandleGenerate(ctx, j)
-}
-
-// HandleGenerate runs one message of the generate queue (the
-// queue.Handler of the generate function).
-func (p *Pipeline) HandleGenerate(ctx context.Context, j queue.Job) error {
-	m := j.Message
-	log := p.Log.With("quiz_id", m.QuizID, "job", m.Kind, "attempt", j.Attempt)
-	switch m.Kind {
-	case queue.KindExtract:
-		return p.extract(ctx, log, m.QuizID, m.JobID, j.Final)
-	case queue.KindGenerate:
-		return p.generate(ctx, log, m.QuizID, m.JobID, j.Final)
-	}
-	log.ErrorContext(ctx, "dropping a job that does not belong on the generate queue")
-	return nil
-}
+var ErrBusy = fmt.Errorf("another delivery of this job is working on it: %w", quiz.ErrTemporary)
 
 // HandleExport runs one message of the export queue (the queue.Handler of
 // the export function). It does not reach the generation code, so the
@@ -121,8 +84,8 @@ func (p *Pipeline) HandleExport(ctx context.Context, j queue.Job) error {
 	return p.export(ctx, log, m.QuizID, m.JobID, j.Final)
 }
 
-// take starts stage for jobID and says whether to go on.
-func (p *Pipeline) take(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID) (quiz.Quiz, bool, error) {
+// Take starts stage for jobID and says whether to go on.
+func (p *Pipeline) Take(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID) (quiz.Quiz, bool, error) {
 	q, take, err := p.Store.TakeStage(ctx, id, stage, jobID, quiz.Lease(stage))
 	switch {
 	case errors.Is(err, quiz.ErrNotFound):
@@ -139,17 +102,17 @@ func (p *Pipeline) take(ctx context.Context, log *slog.Logger, id quiz.ID, stage
 		log.InfoContext(ctx, "job already done", "stage", stage, "status", q.Status(stage))
 		return q, false, nil
 	case db.TakeBusy:
-		return q, false, errBusy
+		return q, false, ErrBusy
 	case db.TakeResumed:
 		log.WarnContext(ctx, "lease ran out: taking the stage over", "stage", stage)
 	}
 	return q, true, nil
 }
 
-// settle turns a job error into the job's outcome: a temporary error is
+// Settle turns a job error into the job's outcome: a temporary error is
 // retried (returned), unless this is the last delivery; anything else, or
 // the last delivery, is recorded on the quiz as a failure with a reason.
-func (p *Pipeline) settle(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID, final bool, err error, reason string) error {
+func (p *Pipeline) Settle(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID, final bool, err error, reason string) error {
 	if err == nil {
 		return nil
 	}
@@ -171,8 +134,8 @@ func (p *Pipeline) settle(ctx context.Context, log *slog.Logger, id quiz.ID, sta
 	return nil
 }
 
-// token returns the quiz owner's Canvas token.
-func (p *Pipeline) token(ctx context.Context, q quiz.Quiz) (string, error) {
+// Token returns the quiz owner's Canvas token.
+func (p *Pipeline) Token(ctx context.Context, q quiz.Quiz) (string, error) {
 	u, err := p.Store.User(ctx, q.OwnerID)
 	if err != nil {
 		return "", err
@@ -180,121 +143,17 @@ func (p *Pipeline) token(ctx context.Context, q quiz.Quiz) (string, error) {
 	return p.Tokens.Token(ctx, u)
 }
 
-func tokenReason(err error) string {
+// TokenReason is the failure reason of a Canvas token error.
+func TokenReason(err error) string {
 	if errors.Is(err, canvastoken.ErrExpired) {
 		return "Canvas session expired. Please sign in again and retry."
 	}
 	return "Canvas is unavailable."
 }
 
-func (p *Pipeline) extract(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	q, goOn, err := p.take(ctx, log, id, quiz.StageExtraction, jobID)
-	if err != nil {
-		return err
-	}
-	if !goOn {
-		// A redelivery after the extraction completed resumes the
-		// generation it handed to the same job.
-		if q.ContentExtractionStatus == quiz.StatusCompleted && q.LLMGenerationJobID != nil && *q.LLMGenerationJobID == jobID {
-			return p.generate(ctx, log, id, jobID, final)
-		}
-		return nil
-	}
-	start := time.Now()
-	tok, err := p.token(ctx, q)
-	if err != nil {
-		return p.settle(ctx, log, id, quiz.StageExtraction, jobID, final, err, tokenReason(err))
-	}
-	mods := make([]int64, len(q.SelectedModules))
-	for i, m := range q.SelectedModules {
-		mods[i] = m.ID
-	}
-	res, err := p.Extractor.Extract(ctx, tok, q.CanvasCourseID, mods)
-	if err != nil {
-		reason := "Content extraction failed: " + safeReason(err)
-		if errors.Is(err, canvas.ErrUnauthorized) {
-			reason = "Canvas refused the access token. Please sign in again and retry."
-		}
-		return p.settle(ctx, log, id, quiz.StageExtraction, jobID, final, err, reason)
-	}
-	doc, err := res.JSON()
-	if err != nil {
-		return p.settle(ctx, log, id, quiz.StageExtraction, jobID, final, err, "Content extraction failed.")
-	}
-	chained, err := p.Store.FinishExtraction(ctx, id, jobID, doc, quiz.GenerateLease)
-	if errors.Is(err, quiz.ErrConflict) {
-		log.InfoContext(ctx, "extraction was taken over meanwhile; dropping this result")
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("store extracted content: %w", err)
-	}
-	log.InfoContext(ctx, "content extracted", "summary", res.Summary(), "skipped", len(res.Skipped), "ms", time.Since(start).Milliseconds())
-	if !chained {
-		log.InfoContext(ctx, "a generation is already running; not starting another")
-		return nil
-	}
-	return p.generate(ctx, log, id, jobID, final)
-}
-
-func (p *Pipeline) generate(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	q, goOn, err := p.take(ctx, log, id, quiz.StageGeneration, jobID)
-	if err != nil || !goOn {
-		return err
-	}
-	start := time.Now()
-	size := p.ChunkSize
-	if size <= 0 {
-		size = 6000
-	}
-	chunks := llm.Chunks(q.ExtractedContent, size)
-	if len(chunks) == 0 {
-		return p.settle(ctx, log, id, quiz.StageGeneration, jobID, final,
-			errors.New("no content"), "No course content long enough to write questions from.")
-	}
-	saved, texts, err := p.Store.GenerationProgress(ctx, id, jobID)
-	if err != nil {
-		return fmt.Errorf("read generation progress: %w", err)
-	}
-	missing := q.QuestionCount - saved
-	if missing > 0 {
-		res, werr := p.Writer.Write(ctx, llm.Job{
-			Model: q.LLMModel, Temperature: q.LLMTemperature, Title: q.Title, Chunks: chunks,
-			Target: len(texts) + missing, Existing: texts,
-		}, func(ctx context.Context, qs []llm.Question) error {
-			return p.Store.SaveGenerated(ctx, id, jobID, newQuestions(qs))
-		})
-		log.InfoContext(ctx, "questions written", "saved", res.Saved, "before", saved, "target", q.QuestionCount,
-			"calls", res.Calls, "retries", res.Retries, "duplicates", res.Duplicates, "short", res.Short,
-			"ms", time.Since(start).Milliseconds())
-		switch {
-		case errors.Is(werr, quiz.ErrConflict):
-			log.InfoContext(ctx, "generation was taken over meanwhile; stopping")
-			return nil
-		case errors.Is(werr, llm.ErrCritical):
-			return p.settle(ctx, log, id, quiz.StageGeneration, jobID, true, werr, "Question generation failed: "+safeReason(werr))
-		case werr != nil:
-			return p.settle(ctx, log, id, quiz.StageGeneration, jobID, final, werr, "Question generation failed: "+safeReason(werr))
-		}
-	}
-	if err := p.Store.CompleteStage(ctx, id, quiz.StageGeneration, jobID); err != nil && !errors.Is(err, quiz.ErrConflict) {
-		return fmt.Errorf("complete generation: %w", err)
-	}
-	return nil
-}
-
-func newQuestions(qs []llm.Question) []quiz.NewQuestion {
-	out := make([]quiz.NewQuestion, len(qs))
-	for i, q := range qs {
-		out[i] = quiz.NewQuestion{QuestionText: q.QuestionText, OptionA: q.OptionA, OptionB: q.OptionB,
-			OptionC: q.OptionC, OptionD: q.OptionD, CorrectAnswer: q.CorrectAnswer}
-	}
-	return out
-}
-
-// safeReason shortens an error for the quiz's failure reason. Errors of
+// SafeReason shortens an error for the quiz's failure reason. Errors of
 // this code base carry no secrets (canvas and llm scrub theirs).
-func safeReason(err error) string {
+func SafeReason(err error) string {
 	s := err.Error()
 	if len(s) > 300 {
 		s = s[:300] + "..."

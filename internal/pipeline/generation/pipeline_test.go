@@ -1,4 +1,4 @@
-package pipeline_test
+package generation_test
 
 import (
 	"bytes"
@@ -24,6 +24,7 @@ import (
 	"quizgen/internal/llm/llmtest"
 	"quizgen/internal/logging"
 	"quizgen/internal/pipeline"
+	"quizgen/internal/pipeline/generation"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 )
@@ -52,7 +53,7 @@ func (j *jobs) last(t testing.TB) queue.Message {
 
 type bundle struct {
 	t      testing.TB
-	p      *pipeline.Pipeline
+	p      *generation.Generator
 	store  *db.Store
 	svc    *quiz.Service
 	jobs   *jobs
@@ -86,13 +87,15 @@ func setup(t testing.TB, o options) *bundle {
 		provider = llm.NewMock(0)
 	}
 	log := logging.Discard()
-	p := &pipeline.Pipeline{
-		Store:     store,
-		Tokens:    canvastoken.Source{Store: store, Canvas: cc, Cipher: cipher},
+	p := &generation.Generator{
+		Pipeline: &pipeline.Pipeline{
+			Store:  store,
+			Tokens: canvastoken.Source{Store: store, Canvas: cc, Cipher: cipher},
+			Canvas: cc,
+			Log:    log,
+		},
 		Extractor: &content.Extractor{Source: cc, Log: log},
 		Writer:    &llm.Writer{Provider: provider, Log: log, Sleep: func(context.Context, time.Duration) error { return nil }},
-		Canvas:    cc,
-		Log:       log,
 	}
 	j := &jobs{}
 	return &bundle{t: t, p: p, store: store, svc: quiz.NewService(store, j, log), jobs: j, canvas: fc, owner: owner, tdb: tdb}
