@@ -21,3 +21,6 @@ func InTxForTest(ctx context.Context, s *Store, fn func(exec func(sql string, ar
 func BeforeConnectForTest(d *DB) func(context.Context, *pgx.ConnConfig) error {
 	return d.pool.Config().BeforeConnect
 }
+
+// DeadConnForTest exposes deadConn.
+func DeadConnForTest(err error) bool { return deadConn(err) }

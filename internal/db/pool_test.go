@@ -139,14 +139,19 @@ func TestAcquireTimeoutIsTemporary(t *testing.T) {
 	s := db.NewStore(p)
 	hold := make(chan struct{})
 	held := make(chan struct{})
+	failed := make(chan error, 1)
 	go func() {
-		_ = db.InTxForTest(ctx, s, func(exec func(string, ...any) error) error {
+		failed <- db.InTxForTest(ctx, s, func(exec func(string, ...any) error) error {
 			close(held)
 			<-hold
 			return nil
 		})
 	}()
-	<-held
+	select {
+	case <-held:
+	case err := <-failed: // the database is not there: fail, do not hang
+		t.Fatalf("hold a connection: %v", err)
+	}
 	_, err := s.Quiz(ctx, [16]byte{1})
 	close(hold)
 	require.ErrorIs(t, err, quiz.ErrTemporary, "an exhausted pool is worth a retry, not a failure")
@@ -263,4 +268,26 @@ func TestIAMAuthTokenPerConnection(t *testing.T) {
 	for _, want := range []string{"proxy.proxy-abc.eu-north-1.rds.amazonaws.com:5432?", "Action=connect", "DBUser=app_user", "X-Amz-Signature=", "X-Amz-Credential=AKIDEXAMPLE"} {
 		assert.Contains(t, cc.Password, want)
 	}
+}
+
+// TestTimeoutIsNotADeadConnection: a read that runs out of time (the
+// statement timeout) is not run again, unlike one whose connection died.
+func TestTimeoutIsNotADeadConnection(t *testing.T) {
+	t.Parallel()
+	tdb := dbtest.New(t)
+	conn := tdb.Conn(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err := conn.Exec(ctx, "SELECT pg_sleep(1)")
+	require.Error(t, err)
+	assert.False(t, db.DeadConnForTest(err), "timed out: %v", err)
+
+	other := tdb.Conn(t)
+	var pid int
+	require.NoError(t, other.QueryRow(t.Context(), "SELECT pg_backend_pid()").Scan(&pid))
+	_, err = tdb.Conn(t).Exec(t.Context(), "SELECT pg_terminate_backend($1)", pid)
+	require.NoError(t, err)
+	_, err = other.Exec(t.Context(), "SELECT 1")
+	require.Error(t, err)
+	assert.True(t, db.DeadConnForTest(err), "terminated: %v", err)
 }

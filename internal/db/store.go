@@ -163,7 +163,10 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 // deadConn reports whether err means the connection itself failed (as
 // opposed to the statement), so a read may run again on a new one.
 func deadConn(err error) bool {
-	if err == nil {
+	// A deadline or cancellation (the statement timeout, the caller giving
+	// up) is not a dead connection: running the read again would only
+	// double the wait. pgx reports it as a net.Error too, hence first.
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
 	if pgconn.SafeToRetry(err) {
