@@ -296,8 +296,11 @@ func failures(r batchResponse) []string {
 	return out
 }
 
+// The emulator always binds its internal Runtime API to 127.0.0.1:9001 (no
+// flag changes it), so two emulators cannot run at once: the tests of this
+// package run one after another.
+
 func TestMigrate(t *testing.T) {
-	t.Parallel()
 	tdb := dbtest.New(t)
 	expected, err := db.MigrationVersion()
 	if err != nil {
@@ -336,7 +339,6 @@ type apiResponse struct {
 }
 
 func TestAPI(t *testing.T) {
-	t.Parallel()
 	tdb := dbtest.New(t)
 	s := openStore(t, tdb)
 	u, q := newQuiz(t, s, "", nil)
@@ -367,7 +369,6 @@ func TestAPI(t *testing.T) {
 }
 
 func TestWorkers(t *testing.T) {
-	t.Parallel()
 	tdb := dbtest.New(t)
 	s := openStore(t, tdb)
 	for _, tc := range []struct {
@@ -378,7 +379,6 @@ func TestWorkers(t *testing.T) {
 		{"export", "quizgen-export", "export_quiz", quiz.StageExport},
 	} {
 		t.Run(tc.function, func(t *testing.T) {
-			t.Parallel()
 			busyJob := uuid.New()
 			_, busy := newQuiz(t, s, tc.stage, &busyJob)
 			_, fresh := newQuiz(t, s, "", nil)
