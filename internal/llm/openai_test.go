@@ -165,7 +165,7 @@ func TestOpenAIErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.reason)
 			assert.NotContains(t, err.Error(), testKey)
 			assert.NotContains(t, err.Error(), "sk-")
-			assert.Len(t, srv.Requests(), 1, "the SDK does not retry")
+			assert.Len(t, srv.Requests(), 1, "the provider does not retry; Writer does")
 		})
 	}
 }
@@ -311,11 +311,11 @@ func TestOpenAIWithWriter(t *testing.T) {
 	})
 }
 
-func TestOpenAIErrorIsNotAnSDKType(t *testing.T) {
+func TestOpenAIErrorIsOurs(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.NewServer(t)
 	srv.Push(llmtest.Error(500, "server_error", "", "boom"))
 	_, err := newOpenAI(t, srv, llm.OpenAIConfig{}).Questions(t.Context(), askThree())
 	var target interface{ RawJSON() string }
-	assert.False(t, errors.As(err, &target), "callers never see SDK error types (STYLE §9.3)")
+	assert.False(t, errors.As(err, &target), "callers never see a client library's error types (STYLE §9.3)")
 }
