@@ -1,7 +1,7 @@
 // Package llm writes multiple-choice questions from course content with a
 // large language model.
 //
-// It holds the prompts (templates embedded from prompts/), the providers
+// It holds the prompts (texts embedded from prompts/), the providers
 // that send them (an OpenAI-compatible client and an offline mock), the
 // parsing and validation of the model's answers, the chunking of a quiz's
 // extracted content, and Writer, which plans the calls for a quiz, runs

@@ -6,18 +6,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
-	"text/template"
 	"unicode/utf8"
 )
 
-//go:embed prompts/system.tmpl prompts/user.tmpl prompts/answer.schema.json
+//go:embed prompts/system.txt prompts/user.txt prompts/answer.schema.json
 var promptFiles embed.FS
 
-// templates holds the prompt templates, parsed once.
+// The prompt texts, with {{name}} placeholders that BuildPrompt fills in
+// one pass (a placeholder inside the filled-in content stays as it is).
+// They are not text/template templates on purpose: text/template looks
+// methods up by name through reflection, which makes the linker keep every
+// exported method of every type in the binary (7 MB more in generate).
 //
-//nolint:gochecknoglobals // parsed once, read-only
-var templates = template.Must(template.New("prompts").Option("missingkey=error").ParseFS(promptFiles, "prompts/*.tmpl"))
+//nolint:gochecknoglobals // read once, read-only
+var (
+	systemPrompt = strings.NewReplacer(
+		"{{max_question}}", strconv.Itoa(MaxQuestionText),
+		"{{max_option}}", strconv.Itoa(MaxOptionText),
+	).Replace(mustReadPrompt("prompts/system.txt"))
+	userPrompt = mustReadPrompt("prompts/user.txt")
+)
 
 // answerSchema is the JSON schema of an answer, sent as the structured
 // output format.
@@ -38,7 +48,7 @@ type Prompt struct {
 	User   string
 }
 
-// BuildPrompt renders the prompt of r from the templates in prompts/. It
+// BuildPrompt renders the prompt of r from the texts in prompts/. It
 // lists the last 50 avoided questions, each on one line and shortened to
 // 300 characters, to keep the prompt small; Writer drops repeats of older
 // ones. It fails if r asks for no question or has no content.
@@ -55,22 +65,34 @@ func BuildPrompt(r Request) (Prompt, error) {
 			avoid = append(avoid, a)
 		}
 	}
-	data := map[string]any{
-		"Count":       r.Count,
-		"Title":       oneLine(r.Title, maxAvoidText),
-		"Content":     strings.TrimSpace(r.Content),
-		"Avoid":       avoid,
-		"MaxQuestion": MaxQuestionText,
-		"MaxOption":   MaxOptionText,
+	count := strconv.Itoa(r.Count)
+	questions, withKeys := "questions", "questions, each with the keys"
+	if r.Count == 1 {
+		questions, withKeys = "question", "question with the keys"
 	}
-	var sys, user strings.Builder
-	if err := templates.ExecuteTemplate(&sys, "system.tmpl", data); err != nil {
-		return Prompt{}, fmt.Errorf("build system prompt: %w", err)
+	forQuiz := ""
+	if title := oneLine(r.Title, maxAvoidText); title != "" {
+		forQuiz = `, for the quiz "` + title + `"`
 	}
-	if err := templates.ExecuteTemplate(&user, "user.tmpl", data); err != nil {
-		return Prompt{}, fmt.Errorf("build user prompt: %w", err)
+	var more strings.Builder
+	if r.Count > 1 {
+		more.WriteString("\n- Make every question about something different: no two questions may ask the same thing.")
 	}
-	return Prompt{System: sys.String(), User: user.String()}, nil
+	if len(avoid) > 0 {
+		more.WriteString("\n- Do not repeat or rephrase any of these questions, which the quiz already has:")
+		for _, a := range avoid {
+			more.WriteString("\n  - " + a)
+		}
+	}
+	user := strings.NewReplacer(
+		"{{count}}", count,
+		"{{questions}}", questions,
+		"{{questions_with_keys}}", withKeys,
+		"{{for_quiz}}", forQuiz,
+		"{{more_requirements}}", more.String(),
+		"{{content}}", strings.TrimSpace(r.Content),
+	).Replace(userPrompt)
+	return Prompt{System: systemPrompt, User: user}, nil
 }
 
 // AnswerSchema returns the JSON schema an answer follows, as sent in the
@@ -88,6 +110,15 @@ func oneLine(s string, limit int) string {
 	}
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:limit-1])) + "…"
+}
+
+// mustReadPrompt returns an embedded prompt text.
+func mustReadPrompt(name string) string {
+	b, err := promptFiles.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return string(b)
 }
 
 // mustReadSchema returns the embedded schema, compacted. It keeps the key

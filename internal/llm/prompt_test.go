@@ -108,3 +108,18 @@ func TestBuildPromptKeepsTheLastAvoided(t *testing.T) {
 	assert.Contains(t, p.User, "Old question 79?")
 	assert.Contains(t, p.User, strings.Repeat("long ", 59)+"long…\n")
 }
+
+func TestBuildPromptFillsEveryPlaceholderOnce(t *testing.T) {
+	t.Parallel()
+	// Course text that looks like a placeholder is course text: it is not
+	// filled in, and the prompt's own placeholders all are.
+	content := "Templates write {{count}} and {{content}} literally."
+	p, err := llm.BuildPrompt(llm.Request{Content: content, Count: 4, Title: "{{for_quiz}}"})
+	require.NoError(t, err)
+	assert.Contains(t, p.User, "\n"+content+"\n")
+	assert.Contains(t, p.User, `for the quiz "{{for_quiz}}"`)
+	rest := strings.ReplaceAll(strings.ReplaceAll(p.User, content, ""), `"{{for_quiz}}"`, "")
+	assert.NotContains(t, rest, "{{", "every placeholder is filled in")
+	assert.NotContains(t, p.System, "{{")
+	assert.Contains(t, p.System, fmt.Sprintf("at most %d characters;", llm.MaxQuestionText))
+}
