@@ -29,6 +29,7 @@ import (
 	"quizgen/internal/db"
 	"quizgen/internal/health"
 	"quizgen/internal/httpapi"
+	"quizgen/internal/metrics"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 )
@@ -79,12 +80,12 @@ func run(ctx context.Context, log *slog.Logger) error {
 			Timeout: cfg.Health.Timeout, CacheTTL: cfg.Health.CacheTTL, MaxWaitDegraded: cfg.Health.MaxWait,
 		}, log),
 	})
-	metrics := health.NewMetrics(os.Stdout, pool, "api")
+	poolMetrics := metrics.NewPool(os.Stdout, pool, "api")
 
 	if app.OnLambda() {
 		proxy := httpadapter.NewV2(handler).ProxyWithContext
 		lambda.Start(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-			defer metrics.EmitOrLog(log) // pool metrics after every invocation
+			defer poolMetrics.EmitOrLog(log) // pool metrics after every invocation
 			return proxy(ctx, ev)
 		})
 		return nil
@@ -97,7 +98,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				metrics.EmitOrLog(log)
+				poolMetrics.EmitOrLog(log)
 			}
 		}
 	}()

@@ -21,7 +21,7 @@ import (
 	"quizgen/internal/canvastoken"
 	"quizgen/internal/config"
 	"quizgen/internal/db"
-	"quizgen/internal/health"
+	"quizgen/internal/metrics"
 	"quizgen/internal/pipeline"
 	"quizgen/internal/queue"
 )
@@ -57,10 +57,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		Canvas: canvasClient,
 		Log:    log,
 	}
-	metrics := health.NewMetrics(os.Stdout, pool, "export")
+	poolMetrics := metrics.NewPool(os.Stdout, pool, "export")
 	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleExport)
 	handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		defer metrics.EmitOrLog(log)
+		defer poolMetrics.EmitOrLog(log)
 		return batch(ctx, ev)
 	}
 	if app.OnLambda() {

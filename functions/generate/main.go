@@ -23,8 +23,8 @@ import (
 	"quizgen/internal/config"
 	"quizgen/internal/content"
 	"quizgen/internal/db"
-	"quizgen/internal/health"
 	"quizgen/internal/llm"
+	"quizgen/internal/metrics"
 	"quizgen/internal/pipeline"
 	"quizgen/internal/pipeline/generation"
 	"quizgen/internal/queue"
@@ -80,10 +80,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}},
 		Writer: &llm.Writer{Provider: provider, Concurrency: cfg.LLM.Concurrency, MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
 	}
-	metrics := health.NewMetrics(os.Stdout, pool, "generate")
+	poolMetrics := metrics.NewPool(os.Stdout, pool, "generate")
 	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleGenerate)
 	handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		defer metrics.EmitOrLog(log)
+		defer poolMetrics.EmitOrLog(log)
 		return batch(ctx, ev)
 	}
 	if app.OnLambda() {

@@ -17,7 +17,7 @@ import (
 
 	"quizgen/internal/config"
 	"quizgen/internal/deploy"
-	"quizgen/internal/health"
+	"quizgen/internal/metrics"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 	"quizgen/internal/schema"
@@ -556,9 +556,9 @@ func TestAlarms(t *testing.T) {
 			if !have[key{"AWS/Lambda", "Throttles", c.logical}] {
 				t.Errorf("no Throttles alarm on %s", c.logical)
 			}
-			// health.Metrics writes PoolWaitCount with the Function dimension.
-			if !have[key{health.Namespace, "PoolWaitCount", c.name}] {
-				t.Errorf("no PoolWaitCount alarm (namespace %s, Function=%s)", health.Namespace, c.name)
+			// metrics.Pool writes PoolWaitCount with the Function dimension.
+			if !have[key{metrics.Namespace, "PoolWaitCount", c.name}] {
+				t.Errorf("no PoolWaitCount alarm (namespace %s, Function=%s)", metrics.Namespace, c.name)
 			}
 		}
 	}

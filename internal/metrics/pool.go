@@ -1,4 +1,9 @@
-package health
+// Package metrics writes the functions' pool statistics as CloudWatch
+// Embedded Metric Format lines. It is apart from package health so the
+// workers, which report metrics but serve no health check, do not link the
+// RDS client the health check uses (its package init costs milliseconds of
+// every cold start).
+package metrics
 
 import (
 	"encoding/json"
@@ -10,11 +15,11 @@ import (
 	"quizgen/internal/db"
 )
 
-// Metrics writes the pool's statistics as CloudWatch Embedded Metric
+// Pool writes the pool's statistics as CloudWatch Embedded Metric
 // Format lines: CloudWatch Logs turns them into metrics (namespace
 // "quizgen", dimension Function), so dashboards and alarms need no agent.
 // Counters are reported as the change since the previous line.
-type Metrics struct {
+type Pool struct {
 	w        io.Writer
 	db       *db.DB
 	function string
@@ -24,10 +29,10 @@ type Metrics struct {
 	last db.Stats
 }
 
-// NewMetrics returns a Metrics for the pool of function, writing to w
-// (stdout under Lambda, where CloudWatch Logs collects it).
-func NewMetrics(w io.Writer, d *db.DB, function string) *Metrics {
-	return &Metrics{w: w, db: d, function: function, now: time.Now}
+// NewPool returns a Pool for the pool of function, writing to w (stdout
+// under Lambda, where CloudWatch Logs collects it).
+func NewPool(w io.Writer, d *db.DB, function string) *Pool {
+	return &Pool{w: w, db: d, function: function, now: time.Now}
 }
 
 // Namespace is the CloudWatch namespace of the metrics.
@@ -51,7 +56,7 @@ type emfMeta struct {
 
 // Emit writes one EMF line. Call it at the end of each invocation (or
 // every N seconds in local mode).
-func (m *Metrics) Emit() error {
+func (m *Pool) Emit() error {
 	st := m.db.Stats()
 	m.mu.Lock()
 	prev := m.last
@@ -90,8 +95,10 @@ func (m *Metrics) Emit() error {
 
 // EmitOrLog is Emit for places that cannot return an error (the end of an
 // invocation): a failure is logged.
-func (m *Metrics) EmitOrLog(log *slog.Logger) {
+func (m *Pool) EmitOrLog(log *slog.Logger) {
 	if err := m.Emit(); err != nil {
 		log.Warn("write pool metrics", "err", err)
 	}
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
