@@ -210,9 +210,19 @@ func names(v any) []string {
 // statement is one Allow statement of a function's inline policies;
 // cond is the condition it is under ("" for none).
 type statement struct {
-	cond      string
-	actions   []string
-	resources []any
+	cond       string
+	actions    []string
+	resources  []any
+	conditions map[string]any // the statement's own Condition block
+}
+
+// viaSecretsManager reports whether s is limited to calls made through
+// Secrets Manager (kms:ViaService secretsmanager.<region>.amazonaws.com).
+func viaSecretsManager(s statement) bool {
+	eq, _ := s.conditions["StringEquals"].(map[string]any)
+	sub, _ := eq["kms:ViaService"].(map[string]any)
+	str, _ := sub["Fn::Sub"].(string)
+	return str == "secretsmanager.${AWS::Region}.amazonaws.com"
 }
 
 func statements(t *testing.T, f deploy.Function, logical string) []statement {
@@ -228,6 +238,7 @@ func statements(t *testing.T, f deploy.Function, logical string) []statement {
 			return
 		}
 		s := statement{cond: cond}
+		s.conditions, _ = m["Condition"].(map[string]any)
 		switch a := m["Action"].(type) {
 		case string:
 			s.actions = []string{a}
@@ -667,6 +678,18 @@ func TestIAM(t *testing.T) {
 					}
 				}
 			}
+			// A customer-managed key of the secrets: kms:Decrypt on it,
+			// through Secrets Manager only, when the parameter names one.
+			if allows(st, "", "secretsmanager:GetSecretValue", func(any) bool { return true }) {
+				if !allows(st, "HasSecretsKmsKey", "kms:Decrypt", isRef("SecretsKmsKeyArn")) {
+					t.Error("reads secrets, but no kms:Decrypt on SecretsKmsKeyArn under HasSecretsKmsKey")
+				}
+				for _, s := range st {
+					if slices.Contains(s.actions, "kms:Decrypt") && (s.cond != "HasSecretsKmsKey" || !viaSecretsManager(s)) {
+						t.Errorf("kms:Decrypt under %q without the kms:ViaService condition of Secrets Manager", s.cond)
+					}
+				}
+			}
 			for name := range vars {
 				if strings.HasSuffix(name, "_SSM_PARAMETER") {
 					t.Errorf("%s: SSM parameters need ssm:GetParameter (and kms:Decrypt), which the policies do not grant", name)
@@ -718,7 +741,7 @@ func TestIAM(t *testing.T) {
 
 			// Nothing beyond what the code calls.
 			known := map[string]bool{
-				"secretsmanager:GetSecretValue": true, "sqs:SendMessage": c.name == "api",
+				"secretsmanager:GetSecretValue": true, "kms:Decrypt": true, "sqs:SendMessage": c.name == "api",
 				"rds:DescribeDBProxyTargets": c.name == "api", "rds-db:connect": c.pooled,
 				"sqs:ReceiveMessage": c.queueVar != "", "sqs:DeleteMessage": c.queueVar != "",
 				"sqs:ChangeMessageVisibility": c.queueVar != "", "sqs:GetQueueAttributes": c.queueVar != "",
@@ -749,6 +772,29 @@ func TestRDSProxy(t *testing.T) {
 	eq, ok := tpl.Conditions["UseRdsProxy"].(map[string]any)["Fn::Equals"].([]any)
 	if !ok || len(eq) != 2 || !slices.ContainsFunc(eq, isRef("PoolerMode")) || !slices.Contains(eq, any("rds-proxy")) {
 		t.Errorf("UseRdsProxy is %v, want !Equals [!Ref PoolerMode, rds-proxy]", tpl.Conditions["UseRdsProxy"])
+	}
+	// The proxy's role reads the database secret, and decrypts it with a
+	// customer-managed key when there is one.
+	var role struct {
+		Policies []struct {
+			PolicyDocument struct {
+				Statement []any `json:"Statement"`
+			} `json:"PolicyDocument"`
+		} `json:"Policies"`
+	}
+	if err := tpl.Properties("DbProxyRole", &role); err != nil {
+		t.Fatal(err)
+	}
+	var docs []any
+	for _, p := range role.Policies {
+		docs = append(docs, map[string]any{"Statement": p.PolicyDocument.Statement})
+	}
+	st := statements(t, deploy.Function{Policies: docs}, "DbProxyRole")
+	if !allows(st, "", "secretsmanager:GetSecretValue", isRef("DbSecretArn")) {
+		t.Error("DbProxyRole cannot read DbSecretArn")
+	}
+	if !allows(st, "HasSecretsKmsKey", "kms:Decrypt", isRef("SecretsKmsKeyArn")) {
+		t.Error("DbProxyRole: no kms:Decrypt on SecretsKmsKeyArn under HasSecretsKmsKey")
 	}
 	// Every PoolerMode is a DB_POOLER value the code accepts.
 	for _, v := range tpl.Parameters["PoolerMode"].AllowedValues {
