@@ -8,7 +8,8 @@
 # api, {"command":"version"} for migrate, an empty SQS batch for generate
 # and export); the init duration comes from the emulator's INIT REPORT line
 # (falling back to the REPORT line's "Init Duration"). Prints one table row
-# per function with the median and the goals (< 20 MB, < 25 ms).
+# per function with the median and the goals (< 20 MB, < 25 ms), after a
+# baseline row (dev/lambdabaseline) that each median is divided by.
 #
 # Needs the test services (started here): .run/test/env gives the database.
 # Host init durations are not Lambda's (no Firecracker, other CPU); use them
@@ -120,19 +121,28 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 
 printf 'cold starts under aws-lambda-rie on %s/%s, N=%d per function (init duration: INIT REPORT)\n\n' \
 	"$($GO env GOOS)" "$($GO env GOARCH)" "$N"
-printf '%-10s %14s %10s %18s %14s  %s\n' function arm64-size size-goal median-init init-goal "inits (ms)"
-for f in $FUNCTIONS; do
+printf '%-10s %14s %10s %18s %14s %9s  %s\n' function arm64-size size-goal median-init init-goal "x base" "inits (ms)"
+# "baseline" (dev/lambdabaseline) is the smallest aws-lambda-go function,
+# measured first in the same run: the floor of exec, Go runtime start and
+# the emulator on this machine. "x base" is each median over its median.
+base_med=
+for f in baseline $FUNCTIONS; do
+	pkg=./functions/$f
+	[[ $f == baseline ]] && pkg=./dev/lambdabaseline
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $GO build -trimpath -tags lambda.norpc -ldflags='-s -w' \
-		-o "$WORK/arm64/$f/bootstrap" "./functions/$f"
+		-o "$WORK/arm64/$f/bootstrap" "$pkg"
 	size=$(stat -c %s "$WORK/arm64/$f/bootstrap")
-	$GO build -trimpath -tags lambda.norpc -ldflags='-s -w' -o "$WORK/host/$f/bootstrap" "./functions/$f"
+	$GO build -trimpath -tags lambda.norpc -ldflags='-s -w' -o "$WORK/host/$f/bootstrap" "$pkg"
 	inits=()
 	for ((k = 0; k < N; k++)); do
 		inits+=("$(one_cold_start "$f" "$WORK/host/$f/bootstrap")")
 	done
 	med=$(printf '%s\n' "${inits[@]}" | median)
+	[[ -n $base_med ]] || base_med=$med
+	ratio=$(awk -v t="$med" -v b="$base_med" 'BEGIN { printf "%.2f", t / b }')
 	mb=$(awk -v b="$size" 'BEGIN { printf "%.2f MB", b / 1000000 }')
 	sgoal=$(awk -v b="$size" -v m=$MAX_MB 'BEGIN { print (b < m * 1000000) ? "ok (<" m ")" : "OVER " m }')
 	igoal=$(awk -v t="$med" -v m=$MAX_INIT_MS 'BEGIN { print (t < m) ? "ok (<" m ")" : "OVER " m }')
-	printf '%-10s %14s %10s %15.2f ms %14s  %s\n' "$f" "$mb" "$sgoal" "$med" "$igoal" "${inits[*]}"
+	if [[ $f == baseline ]]; then sgoal=-; igoal=-; fi
+	printf '%-10s %14s %10s %15.2f ms %14s %9s  %s\n' "$f" "$mb" "$sgoal" "$med" "$igoal" "$ratio" "${inits[*]}"
 done
