@@ -609,7 +609,9 @@ SQL
 
 # ---------------------------------------------------------------- pgbouncer
 
-pgb_running() { pid_is "$(inst_dir "$1")/pgbouncer.pid" pgbouncer; }
+# The pid must be a pgbouncer started with this instance's ini: after a
+# crash or reboot the pid in the file may belong to another checkout's.
+pgb_running() { pid_is "$(inst_dir "$1")/pgbouncer.pid" "$(inst_dir "$1")/pgbouncer.ini"; }
 
 pgb_max_client_conn() {
 	local v
@@ -771,7 +773,11 @@ pgb_verify() { # INST
 
 # ---------------------------------------------------------------- sqs
 
-sqs_running() { pid_is "$SQS_PID" server.mjs; }
+# The emulator of this checkout: node server.mjs running in its dev/sqs.
+sqs_running() {
+	pid_is "$SQS_PID" server.mjs || return 1
+	[[ $(readlink "/proc/$(head -n1 "$SQS_PID")/cwd" 2>/dev/null) == "$(cd "$SQS_DIR" && pwd -P)" ]]
+}
 
 sqs_list_queues() { # PORT -> one queue URL per line
 	node -e '
