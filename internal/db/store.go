@@ -48,21 +48,12 @@ func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 // (a Lambda thawed with a connection the pooler had closed, a restarted
 // pooler), it runs fn once more on a new connection: a read can safely run
 // twice. Writes go through inTx, which is not retried blindly.
-func (s *Store) read(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
-	err := s.readOnce(ctx, fn)
-	if err != nil && deadConn(err) && ctx.Err() == nil {
-		s.db.log.WarnContext(ctx, "database read failed on a dead connection; retrying once", "err", err)
-		err = s.readOnce(ctx, fn)
-	}
-	return classify(err)
-}
-
-func (s *Store) readOnce(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
-	return s.readConnOnce(ctx, func(c *pgxpool.Conn) error { return fn(dbsqlc.New(c)) })
+func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q *dbsqlc.Queries) error) error {
+	return s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error { return fn(ctx, dbsqlc.New(c)) })
 }
 
 // readConn is read for work that needs the connection itself (a batch).
-func (s *Store) readConn(ctx context.Context, fn func(c *pgxpool.Conn) error) error {
+func (s *Store) readConn(ctx context.Context, fn func(ctx context.Context, c *pgxpool.Conn) error) error {
 	err := s.readConnOnce(ctx, fn)
 	if err != nil && deadConn(err) && ctx.Err() == nil {
 		s.db.log.WarnContext(ctx, "database read failed on a dead connection; retrying once", "err", err)
@@ -71,18 +62,30 @@ func (s *Store) readConn(ctx context.Context, fn func(c *pgxpool.Conn) error) er
 	return classify(err)
 }
 
-func (s *Store) readConnOnce(ctx context.Context, fn func(c *pgxpool.Conn) error) error {
+// readConnOnce runs fn on one pooled connection. fn must use the context
+// it is given: it carries the statement timeout as a deadline, the only way
+// to bound a read outside a transaction without leaving session state on a
+// pooled server connection (README, Database connections: reads and writes are both bounded by
+// DB_STATEMENT_TIMEOUT; writes with SET LOCAL, reads with this deadline).
+func (s *Store) readConnOnce(ctx context.Context, fn func(ctx context.Context, c *pgxpool.Conn) error) error {
 	c, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Release()
-	if st := s.db.cfg.StatementTimeout; st > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, st)
-		defer cancel()
+	st := s.db.cfg.StatementTimeout
+	if st <= 0 {
+		return fn(ctx, c)
 	}
-	return fn(c)
+	sctx, cancel := context.WithTimeout(ctx, st)
+	defer cancel()
+	err = fn(sctx, c)
+	if err != nil && ctx.Err() == nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+		// Our own bound, not the caller's: the database is slow or a lock
+		// is held (a deploy's migration); the request may be tried again.
+		return fmt.Errorf("%w: read exceeded the statement timeout (%s): %w", quiz.ErrTemporary, st, err)
+	}
+	return err
 }
 
 // inTx runs fn in one transaction: it commits if fn returns nil and rolls
@@ -205,7 +208,8 @@ func classify(err error) error {
 		switch pgErr.Code {
 		case "23505": // unique_violation
 			return fmt.Errorf("%w: %s", quiz.ErrConflict, pgErr.ConstraintName)
-		case "40001", "40P01", "55P03": // serialization failure, deadlock, lock not available
+		case "40001", "40P01", "55P03", // serialization failure, deadlock, lock not available
+			"57014": // query_canceled: the statement timeout of a write (SET LOCAL)
 			return fmt.Errorf("%w: %w", quiz.ErrTemporary, err)
 		}
 	}
@@ -244,7 +248,7 @@ func (s *Store) UpsertUser(ctx context.Context, u quiz.User) (quiz.User, error) 
 // User returns the user with id, or quiz.ErrNotFound.
 func (s *Store) User(ctx context.Context, id quiz.ID) (quiz.User, error) {
 	var out quiz.User
-	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		row, err := q.GetUser(ctx, id)
 		out = userOf(row)
 		return err
@@ -310,7 +314,7 @@ func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, erro
 // Quiz returns the quiz with id, or quiz.ErrNotFound.
 func (s *Store) Quiz(ctx context.Context, id quiz.ID) (quiz.Quiz, error) {
 	var out quiz.Quiz
-	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		row, err := q.GetQuiz(ctx, id)
 		if err != nil {
 			return err
@@ -327,7 +331,7 @@ func (s *Store) Quiz(ctx context.Context, id quiz.ID) (quiz.Quiz, error) {
 // QuizzesByOwner returns the owner's quizzes, newest first.
 func (s *Store) QuizzesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error) {
 	var out []quiz.Quiz
-	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		rows, err := q.ListQuizzesByOwner(ctx, owner)
 		if err != nil {
 			return err
@@ -470,7 +474,7 @@ func (s *Store) AddQuestions(ctx context.Context, id quiz.ID, qs []quiz.NewQuest
 // Questions returns the questions of quiz id in creation order.
 func (s *Store) Questions(ctx context.Context, id quiz.ID) ([]quiz.Question, error) {
 	var out []quiz.Question
-	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		rows, err := q.ListQuestions(ctx, id)
 		out = make([]quiz.Question, 0, len(rows))
 		for _, r := range rows {
@@ -487,7 +491,7 @@ func (s *Store) Questions(ctx context.Context, id quiz.ID) ([]quiz.Question, err
 // QuestionStats counts the questions of quiz id and the approved ones.
 func (s *Store) QuestionStats(ctx context.Context, id quiz.ID) (quiz.QuestionStats, error) {
 	var out quiz.QuestionStats
-	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		r, err := q.QuestionStats(ctx, id)
 		out = quiz.QuestionStats{Total: int(r.Total), Approved: int(r.Approved)}
 		return err

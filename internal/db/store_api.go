@@ -97,7 +97,7 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, nonce string) error {
 // Question returns question id, or quiz.ErrNotFound.
 func (s *Store) Question(ctx context.Context, id quiz.ID) (quiz.Question, error) {
 	var out quiz.Question
-	err := s.read(ctx, func(q *dbsqlc.Queries) error {
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		row, err := q.GetQuestion(ctx, id)
 		out = questionOf(row)
 		return err
@@ -162,7 +162,7 @@ func (s *Store) DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error {
 // then work on a quiz. userErr and quizErr are quiz.ErrNotFound for a
 // missing row.
 func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error) {
-	err := s.readConn(ctx, func(c *pgxpool.Conn) error {
+	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
 		var ur dbsqlc.User
 		var qr nullableQuiz
 		err := c.QueryRow(ctx, userAndQuizSQL, userID, quizID).Scan(

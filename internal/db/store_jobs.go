@@ -140,7 +140,7 @@ func (s *Store) FinishExtraction(ctx context.Context, id, jobID quiz.ID, content
 // GenerationProgress returns how many questions job jobID already saved for
 // quiz id, and the texts of all the quiz's questions (for de-duplication).
 func (s *Store) GenerationProgress(ctx context.Context, id, jobID quiz.ID) (saved int, texts []string, err error) {
-	err = s.readConn(ctx, func(c *pgxpool.Conn) error {
+	err = s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
 		rows, err := c.Query(ctx, `SELECT question_text, generation_job_id = $2 FROM question WHERE quiz_id = $1 ORDER BY created_at, id`, id, jobID)
 		if err != nil {
 			return err

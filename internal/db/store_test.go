@@ -296,3 +296,45 @@ func newQuizFor(u quiz.User) quiz.NewQuiz {
 	return quiz.NewQuiz{OwnerID: u.ID, CanvasCourseID: 1, CanvasCourseName: "c", Title: "t",
 		QuestionCount: 10, LLMModel: "o3", LLMTemperature: 1}
 }
+
+// DB_STATEMENT_TIMEOUT bounds reads as well as writes, through PgBouncer:
+// a request queued behind a migration's ACCESS EXCLUSIVE lock gives up
+// after the timeout instead of waiting for the lock.
+func TestStatementTimeoutBoundsReadsAndWrites(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.New(t)
+	s := db.NewStore(tdb.Open(t, func(c *db.Config) { c.StatementTimeout = 200 * time.Millisecond }))
+	q := mustCreateQuiz(ctx, t, s, mustCreateUser(ctx, t, s, 41).ID)
+
+	locker := tdb.Conn(t)
+	tx, err := locker.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	_, err = tx.Exec(ctx, "LOCK TABLE quiz IN ACCESS EXCLUSIVE MODE")
+	require.NoError(t, err)
+
+	// Each call must return while the lock is still held; if it does not
+	// within a generous bound, the test releases the lock and fails.
+	bounded := func(name string, call func() error) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- call() }()
+		select {
+		case err := <-done:
+			require.Error(t, err, "%s ran to completion behind the lock", name)
+			assert.ErrorIs(t, err, quiz.ErrTemporary, name)
+		case <-time.After(20 * time.Second):
+			_ = tx.Rollback(context.Background())
+			<-done
+			t.Fatalf("%s waited for the lock: DB_STATEMENT_TIMEOUT did not bound it", name)
+		}
+	}
+	bounded("read", func() error { _, err := s.Quiz(ctx, q.ID); return err })
+	bounded("write", func() error { return s.DeleteQuiz(ctx, q.OwnerID, q.ID) })
+
+	require.NoError(t, tx.Rollback(ctx))
+	got, err := s.Quiz(ctx, q.ID)
+	require.NoError(t, err, "the pool serves again once the lock is gone")
+	assert.Equal(t, q.ID, got.ID)
+}
