@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -214,6 +215,31 @@ func FuzzHTMLToText(f *testing.F) {
 			t.Fatalf("untrimmed output: %q", got)
 		}
 	})
+}
+
+// TestHTMLToTextLinearWork feeds HTMLToText the input shape of
+// GO-2026-6860: thousands of one-letter text runs split by stray end tags
+// ("a</x>a</x>..."). golang.org/x/net/html before v0.62.0 joined them into
+// one text node by string concatenation, copying the text again for every
+// run: 320 KB of it allocated about 2 GB and took seconds. The bound is on
+// the bytes allocated, counted by the runtime, not on time. Not parallel:
+// the allocation counter is process-wide.
+func TestHTMLToTextLinearWork(t *testing.T) {
+	const runs = 1 << 16
+	doc := strings.Repeat("a</x>", runs)
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got := content.HTMLToText(doc, 0)
+	runtime.ReadMemStats(&after)
+
+	assert.Equal(t, strings.Repeat("a", runs), got, "every run of text is kept, in one piece")
+	// Linear work allocates a small multiple of the input; the quadratic
+	// join allocates about runs*runs/2 bytes (2 GiB here).
+	limit := uint64(64 * len(doc))
+	alloc := after.TotalAlloc - before.TotalAlloc
+	assert.LessOrEqual(t, alloc, limit, "HTMLToText allocated %d MiB for %d KiB of HTML", alloc>>20, len(doc)>>10)
 }
 
 // benchmarkPage builds a ~150 KB course page in the style of the mock
