@@ -90,6 +90,9 @@ type body struct {
 	// refused is set when the body itself was refused (missing, malformed
 	// or not an object): FastAPI then reports only that, no missing fields.
 	refused bool
+	// nul names the fields already refused for holding a NUL character:
+	// their validators add nothing more.
+	nul map[string]bool
 }
 
 var errBodyTooLarge = errors.New("request body too large")
@@ -135,7 +138,47 @@ func readBody(r *http.Request, c *checks) (body, error) {
 	if err := json.Unmarshal(raw, &b.fields); err != nil {
 		return b, fmt.Errorf("decode body: %w", err)
 	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		b.nul = map[string]bool{}
+		for name, fv := range v.(map[string]any) {
+			if c.refuseNUL([]any{"body", name}, fv) {
+				b.nul[name] = true
+			}
+		}
+	}
 	return b, nil
+}
+
+// msgNUL refuses a string holding U+0000: Postgres cannot store it in text
+// (it was a 500).
+const msgNUL = "Text may not contain the NUL character (\\u0000)"
+
+// refuseNUL adds a value_error for every string (or object key) in v that
+// holds a NUL character, at its place under loc; it reports whether any did.
+func (c *checks) refuseNUL(loc []any, v any) bool {
+	at := func(more ...any) []any { return append(append([]any{}, loc...), more...) }
+	found := false
+	switch x := v.(type) {
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			c.add("value_error", loc, "Value error, "+msgNUL, x, map[string]any{"error": msgNUL})
+			return true
+		}
+	case []any:
+		for i, e := range x {
+			found = c.refuseNUL(at(i), e) || found
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 {
+				c.add("value_error", at(k, "[key]"), "Value error, "+msgNUL, k, map[string]any{"error": msgNUL})
+				found = true
+				continue
+			}
+			found = c.refuseNUL(at(k), e) || found
+		}
+	}
+	return found
 }
 
 // has reports whether the body names field (even as null).
@@ -169,6 +212,9 @@ func plural(n int, word string) string {
 // str validates a string field of min..max characters (max 0: unbounded).
 // ok is false when the field is absent or invalid.
 func (b body) str(name string, required bool, minLen, maxLen int) (s string, ok bool) {
+	if b.nul[name] {
+		return "", false
+	}
 	if !b.has(name) {
 		if required {
 			b.missing(name)
@@ -209,6 +255,9 @@ func (b body) pattern(name, s string, re *regexp.Regexp, expr string) bool {
 // integer validates an integer field in [lo, hi] with pydantic's lax rules
 // (a numeric string or a float with no fraction is accepted).
 func (b body) integer(name string, required bool, def, lo, hi int64) (int64, bool) {
+	if b.nul[name] {
+		return 0, false
+	}
 	if !b.has(name) {
 		if required {
 			b.missing(name)
@@ -254,6 +303,9 @@ func (b body) integer(name string, required bool, def, lo, hi int64) (int64, boo
 
 // number validates a float field in [lo, hi].
 func (b body) number(name string, def, lo, hi float64) (float64, bool) {
+	if b.nul[name] {
+		return 0, false
+	}
 	if !b.has(name) {
 		return def, true
 	}
@@ -296,6 +348,9 @@ func pyNum(f float64) string {
 
 // boolean validates a bool field with pydantic's lax rules.
 func (b body) boolean(name string) (val, present bool) {
+	if b.nul[name] {
+		return false, false
+	}
 	if !b.has(name) {
 		return false, false
 	}
