@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"quizgen/internal/canvas"
 	"quizgen/internal/quiz"
@@ -76,7 +77,7 @@ func (s *Server) authCanvas(c *call) error {
 func (s *Server) finishLogin(c *call) (string, error) {
 	q := c.r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		return "", &callbackError{http.StatusBadRequest, "Canvas refused the login: " + truncate(e, 100), nil}
+		return "", oauthRefusal(e)
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -129,6 +130,20 @@ func (s *Server) finishLogin(c *call) (string, error) {
 	return s.Tokens.Issue(u.ID, u.SessionVersion)
 }
 
+// oauthRefusal is the failure shown for the callback's ?error= (RFC 6749
+// 4.1.2.1). Anyone can send a link to the callback with any text in it, so
+// the text is never shown: known codes get a fixed message, the rest one
+// generic message.
+func oauthRefusal(code string) *callbackError {
+	switch code {
+	case "access_denied":
+		return &callbackError{http.StatusBadRequest, "You declined access to Canvas. Please sign in again and authorize the app.", nil}
+	case "server_error", "temporarily_unavailable":
+		return &callbackError{http.StatusServiceUnavailable, "Canvas could not complete the login. Please try again later.", nil}
+	}
+	return &callbackError{http.StatusBadRequest, "Canvas refused the login. Please sign in again.", nil}
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -143,18 +158,52 @@ func queryEscape(v string) string {
 	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
 }
 
-// logoutCanvas revokes the Canvas token (best effort), forgets it, and
-// invalidates every app token of the user (the original left them valid).
+// logoutCanvas ends the session first: it forgets the Canvas tokens and
+// invalidates every app token of the user (the original left them valid),
+// in the database, within the request. Only then is the Canvas token
+// revoked, best effort and bounded, so that a slow Canvas can neither keep
+// the session alive nor hold the answer past the request's deadline.
 func (s *Server) logoutCanvas(c *call) error {
-	if tok, err := s.Cipher.Decrypt(c.user.AccessToken); err == nil && tok != "" {
-		if err := s.Canvas.Revoke(context.WithoutCancel(c.ctx), tok); err != nil {
-			s.Log.WarnContext(c.ctx, "revoke canvas token at logout", "err", err)
-		}
-	}
 	if err := s.Store.EndSession(c.ctx, c.user.ID); err != nil {
 		return err
 	}
+	s.revokeCanvasToken(c.ctx, c.user, "logout")
 	return c.json(message{"Canvas account disconnected successfully"})
+}
+
+const (
+	// revokeTimeout bounds a Canvas token revocation, retries included:
+	// a few seconds, well inside the API function's 29 s.
+	revokeTimeout = 3 * time.Second
+	// revokeMargin is left before the request's deadline to answer.
+	revokeMargin = 500 * time.Millisecond
+)
+
+// revokeCanvasToken asks Canvas to revoke u's access token (and the refresh
+// token tied to it), after the session was ended in the database. It is
+// best effort: it waits at most revokeTimeout, and never past the request's
+// deadline less revokeMargin; a failure is logged (without the token) and
+// otherwise ignored.
+func (s *Server) revokeCanvasToken(ctx context.Context, u quiz.User, why string) {
+	tok, err := s.Cipher.Decrypt(u.AccessToken)
+	if err != nil || tok == "" {
+		return
+	}
+	bound := revokeTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		bound = min(bound, time.Until(dl)-revokeMargin)
+	}
+	if bound <= 0 {
+		s.Log.WarnContext(ctx, "canvas token not revoked: no time left in the request", "reason", why)
+		return
+	}
+	// The request's cancellation must not cut the revocation short of its
+	// own bound: the answer is already decided.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bound)
+	defer cancel()
+	if err := s.Canvas.Revoke(rctx, tok); err != nil && !errors.Is(err, canvas.ErrUnauthorized) {
+		s.Log.WarnContext(ctx, "revoke canvas token", "reason", why, "err", err)
+	}
 }
 
 // refreshCanvasToken refreshes the stored Canvas token now (SPEC 1.4),

@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"quizgen/dev/fakecanvas"
+	"quizgen/internal/quiz"
 )
 
 func TestLoginRedirect(t *testing.T) {
@@ -88,6 +91,22 @@ func TestOAuthCallbackErrors(t *testing.T) {
 		})
 		assert.Equal(t, "/login", to.Path)
 		assert.True(t, strings.HasPrefix(to.Query().Get("error"), "Canvas authentication failed: 400: "), to.String())
+	})
+
+	t.Run("the text of ?error= is never shown, only fixed messages", func(t *testing.T) {
+		const planted = "Your account is locked, call +1 555 0100 at evil.example"
+		for _, tc := range []struct{ error, want string }{
+			{"access_denied", "Canvas authentication failed: 400: You declined access to Canvas. Please sign in again and authorize the app."},
+			{planted, "Canvas authentication failed: 400: Canvas refused the login. Please sign in again."},
+			{"invalid_scope", "Canvas authentication failed: 400: Canvas refused the login. Please sign in again."},
+			{"temporarily_unavailable", "Canvas authentication failed: 503: Canvas could not complete the login. Please try again later."},
+		} {
+			r := e.do("GET", "/api/v1/auth/callback/canvas?error="+url.QueryEscape(tc.error)+"&error_description=evil.example", "", nil)
+			require.Equal(t, http.StatusTemporaryRedirect, r.Code)
+			msg := loginError(t, r.Header().Get("Location"))
+			assert.Equal(t, tc.want, msg, "for ?error=%s", tc.error)
+			assert.NotContains(t, r.Header().Get("Location"), "evil.example")
+		}
 	})
 
 	t.Run("no app token is issued on failure", func(t *testing.T) {
@@ -229,4 +248,50 @@ func TestEveryProtectedRouteNeedsAUser(t *testing.T) {
 			assertDetail(t, e.do(rt[0], fill(rt[1], true), u.jwt, nil), http.StatusNotFound, "User not found")
 		}
 	})
+}
+
+// doBefore sends a request whose context ends after d, as API Gateway's
+// and Lambda's deadline ends a request.
+func (e *env) doBefore(d time.Duration, method, path, token string) resp {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, method, path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return resp{rec, e.t}
+}
+
+// TestSessionEndsFirstWhenCanvasHangs: logout and account deletion end the
+// session in the database within the request, whatever Canvas does with
+// the revocation (issue 11, finding 1: a Canvas that never answered left
+// the session alive and answered 503).
+func TestSessionEndsFirstWhenCanvasHangs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	// Canvas holds every revocation far beyond the request's deadline.
+	e.canvas.Inject(fakecanvas.Fault{Method: "DELETE", PathPrefix: "/login/oauth2/token", Delay: time.Minute})
+	const deadline = 3 * time.Second
+
+	t.Run("logout", func(t *testing.T) {
+		u := e.signIn(teacherID)
+		r := e.doBefore(deadline, "DELETE", "/api/v1/auth/logout", u.jwt)
+		assertMessage(t, r, "Canvas account disconnected successfully")
+		su, err := e.store.User(t.Context(), u.ID)
+		require.NoError(t, err)
+		assert.Equal(t, u.SessionVersion+1, su.SessionVersion, "the session ended")
+		assert.Empty(t, su.AccessToken)
+		assertDetail(t, e.do("GET", "/api/v1/users/me", u.jwt, nil), http.StatusUnauthorized, "Could not validate credentials")
+	})
+
+	t.Run("delete the account", func(t *testing.T) {
+		u := e.signIn(teacherID)
+		r := e.doBefore(deadline, "DELETE", "/api/v1/users/me", u.jwt)
+		assertMessage(t, r, "User deleted successfully")
+		_, err := e.store.User(t.Context(), u.ID)
+		require.ErrorIs(t, err, quiz.ErrNotFound, "the user is gone")
+		assertDetail(t, e.do("GET", "/api/v1/users/me", u.jwt, nil), http.StatusNotFound, "User not found")
+	})
+	assert.Positive(t, canvasCalls(e, "DELETE", "/login/oauth2/token"), "the revocations were tried")
 }

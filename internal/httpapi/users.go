@@ -1,9 +1,5 @@
 package httpapi
 
-import (
-	"context"
-)
-
 // userPublic is UserPublic (SPEC 1.15): no ids, no tokens.
 type userPublic struct {
 	Name                string `json:"name"`
@@ -47,16 +43,13 @@ func (s *Server) updateUserMe(c *call) error {
 	return c.json(publicUser(u.Name, u.OnboardingCompleted))
 }
 
-// deleteUserMe deletes the user and everything they own, and revokes their
-// Canvas token (best effort): a deleted account keeps no access to Canvas.
+// deleteUserMe deletes the user and everything they own, first, in the
+// database; then revokes their Canvas token (best effort and bounded, see
+// revokeCanvasToken): a deleted account keeps no access to Canvas.
 func (s *Server) deleteUserMe(c *call) error {
-	if tok, err := s.Cipher.Decrypt(c.user.AccessToken); err == nil && tok != "" {
-		if err := s.Canvas.Revoke(context.WithoutCancel(c.ctx), tok); err != nil {
-			s.Log.WarnContext(c.ctx, "revoke canvas token of deleted user", "err", err)
-		}
-	}
 	if err := s.Store.DeleteUser(c.ctx, c.user.ID); err != nil {
 		return err
 	}
+	s.revokeCanvasToken(c.ctx, c.user, "account deleted")
 	return c.json(message{"User deleted successfully"})
 }
