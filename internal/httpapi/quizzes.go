@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"quizgen/internal/canvas"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
 )
@@ -106,17 +109,25 @@ func (s *Server) createQuiz(c *call) error {
 	if err != nil {
 		return err
 	}
-	courseID, _ := b.integer("canvas_course_id", true, 0, minInt64, maxInt64)
-	courseName, _ := b.str("canvas_course_name", true, 0, 0)
+	// Bounds beyond the original's (README, Security): every input here
+	// reaches the database, the job message and the LLM.
+	courseID, ok := b.integer("canvas_course_id", true, 0, minInt64, maxInt64)
+	if ok {
+		b.gtZero(courseID, []any{"body", "canvas_course_id"}, b.value("canvas_course_id"))
+	}
+	courseName, _ := b.str("canvas_course_name", true, 0, maxNameLen)
 	mods := b.modules("selected_modules")
 	title, _ := b.str("title", true, 1, 255)
 	count, _ := b.integer("question_count", false, 100, 1, 200)
-	model, ok := b.str("llm_model", false, 0, 0)
+	model, ok := b.str("llm_model", false, 0, maxModelLen)
 	if !ok && !b.has("llm_model") {
 		model = "o3"
 	}
 	temp, _ := b.number("llm_temperature", 1, 0, 2)
 	if err := ch.err(); err != nil {
+		return err
+	}
+	if err := s.teaches(c, courseID); err != nil {
 		return err
 	}
 	q, err := s.Quizzes.CreateQuiz(c.ctx, quiz.NewQuiz{
@@ -133,19 +144,64 @@ func (s *Server) createQuiz(c *call) error {
 	return c.json(out)
 }
 
+// teaches refuses a course the user does not teach, as GET
+// /canvas/courses lists them: a quiz reads the course's content with the
+// teacher's token and spends LLM work on it.
+func (s *Server) teaches(c *call, courseID int64) error {
+	courses, err := s.Canvas.TeachingCourses(c.ctx, c.canvasToken)
+	if errors.Is(err, canvas.ErrBadResponse) { // not a list: no course is taught
+		courses, err = nil, nil
+	}
+	if err != nil {
+		return canvasError(err, detailNoCourseAccess, "")
+	}
+	for _, co := range courses {
+		if co.ID == courseID {
+			return nil
+		}
+	}
+	return fail(http.StatusForbidden, detailNoCourseAccess)
+}
+
+// detailNoCourseAccess is the modules route's answer to a Canvas 403.
+const detailNoCourseAccess = "You don't have access to this course."
+
 const (
 	minInt64 = -1 << 63
 	maxInt64 = 1<<63 - 1
+
+	// maxModules bounds selected_modules: each module is read from Canvas.
+	maxModules = 50
+	// maxNameLen bounds a course or module name (Canvas's own limit).
+	maxNameLen = 255
+	// maxModelLen bounds llm_model, sent to the LLM with every call.
+	maxModelLen = 100
 )
 
-// modules validates selected_modules: an object whose keys parse as
-// integers and whose values are strings, kept in the order given.
+// gtZero adds pydantic's greater_than error (gt=0) at loc unless n > 0.
+func (b body) gtZero(n int64, loc []any, input any) bool {
+	if n > 0 {
+		return true
+	}
+	b.c.add("greater_than", loc, "Input should be greater than 0", input, map[string]any{"gt": 0})
+	return false
+}
+
+// modules validates selected_modules: an object of at most maxModules
+// entries whose keys parse as positive integers and whose values are
+// strings of at most maxNameLen characters, kept in the order given.
 func (b body) modules(name string) []quiz.Module {
 	if !b.has(name) {
 		b.missing(name)
 		return nil
 	}
 	raw := b.fields[name]
+	if n, ok := entries(raw); ok && n > maxModules {
+		b.c.add("too_long", []any{"body", name},
+			fmt.Sprintf("Dictionary should have at most %d items after validation, not %d", maxModules, n),
+			b.value(name), map[string]any{"field_type": "Dictionary", "max_length": maxModules, "actual_length": n})
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -168,15 +224,40 @@ func (b body) modules(name string) []quiz.Module {
 			b.c.add("int_parsing", []any{"body", name, key, "[key]"},
 				"Input should be a valid integer, unable to parse string as an integer", key, nil)
 		}
+		keyOK := kerr == nil && b.gtZero(id, []any{"body", name, key, "[key]"}, key)
 		str, isStr := val.(string)
 		if !isStr {
 			b.c.add("string_type", []any{"body", name, key}, "Input should be a valid string", val, nil)
+		} else if utf8.RuneCountInString(str) > maxNameLen {
+			b.c.add("string_too_long", []any{"body", name, key},
+				"String should have at most "+plural(maxNameLen, "character"), str, map[string]any{"max_length": maxNameLen})
+			isStr = false
 		}
-		if kerr == nil && isStr {
+		if keyOK && isStr {
 			mods = append(mods, quiz.Module{ID: id, Name: str})
 		}
 	}
 	return mods
+}
+
+// entries counts the members of the JSON object raw without decoding
+// their values; ok is false when raw is not an object.
+func entries(raw json.RawMessage) (n int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0, false
+	}
+	for dec.More() {
+		if _, err := dec.Token(); err != nil {
+			return 0, false
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return 0, false
+		}
+		n++
+	}
+	return n, true
 }
 
 func (s *Server) listQuizzes(c *call) error {

@@ -147,7 +147,7 @@ func TestCreateQuiz(t *testing.T) {
 
 	t.Run("llm_temperature 0.0..2.0", func(t *testing.T) {
 		for body, want := range map[string]string{`0`: "0.0", `0.0`: "0.0", `2`: "2.0", `2.0`: "2.0", `1.25`: "1.25"} {
-			r := post(`{"canvas_course_id": 1, "canvas_course_name": "c", "selected_modules": {}, "title": "t", "llm_temperature": ` + body + `}`)
+			r := post(`{"canvas_course_id": 37823, "canvas_course_name": "c", "selected_modules": {}, "title": "t", "llm_temperature": ` + body + `}`)
 			require.Equal(t, http.StatusOK, r.Code, r.Body.String())
 			assert.Equal(t, want, string(rawFields(t, r.Body.Bytes())["llm_temperature"]), "sent %s", body)
 		}
