@@ -68,6 +68,18 @@ type Config struct {
 	// DownloadTimeout bounds a whole Download, retries included, unless
 	// the caller's context ends sooner.
 	DownloadTimeout time.Duration
+	// DownloadHosts are the hosts, besides Canvas's own (BaseURL and
+	// APIURL), that a Download may fetch from or be redirected to: the
+	// file stores of a Canvas (its CDN or S3 hosts). An entry
+	// "*.example.com" matches every subdomain of example.com. Whatever the
+	// host, a download connects only to public unicast addresses.
+	DownloadHosts []string
+	// AllowPrivateCanvas lets downloads connect to Canvas's own host and
+	// port (BaseURL and APIURL) even when it resolves to a loopback or
+	// private address: a fake Canvas in local runs. A Canvas configured
+	// as localhost or a loopback IP is trusted without it. Other hosts
+	// are checked whatever this says. Never set it in production.
+	AllowPrivateCanvas bool
 
 	// PerPage is the page size asked of Canvas for lists (1..100).
 	PerPage int
@@ -102,9 +114,11 @@ type Client struct {
 	redirectURI string
 
 	http *http.Client
-	// dl is http with no client-wide timeout: downloads are bounded by
-	// DownloadTimeout instead, which may be longer.
-	dl *http.Client
+	// dl is http with no client-wide timeout (downloads are bounded by
+	// DownloadTimeout instead, which may be longer), the download policy's
+	// redirect check and its guarded transport.
+	dl       *http.Client
+	dlPolicy *downloadPolicy
 
 	maxRetries       int
 	retryBase        time.Duration
@@ -165,6 +179,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxResponseBytes < 0 {
 		bad("MaxResponseBytes is negative")
 	}
+	var policy *downloadPolicy
+	if base != nil && api != nil {
+		if policy, err = newDownloadPolicy([]*url.URL{base, api}, cfg.DownloadHosts, cfg.AllowPrivateCanvas); err != nil {
+			bad("%w", err)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("canvas: invalid config: %w", errors.Join(problems...))
 	}
@@ -199,7 +219,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	dl := *cfg.HTTPClient
 	dl.Timeout = 0
+	dl.CheckRedirect = policy.checkRedirect
+	dl.Transport = policy.transport(cfg.HTTPClient.Transport)
 	c.dl = &dl
+	c.dlPolicy = policy
 	if c.log == nil {
 		c.log = logging.Discard()
 	}

@@ -16,6 +16,11 @@ import (
 // whole download, retries included, is bounded by DownloadTimeout (60 s by
 // default) or ctx if that ends sooner. Errors name the URL's path only;
 // its query string (the verifier) never appears in errors or logs.
+//
+// The URL and every redirect (at most MaxDownloadRedirects) must be on
+// Canvas's host or one of Config.DownloadHosts, and the download connects
+// only to public addresses (see Config.AllowPrivateCanvas); anything else
+// is ErrDownloadRefused, before any byte of the body is read.
 func (c *Client) Download(ctx context.Context, fileURL string, maxBytes int64) ([]byte, error) {
 	if maxBytes <= 0 {
 		return nil, errors.New("canvas: download: maxBytes must be positive")
@@ -33,9 +38,6 @@ func (c *Client) Download(ctx context.Context, fileURL string, maxBytes int64) (
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.downloadTimeout)
-	defer cancel()
-
 	cl := &call{
 		client:   c.dl,
 		method:   http.MethodGet,
@@ -43,6 +45,11 @@ func (c *Client) Download(ctx context.Context, fileURL string, maxBytes int64) (
 		maxBytes: maxBytes,
 		secrets:  secrets,
 	}
+	if err := c.dlPolicy.check(u); err != nil {
+		return nil, cl.fail(0, 0, nil, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.downloadTimeout)
+	defer cancel()
 	resp, err := c.send(ctx, cl)
 	if err != nil {
 		return nil, err

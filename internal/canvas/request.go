@@ -123,6 +123,12 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			return nil, cl.fail(0, attempt, nil, fmt.Errorf("%w: %w", quiz.ErrTemporary, ctx.Err()))
 		case errors.Is(err, errTooLargeAttempt):
 			return nil, cl.fail(http.StatusOK, attempt, nil, ErrTooLarge)
+		case errors.Is(err, ErrDownloadRefused):
+			// The policy will refuse it again; keep only its reason (the
+			// transport's error quotes the URL with its verifier).
+			var refused *refusedError
+			errors.As(err, &refused)
+			return nil, cl.fail(0, attempt, nil, refused)
 		case err != nil:
 			cause = fmt.Errorf("%w: %w", quiz.ErrTemporary, clean(err, cl.allSecrets()))
 			if !cl.idempotent() && !notSent(err) {
