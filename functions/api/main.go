@@ -11,10 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -102,14 +100,15 @@ func run(ctx context.Context, log *slog.Logger) error {
 			}
 		}
 	}()
-	return serve(ctx, log, handler, cfg.Port, pool)
+	return serve(ctx, log, handler, cfg.ListenAddr(), pool)
 }
 
-// serve runs handler on port until ctx ends, then drains requests for up
-// to 10 seconds and closes the pool.
-func serve(ctx context.Context, log *slog.Logger, handler http.Handler, port int, pool *db.DB) error {
+// serve runs handler on addr (LISTEN_HOST:PORT, this machine only by
+// default) until ctx ends, then drains requests for up to 10 seconds and
+// closes the pool.
+func serve(ctx context.Context, log *slog.Logger, handler http.Handler, addr string, pool *db.DB) error {
 	srv := &http.Server{
-		Addr:              net.JoinHostPort("", strconv.Itoa(port)),
+		Addr:              addr,
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -64,6 +64,7 @@ func Canvas(c config.Canvas, redirectURI string, log *slog.Logger) (*canvas.Clie
 	cl, err := canvas.New(canvas.Config{
 		BaseURL: c.BaseURL, APIURL: c.APIURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret.Value(),
 		RedirectURI: redirectURI, HTTPClient: &http.Client{}, Timeout: c.Timeout, Log: log,
+		DownloadHosts: c.DownloadHosts, AllowPrivateCanvas: c.AllowPrivate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("canvas client: %w", err)

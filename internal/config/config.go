@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"quizgen/internal/db"
@@ -39,6 +41,14 @@ type Canvas struct {
 	ClientSecret Secret
 	// Timeout bounds each Canvas HTTP request (CANVAS_TIMEOUT, 30s).
 	Timeout time.Duration
+	// DownloadHosts are the hosts, besides Canvas's own, that course files
+	// may be downloaded from or redirected to: the Canvas's file stores
+	// (CANVAS_DOWNLOAD_HOSTS, comma-separated host names, "*.domain" for
+	// every subdomain; default none).
+	DownloadHosts []string
+	// AllowPrivate lets downloads reach Canvas's own host on a loopback or
+	// private address (a fake Canvas): set only when ENVIRONMENT=local.
+	AllowPrivate bool
 }
 
 // LLMProvider names the question writer (LLM_PROVIDER).
@@ -135,6 +145,10 @@ type API struct {
 	// Port is where the API listens when run locally outside Lambda (PORT,
 	// default 8080).
 	Port int
+	// ListenHost is the address the API listens on outside Lambda
+	// (LISTEN_HOST, default 127.0.0.1: this machine only; 0.0.0.0 or ::
+	// for every interface, e.g. in a container).
+	ListenHost string
 	// MaxBodyBytes caps request bodies (MAX_BODY_BYTES, default 1048576).
 	MaxBodyBytes int64
 	// Health configures GET /api/v1/utils/health/db.
@@ -162,6 +176,11 @@ type Health struct {
 	// MaxWait: clients waiting at the pooler longer than this make the
 	// verdict degraded (HEALTH_MAX_WAIT, 1s).
 	MaxWait time.Duration
+}
+
+// ListenAddr is the host:port the API listens on outside Lambda.
+func (c API) ListenAddr() string {
+	return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port))
 }
 
 // AllCORSOrigins returns CORSOrigins followed by FrontendHost unless it is
@@ -281,6 +300,7 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		GenerateQueueURL:  e.requiredHTTPURL("GENERATE_QUEUE_URL"),
 		ExportQueueURL:    e.requiredHTTPURL("EXPORT_QUEUE_URL"),
 		Port:              int(e.integer("PORT", 8080, 1, 65535)),
+		ListenHost:        e.listenHost("LISTEN_HOST", "127.0.0.1"),
 		MaxBodyBytes:      e.integer("MAX_BODY_BYTES", 1<<20, 1, math.MaxInt64),
 		Health: Health{
 			PgBouncerAdminURL:      e.optionalPostgresURL("PGBOUNCER_ADMIN_URL"),
@@ -388,8 +408,7 @@ func LoadMigrate(ctx context.Context, getenv func(string) string, f Fetcher) (Mi
 		Password:    s["DB_PASSWORD"],
 		LockTimeout: e.duration("MIGRATE_LOCK_TIMEOUT", 60*time.Second, true),
 	}
-	e.noPlaceholder("DB_PASSWORD", cfg.Password.Value(), stage)
-	if cfg.Password == "" {
+	if cfg.Password == "" { // DB_PASSWORD itself was checked by secrets
 		e.noPlaceholder("DATABASE_DIRECT_URL", urlPassword(cfg.URL), stage)
 	}
 	if err := e.err(); err != nil {
@@ -413,11 +432,13 @@ func (e *env) llmProvider() LLMProvider {
 
 func (e *env) canvas(secret Secret) Canvas {
 	c := Canvas{
-		BaseURL:      e.requiredHTTPURL("CANVAS_BASE_URL"),
-		APIURL:       e.httpURL("CANVAS_API_URL", ""),
-		ClientID:     e.required("CANVAS_CLIENT_ID"),
-		ClientSecret: secret,
-		Timeout:      e.duration("CANVAS_TIMEOUT", 30*time.Second, true),
+		BaseURL:       e.requiredHTTPURL("CANVAS_BASE_URL"),
+		APIURL:        e.httpURL("CANVAS_API_URL", ""),
+		ClientID:      e.required("CANVAS_CLIENT_ID"),
+		ClientSecret:  secret,
+		Timeout:       e.duration("CANVAS_TIMEOUT", 30*time.Second, true),
+		DownloadHosts: e.hosts("CANVAS_DOWNLOAD_HOSTS"),
+		AllowPrivate:  e.stage == EnvLocal,
 	}
 	if c.APIURL == "" {
 		c.APIURL = c.BaseURL
@@ -442,8 +463,7 @@ func (e *env) database(function string, password Secret, stage Environment) db.C
 	}
 	c := db.DefaultConfig(dbURL, pooler)
 	c.Password = password.Value()
-	e.noPlaceholder("DB_PASSWORD", c.Password, stage)
-	if c.Password == "" {
+	if c.Password == "" { // DB_PASSWORD itself was checked by secrets
 		e.noPlaceholder("DATABASE_URL", urlPassword(dbURL), stage)
 	}
 	if v := e.get("DB_QUERY_EXEC_MODE"); v != "" {

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -31,8 +30,15 @@ const (
 )
 
 // tokenKey encodes to base64 with '+' and '/' (standard) or '-' and '_'
-// (URL-safe), so each encoding is really exercised.
-func tokenKey() []byte { return bytes.Repeat([]byte{0xfb, 0xff}, 16) }
+// (URL-safe), so each encoding is really exercised; its other bytes are
+// distinct, so it is random enough for production.
+func tokenKey() []byte {
+	k := []byte{0xfb, 0xef, 0xbe, 0xff, 0xff, 0xff}
+	for i := range 26 {
+		k = append(k, byte(0x20+7*i))
+	}
+	return k
+}
 
 // minimalEnv returns a fresh environment with only the required variables
 // of function set.
@@ -151,6 +157,7 @@ func wantCanvas() config.Canvas {
 		ClientID:     "client-id",
 		ClientSecret: canvasSecret,
 		Timeout:      30 * time.Second,
+		AllowPrivate: true, // local
 	}
 }
 
@@ -176,6 +183,7 @@ func TestDefaults(t *testing.T) {
 			GenerateQueueURL:  generateURL,
 			ExportQueueURL:    exportURL,
 			Port:              8080,
+			ListenHost:        "127.0.0.1",
 			MaxBodyBytes:      1048576,
 			Health:            config.Health{Timeout: 2 * time.Second, CacheTTL: 5 * time.Second, MaxWait: time.Second},
 			MetricsInterval:   time.Minute,

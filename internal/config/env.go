@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,9 @@ const placeholder = "changethis"
 type env struct {
 	getenv   func(string) string
 	problems []error
+	// stage is ENVIRONMENT, set by environment (every loader reads it
+	// first); the secret checks depend on it.
+	stage Environment
 }
 
 // varError is the problem with one variable.
@@ -145,13 +149,14 @@ func (e *env) environment() Environment {
 	const name = "ENVIRONMENT"
 	switch v := Environment(e.get(name)); v {
 	case "":
-		return EnvLocal
+		e.stage = EnvLocal
 	case EnvLocal, EnvStaging, EnvProduction:
-		return v
+		e.stage = v
 	default:
 		e.failf(name, "%q is not an environment (want local, staging or production)", v)
-		return EnvLocal
+		e.stage = EnvLocal
 	}
+	return e.stage
 }
 
 // httpURL checks that name, if set, is an http or https URL with a host
@@ -218,10 +223,15 @@ func urlPassword(v string) string {
 	return p
 }
 
-// noPlaceholder refuses the placeholder secret outside local.
+// noPlaceholder refuses, outside local, the placeholder secret and every
+// other secret value committed in the repository (see committedSecrets).
 func (e *env) noPlaceholder(name, value string, stage Environment) {
-	if value == placeholder && stage != EnvLocal {
+	switch {
+	case stage == EnvLocal || value == "":
+	case value == placeholder:
 		e.failf(name, "the placeholder %q is only allowed when ENVIRONMENT=local", placeholder)
+	case isCommitted(value):
+		e.failf(name, "is an example value committed in the repository, so anyone can read it; outside ENVIRONMENT=local set a secret of your own")
 	}
 }
 
@@ -275,6 +285,16 @@ func (e *env) tokenKey(s Secret) SecretBytes {
 			e.failf(name, "decodes to %d bytes, want 32 (an AES-256 key; make one with: openssl rand -base64 32)", len(k))
 			return nil
 		}
+		if e.stage != EnvLocal {
+			switch {
+			case isCommittedKey(k):
+				e.failf(name, "is an example key committed in the repository (in another encoding); outside ENVIRONMENT=local make one with: openssl rand -base64 32")
+				return nil
+			case entropyBits(k) < minKeyBits:
+				e.failf(name, "is not random enough (too few distinct bytes); outside ENVIRONMENT=local make one with: openssl rand -base64 32")
+				return nil
+			}
+		}
 		return SecretBytes(k)
 	}
 	e.failf(name, "is not base64 (standard or URL-safe, padded or not)")
@@ -288,9 +308,11 @@ func (e *env) jwtSecret(s Secret, stage Environment) Secret {
 	switch {
 	case s == "":
 	case s.Value() == placeholder:
-		e.noPlaceholder(name, s.Value(), stage)
+		// Accepted in local only; secrets reported it elsewhere.
 	case len(s.Value()) < 32:
 		e.failf(name, "must be at least 32 bytes long")
+	case stage != EnvLocal && entropyBits([]byte(s.Value())) < minKeyBits:
+		e.failf(name, "is not random enough (too few distinct characters); outside ENVIRONMENT=local make one with: openssl rand -base64 32")
 	}
 	return s
 }
@@ -356,12 +378,14 @@ func (e *env) secrets(ctx context.Context, f Fetcher, specs ...secretSpec) map[s
 		}
 	}
 	if len(refs) == 0 {
+		e.noCommittedSecrets(specs, out)
 		return out
 	}
 	if f == nil {
 		for _, r := range refs {
 			e.failf(r.variable, "cannot be resolved: no secret fetcher was given")
 		}
+		e.noCommittedSecrets(specs, out)
 		return out
 	}
 	results := fetchAll(ctx, f, refs)
@@ -386,7 +410,16 @@ func (e *env) secrets(ctx context.Context, f Fetcher, specs ...secretSpec) map[s
 		}
 		out[r.name] = Secret(v)
 	}
+	e.noCommittedSecrets(specs, out)
 	return out
+}
+
+// noCommittedSecrets runs noPlaceholder on every secret read, in the
+// order of specs.
+func (e *env) noCommittedSecrets(specs []secretSpec, values map[string]Secret) {
+	for _, s := range specs {
+		e.noPlaceholder(s.name, values[s.name].Value(), e.stage)
+	}
 }
 
 // fetchAll reads each distinct source once, concurrently: at cold start
@@ -432,6 +465,64 @@ func selectKey(secret, key string) (string, error) {
 		return "", fmt.Errorf("the value of key %q is not a string", key)
 	}
 	return s, nil
+}
+
+// hosts reads a comma-separated list of host names; "*.domain" stands
+// for every subdomain of domain. Entries are lower-cased.
+func (e *env) hosts(name string) []string {
+	v := e.get(name)
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, h := range strings.Split(v, ",") {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if !validHostName(strings.TrimPrefix(h, "*.")) {
+			e.failf(name, "%q is not a host name or *.domain (no scheme, port or path)", h)
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// validHostName reports whether h is a DNS name or an IP address.
+func validHostName(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '_' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// listenHost reads the address to listen on: an IP address or a host
+// name, without a port.
+func (e *env) listenHost(name, def string) string {
+	v := strings.ToLower(e.get(name))
+	if v == "" {
+		return def
+	}
+	v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+	if !validHostName(v) {
+		e.failf(name, "%q is not an IP address or host name (no port: that is PORT)", v)
+		return def
+	}
+	return v
 }
 
 // boolean parses name as true/false (also 1/0, yes/no, on/off).

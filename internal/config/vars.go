@@ -32,7 +32,7 @@ const (
 func Variables() []Var {
 	return []Var{
 		{Name: "ENVIRONMENT", Default: "local", Functions: fnAll,
-			Description: "Deployment stage: local, staging or production. Outside local the placeholder secret value changethis is refused."},
+			Description: "Deployment stage: local, staging or production. Outside local every secret value committed in the repository (changethis, the examples of .env.example and events/env.json) is refused, and JWT_SECRET and TOKEN_ENCRYPTION_KEY must look random (at least 128 bits of estimated entropy)."},
 		{Name: "LOG_LEVEL", Default: "info", Functions: fnAll,
 			Description: "Log level: debug, info, warn or error."},
 
@@ -79,11 +79,13 @@ func Variables() []Var {
 			Description: "OAuth developer key secret."},
 		{Name: "CANVAS_TIMEOUT", Default: "30s", Functions: fnPooled,
 			Description: "Bounds each Canvas HTTP request."},
+		{Name: "CANVAS_DOWNLOAD_HOSTS", Functions: fnPooled,
+			Description: "Hosts besides Canvas's own that course files may be downloaded from or redirected to (Canvas's file store, e.g. its inst-fs or S3 host): comma-separated host names, *.domain for every subdomain. Downloads connect only to public addresses whatever the host (Canvas's own host may be loopback or private only when ENVIRONMENT=local), and follow at most 5 redirects."},
 		{Name: "TOKEN_ENCRYPTION_KEY", Default: "(required)", Functions: fnPooled, Secret: true,
 			Description: "Base64 (standard or URL-safe, padding optional) of 32 random bytes: the AES-256-GCM key of Canvas tokens at rest. Make one with openssl rand -base64 32."},
 
 		{Name: "JWT_SECRET", Default: "(required)", Functions: "api", Secret: true,
-			Description: "HS256 key of session tokens, at least 32 bytes; changethis is accepted only when ENVIRONMENT=local."},
+			Description: "HS256 key of session tokens, at least 32 bytes; changethis and other committed examples are accepted only when ENVIRONMENT=local. Make one with openssl rand -base64 32."},
 		{Name: "ACCESS_TOKEN_EXPIRE_MINUTES", Default: "11520", Functions: "api",
 			Description: "Lifetime of a session token in minutes (8 days)."},
 		{Name: "CANVAS_REDIRECT_URI", Default: "(required)", Functions: "api",
@@ -100,6 +102,8 @@ func Variables() []Var {
 			Description: "SQS queue URL of export jobs."},
 		{Name: "PORT", Default: "8080", Functions: "api",
 			Description: "Listen port when the API runs locally outside Lambda (1-65535)."},
+		{Name: "LISTEN_HOST", Default: "127.0.0.1", Functions: "api",
+			Description: "Address the API listens on outside Lambda: 127.0.0.1 (this machine only); 0.0.0.0 or :: for every interface (a container)."},
 		{Name: "MAX_BODY_BYTES", Default: "1048576", Functions: "api",
 			Description: "Largest request body accepted."},
 
