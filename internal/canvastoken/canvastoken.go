@@ -14,15 +14,20 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// ErrExpired means the Canvas session is over: no refresh token, one
-// Canvas refused, or tokens that cannot be decrypted. The user must sign
-// in again. The stored tokens have been cleared.
+// ErrExpired means the Canvas session is over: no access or refresh
+// token, a refresh token Canvas refused (the stored tokens have then been
+// cleared), or tokens that cannot be decrypted. The user must sign in
+// again.
 var ErrExpired = errors.New("canvas session expired")
 
 // Store is the persistence Source needs.
 type Store interface {
 	User(ctx context.Context, id quiz.ID) (quiz.User, error)
 	SetCanvasTokens(ctx context.Context, id quiz.ID, access, refresh string, expiresAt *time.Time) error
+	// ClearCanvasTokens empties the tokens of user id only if its stored
+	// refresh token is still refresh (as stored, encrypted), and reports
+	// whether it did.
+	ClearCanvasTokens(ctx context.Context, id quiz.ID, refresh string) (bool, error)
 }
 
 // Refresher refreshes Canvas tokens; canvas.Client implements it.
@@ -64,7 +69,12 @@ func (s Source) Token(ctx context.Context, u quiz.User) (string, error) {
 		window = 5 * time.Minute
 	}
 	if u.ExpiresAt == nil || u.ExpiresAt.After(s.now().Add(window)) {
-		return s.decrypt(ctx, u, u.AccessToken)
+		tok, err := s.decrypt(ctx, u, u.AccessToken)
+		if err == nil && tok == "" {
+			// What a refused refresh or a logout leaves behind.
+			return "", fmt.Errorf("%w: no access token stored", ErrExpired)
+		}
+		return tok, err
 	}
 	refresh, err := s.decrypt(ctx, u, u.RefreshToken)
 	if err != nil {
@@ -79,7 +89,12 @@ func (s Source) Token(ctx context.Context, u quiz.User) (string, error) {
 			if fresh, ok := s.refreshedMeanwhile(ctx, u); ok {
 				return fresh, nil
 			}
-			s.clear(ctx, u)
+			if !s.clear(ctx, u) {
+				// Another request stored new tokens after we looked.
+				if fresh, ok := s.refreshedMeanwhile(ctx, u); ok {
+					return fresh, nil
+				}
+			}
 			return "", fmt.Errorf("%w: Canvas refused the refresh token: %w", ErrExpired, err)
 		}
 		if !errors.Is(err, quiz.ErrTemporary) {
@@ -131,8 +146,13 @@ func (s Source) refreshedMeanwhile(ctx context.Context, u quiz.User) (string, bo
 	return tok, err == nil && tok != ""
 }
 
-func (s Source) clear(ctx context.Context, u quiz.User) {
-	_ = s.Store.SetCanvasTokens(context.WithoutCancel(ctx), u.ID, "", "", nil)
+// clear empties the stored tokens of u if they are still the ones whose
+// refresh Canvas refused, so that tokens a concurrent refresh stored in the
+// meantime survive. It reports false when the tokens had changed; a failed
+// clear reports true (nothing more to try: the session is over).
+func (s Source) clear(ctx context.Context, u quiz.User) bool {
+	cleared, err := s.Store.ClearCanvasTokens(context.WithoutCancel(ctx), u.ID, u.RefreshToken)
+	return cleared || err != nil
 }
 
 // decrypt reads a stored token; one that cannot be read is as good as

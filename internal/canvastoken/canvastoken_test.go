@@ -22,12 +22,30 @@ import (
 type store struct {
 	mu sync.Mutex
 	u  quiz.User
+	// afterRead, when set, changes the stored user once, right after the
+	// first read (another request's write landing just then).
+	afterRead func(*quiz.User)
 }
 
 func (s *store) User(context.Context, quiz.ID) (quiz.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.u, nil
+	u := s.u
+	if s.afterRead != nil {
+		s.afterRead(&s.u)
+		s.afterRead = nil
+	}
+	return u, nil
+}
+
+func (s *store) ClearCanvasTokens(_ context.Context, _ quiz.ID, refresh string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.u.RefreshToken != refresh {
+		return false, nil
+	}
+	s.u.AccessToken, s.u.RefreshToken, s.u.ExpiresAt = "", "", nil
+	return true, nil
 }
 
 func (s *store) SetCanvasTokens(_ context.Context, _ quiz.ID, access, refresh string, exp *time.Time) error {
@@ -137,4 +155,38 @@ func TestNoOrUnreadableTokens(t *testing.T) {
 	st2.u.AccessToken = "v1.not-ours"
 	_, err = src2.Token(t.Context(), st2.u)
 	require.ErrorIs(t, err, canvastoken.ErrExpired, "a token that cannot be decrypted")
+}
+
+// TestClearedTokensAreExpired: after a refused refresh the stored tokens
+// are empty and the expiry is gone; the next request must be told to sign
+// in again, not handed an empty token (issue 11, finding 12).
+func TestClearedTokensAreExpired(t *testing.T) {
+	t.Parallel()
+	st, rf, src, _ := setup(t, time.Hour, nil)
+	st.u.AccessToken, st.u.RefreshToken, st.u.ExpiresAt = "", "", nil
+	tok, err := src.Token(t.Context(), st.u)
+	require.ErrorIs(t, err, canvastoken.ErrExpired)
+	assert.Empty(t, tok)
+	assert.Zero(t, rf.calls)
+}
+
+// TestRefusedRefreshKeepsTokensStoredMeanwhile: a refresh Canvas refused
+// (its refresh token rotated away by a concurrent request) must not wipe
+// the tokens the other request stored after we looked; the session goes on
+// with them (issue 11, finding 12).
+func TestRefusedRefreshKeepsTokensStoredMeanwhile(t *testing.T) {
+	t.Parallel()
+	st, _, src, c := setup(t, time.Minute, func(string) (canvas.Token, error) {
+		return canvas.Token{}, &canvas.OAuthError{Status: 400, Body: "invalid_grant"}
+	})
+	a, _ := c.Encrypt("access-winner")
+	r, _ := c.Encrypt("refresh-winner")
+	exp := now.Add(time.Hour)
+	// The winner's write commits right after our first look at the row.
+	st.afterRead = func(u *quiz.User) { u.AccessToken, u.RefreshToken, u.ExpiresAt = a, r, &exp }
+	tok, err := src.Token(t.Context(), st.u)
+	require.NoError(t, err)
+	assert.Equal(t, "access-winner", tok)
+	assert.Equal(t, a, st.u.AccessToken, "the winner's tokens stay stored")
+	assert.Equal(t, r, st.u.RefreshToken)
 }

@@ -17,6 +17,7 @@ type Store interface {
 	UpdateUserProfile(ctx context.Context, id quiz.ID, setName bool, name *string, onboarding *bool) (quiz.User, error)
 	DeleteUser(ctx context.Context, id quiz.ID) error
 	SetCanvasTokens(ctx context.Context, id quiz.ID, access, refresh string, expiresAt *time.Time) error
+	ClearCanvasTokens(ctx context.Context, id quiz.ID, refresh string) (bool, error)
 	EndSession(ctx context.Context, id quiz.ID) error
 	SaveOAuthState(ctx context.Context, nonce string, expiresAt time.Time) error
 	ConsumeOAuthState(ctx context.Context, nonce string) error

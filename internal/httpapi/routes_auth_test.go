@@ -295,3 +295,17 @@ func TestSessionEndsFirstWhenCanvasHangs(t *testing.T) {
 	})
 	assert.Positive(t, canvasCalls(e, "DELETE", "/login/oauth2/token"), "the revocations were tried")
 }
+
+// TestClearedCanvasSessionIsExpired: after a refused refresh cleared the
+// stored tokens, routes that need Canvas answer 401 (sign in again) and
+// create nothing (issue 11, finding 12: an empty token was taken as valid
+// and the quiz's job failed later).
+func TestClearedCanvasSessionIsExpired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	u := e.signIn(teacherID)
+	e.sql(`UPDATE "user" SET access_token = '', refresh_token = '', expires_at = NULL WHERE id = $1`, u.ID)
+	assertDetail(t, e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody()), http.StatusUnauthorized, detailExpired)
+	assertDetail(t, e.do("GET", cpath(), u.jwt, nil), http.StatusUnauthorized, detailExpired)
+	assert.Equal(t, "[]", e.do("GET", "/api/v1/quiz/", u.jwt, nil).Body.String(), "no quiz was created")
+}

@@ -12,6 +12,27 @@ import (
 	"github.com/google/uuid"
 )
 
+const clearUserTokens = `-- name: ClearUserTokens :execrows
+UPDATE "user"
+SET access_token = '', refresh_token = '', expires_at = NULL, updated_at = now()
+WHERE id = $1 AND refresh_token = $2
+`
+
+type ClearUserTokensParams struct {
+	ID           uuid.UUID
+	RefreshToken string
+}
+
+// A refresh Canvas refused: forget the tokens, but only if they are still
+// the ones refused (a concurrent refresh may have stored new ones).
+func (q *Queries) ClearUserTokens(ctx context.Context, arg ClearUserTokensParams) (int64, error) {
+	result, err := q.db.Exec(ctx, clearUserTokens, arg.ID, arg.RefreshToken)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const consumeOAuthState = `-- name: ConsumeOAuthState :execrows
 DELETE FROM oauth_state WHERE nonce = $1 AND expires_at > now()
 `

@@ -30,6 +30,13 @@ SET access_token  = @access_token,
     updated_at    = now()
 WHERE id = @id;
 
+-- name: ClearUserTokens :execrows
+-- A refresh Canvas refused: forget the tokens, but only if they are still
+-- the ones refused (a concurrent refresh may have stored new ones).
+UPDATE "user"
+SET access_token = '', refresh_token = '', expires_at = NULL, updated_at = now()
+WHERE id = @id AND refresh_token = @refresh_token;
+
 -- name: DeleteUser :execrows
 DELETE FROM "user" WHERE id = @id;
 
