@@ -113,6 +113,7 @@ func (s *Server) createQuiz(w http.ResponseWriter, r *http.Request) {
 		"due_at":          body["due_at"], "lock_at": body["lock_at"], "unlock_at": body["unlock_at"],
 		"published": false, "quiz_type": "assignment", "quiz_settings": settings,
 		"created_at": now, "updated_at": now,
+		"instructions": orDefault(body["instructions"], ""),
 	}
 	s.quizzes = append(s.quizzes, &RecordedQuiz{ID: id, CourseID: c.ID, Title: title, Raw: raw, Response: resp})
 	writeJSON(w, http.StatusOK, resp)
@@ -134,6 +135,24 @@ func (s *Server) quizOf(c *course, r *http.Request) *RecordedQuiz {
 		}
 	}
 	return nil
+}
+
+// listQuizzes is GET /api/quiz/v1/courses/{course}/quizzes: the course's
+// quizzes in creation order, paginated like Canvas's lists.
+func (s *Server) listQuizzes(w http.ResponseWriter, r *http.Request) {
+	c := s.teacherCourse(w, r, "course")
+	if c == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := make([]map[string]any, 0, len(s.quizzes))
+	for _, q := range s.quizzes {
+		if q.CourseID == c.ID {
+			list = append(list, q.Response)
+		}
+	}
+	writeJSON(w, http.StatusOK, paginate(w, r, list))
 }
 
 func (s *Server) getQuiz(w http.ResponseWriter, r *http.Request) {

@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /inst-fs/files/{file}/{name}", s.blob)
 
 	m.HandleFunc("POST /api/quiz/v1/courses/{course}/quizzes", s.authed(s.createQuiz))
+	m.HandleFunc("GET /api/quiz/v1/courses/{course}/quizzes", s.authed(s.listQuizzes))
 	m.HandleFunc("GET /api/quiz/v1/courses/{course}/quizzes/{quiz}", s.authed(s.getQuiz))
 	m.HandleFunc("POST /api/quiz/v1/courses/{course}/quizzes/{quiz}/items", s.authed(s.createItem))
 	m.HandleFunc("GET /api/quiz/v1/courses/{course}/quizzes/{quiz}/items", s.authed(s.listItems))

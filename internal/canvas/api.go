@@ -248,6 +248,27 @@ func (c *Client) CreateItem(ctx context.Context, token string, courseID int64, q
 	}{item})
 }
 
+// ListQuizzes returns the New Quizzes of a course, following pagination.
+// Entries without an id are skipped.
+func (c *Client) ListQuizzes(ctx context.Context, token string, courseID int64) ([]ListedQuiz, error) {
+	list, err := c.list(ctx, token, "/api/quiz/v1/courses/"+itoa(courseID)+"/quizzes")
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(list, decodeListedQuiz), nil
+}
+
+// ListItems returns the items of a New Quiz, following pagination.
+// Entries without an id are skipped. It returns ErrNotFound when the quiz
+// does not exist (any more).
+func (c *Client) ListItems(ctx context.Context, token string, courseID int64, quizID string) ([]ListedItem, error) {
+	list, err := c.list(ctx, token, "/api/quiz/v1/courses/"+itoa(courseID)+"/quizzes/"+escapeAll(quizID)+"/items")
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(list, decodeListedItem), nil
+}
+
 // create POSTs v as JSON to path and returns the "id" of the answer.
 func (c *Client) create(ctx context.Context, token, path string, v any) (string, error) {
 	body, err := json.Marshal(v)

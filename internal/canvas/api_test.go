@@ -3,6 +3,7 @@ package canvas_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -303,6 +304,40 @@ func TestCreateQuizAndItems(t *testing.T) {
 	for _, r := range e.srv.Requests() {
 		assert.Equal(t, "application/json", r.ContentType)
 	}
+}
+
+// ListQuizzes and ListItems read every page and return what an exporter
+// needs to recognise its own quiz and items: the instructions and the
+// entry titles it sent.
+func TestListQuizzesAndItemsAcrossPages(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(c *canvas.Config) { c.PerPage = 2 })
+	ctx := t.Context()
+	var qid string
+	for i := range 3 {
+		id, err := e.client.CreateQuiz(ctx, e.token, fakecanvas.CourseAI, canvas.NewQuiz{
+			Title: "Q" + strconv.Itoa(i), Instructions: "<p>marker " + strconv.Itoa(i) + "</p>"})
+		require.NoError(t, err)
+		qid = id
+	}
+	quizzes, err := e.client.ListQuizzes(ctx, e.token, fakecanvas.CourseAI)
+	require.NoError(t, err)
+	require.Len(t, quizzes, 3, "two pages of two")
+	assert.Equal(t, canvas.ListedQuiz{ID: qid, Title: "Q2", Instructions: "<p>marker 2</p>"}, quizzes[2])
+
+	for pos := 1; pos <= 5; pos++ {
+		it := choiceItem(pos)
+		it.Entry.Title = "Question " + strconv.Itoa(pos)
+		_, err := e.client.CreateItem(ctx, e.token, fakecanvas.CourseAI, qid, it)
+		require.NoError(t, err)
+	}
+	items, err := e.client.ListItems(ctx, e.token, fakecanvas.CourseAI, qid)
+	require.NoError(t, err)
+	require.Len(t, items, 5, "three pages")
+	assert.Equal(t, canvas.ListedItem{ID: "20004", Position: 5, Title: "Question 5"}, items[4])
+
+	_, err = e.client.ListItems(ctx, e.token, fakecanvas.CourseAI, "999")
+	require.ErrorIs(t, err, canvas.ErrNotFound)
 }
 
 func choiceItem(pos int) canvas.NewItem {

@@ -148,6 +148,39 @@ func (o object) raw(key string) json.RawMessage {
 	return append(json.RawMessage(nil), raw...)
 }
 
+// decodeListedQuiz keeps a quiz object with an id.
+func decodeListedQuiz(raw []byte) (ListedQuiz, bool) {
+	o, ok := parseObject(raw)
+	if !ok {
+		return ListedQuiz{}, false
+	}
+	id, ok := o.idString("id")
+	if !ok {
+		return ListedQuiz{}, false
+	}
+	title, _ := o.str("title")
+	instructions, _ := o.str("instructions")
+	return ListedQuiz{ID: id, Title: title, Instructions: instructions}, true
+}
+
+// decodeListedItem keeps a quiz item object with an id; the title comes
+// from its entry.
+func decodeListedItem(raw []byte) (ListedItem, bool) {
+	o, ok := parseObject(raw)
+	if !ok {
+		return ListedItem{}, false
+	}
+	id, ok := o.idString("id")
+	if !ok {
+		return ListedItem{}, false
+	}
+	it := ListedItem{ID: id, Position: int(o.num("position"))}
+	if e, ok := parseObject(o.raw("entry")); ok {
+		it.Title, _ = e.str("title")
+	}
+	return it, true
+}
+
 // decodeCourse keeps an object with an id and a string name (stripped),
 // as SPEC 1.5 does. Enrollments that are not objects with a string type
 // are dropped.

@@ -115,9 +115,27 @@ type QuizSettings struct {
 
 // NewQuiz is the body of "create a New Quiz" (SPEC 3.3).
 type NewQuiz struct {
-	Title          string       `json:"title"`
+	Title string `json:"title"`
+	// Instructions is the quiz's instructions (HTML); Canvas returns it
+	// when listing quizzes, so an exporter can recognise a quiz it made.
+	Instructions   string       `json:"instructions,omitempty"`
 	PointsPossible int          `json:"points_possible"`
 	QuizSettings   QuizSettings `json:"quiz_settings"`
+}
+
+// ListedQuiz is a New Quiz of a course as ListQuizzes returns it.
+type ListedQuiz struct {
+	ID           string
+	Title        string
+	Instructions string
+}
+
+// ListedItem is an item of a New Quiz as ListItems returns it; Title is
+// its entry's title.
+type ListedItem struct {
+	ID       string
+	Position int
+	Title    string
 }
 
 // Choice is one answer choice of a choice item.
@@ -129,6 +147,9 @@ type Choice struct {
 
 // ItemEntry is the question of a New Quizzes item.
 type ItemEntry struct {
+	// Title labels the item for the teacher in the quiz editor; Canvas
+	// returns it when listing items.
+	Title               string         `json:"title,omitempty"`
 	InteractionTypeSlug string         `json:"interaction_type_slug"`
 	ItemBody            string         `json:"item_body"`
 	InteractionData     map[string]any `json:"interaction_data"`
