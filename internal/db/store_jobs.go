@@ -216,10 +216,13 @@ func (s *Store) SetCanvasQuizID(ctx context.Context, id, jobID quiz.ID, canvasQu
 		 WHERE id = $1 AND export_job_id = $2 AND export_status = 'processing'`, id, jobID, canvasQuizID)
 }
 
-// SetCanvasItemID stores the Canvas item created for a question.
-func (s *Store) SetCanvasItemID(ctx context.Context, questionID quiz.ID, itemID string) error {
-	return s.inTx(ctx, func(q txQueries) error {
-		_, err := q.tx.Exec(ctx, `UPDATE question SET canvas_item_id = $2 WHERE id = $1`, questionID, itemID)
-		return err
-	})
+// SetCanvasItemID stores the Canvas item created for question questionID
+// of quiz id, if job jobID holds the export (else quiz.ErrConflict and
+// nothing is stored). Storing the same id again is harmless.
+func (s *Store) SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.ID, itemID string) error {
+	return s.guarded(ctx, "set canvas item id",
+		`UPDATE question SET canvas_item_id = $4
+		 WHERE id = $3 AND quiz_id = $1 AND EXISTS (
+			SELECT 1 FROM quiz WHERE id = $1 AND export_job_id = $2 AND export_status = 'processing')`,
+		id, jobID, questionID, itemID)
 }

@@ -6,18 +6,31 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"quizgen/internal/canvas"
 	"quizgen/internal/quiz"
 )
 
 // export pushes the approved questions to Canvas (SPEC 3.3), safe for
-// redelivery: the Canvas quiz id is stored as soon as Canvas returns it
-// and reused by a later run, and questions that already carry a Canvas
-// item id are skipped, so a retry finishes only what is missing. An
-// export whose items did not all succeed ends failed with the reason.
+// redelivery; every error it meets goes through Settle.
 func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
+	return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, p.runExport(ctx, log, id, jobID))
+}
+
+// runExport does the export. A redelivered job (after a crash, a timeout
+// or a lost write) creates nothing twice: the Canvas quiz id and each item
+// id are stored as soon as Canvas returns them (the write tried a few
+// times); when no quiz id is stored, a quiz carrying this quiz's marker in
+// its instructions is reused; and before creating items the quiz's items
+// are listed, so an item carrying a question's marker in its title is
+// recorded instead of created again. An export whose items did not all
+// succeed ends failed with the reason.
+func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) error {
 	q, goOn, err := p.Take(ctx, log, id, quiz.StageExport, jobID)
 	if err != nil || !goOn {
 		return err
@@ -25,57 +38,144 @@ func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.
 	start := time.Now()
 	tok, err := p.Token(ctx, q)
 	if err != nil {
-		return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, err, TokenReason(err))
+		return Fail(err, TokenReason(err))
 	}
 	qs, err := p.Store.ApprovedQuestions(ctx, id)
 	if err != nil {
-		return fmt.Errorf("read approved questions: %w", err)
+		return Retry(fmt.Errorf("read approved questions: %w", err), "Export to Canvas failed: "+DatabaseReason)
 	}
 	if len(qs) == 0 {
-		return p.Settle(ctx, log, id, quiz.StageExport, jobID, true, errors.New("no approved questions"),
-			"Quiz has no approved questions to export")
+		return Permanent(errors.New("no approved questions"), "Quiz has no approved questions to export")
 	}
-	canvasQuizID := ""
-	if q.CanvasQuizID != nil {
-		canvasQuizID = *q.CanvasQuizID
+	canvasQuizID, fresh, err := p.canvasQuiz(ctx, log, tok, q, len(qs), jobID)
+	if err != nil || canvasQuizID == "" {
+		return err
+	}
+	// Items an earlier run created but did not record, by marker.
+	existing := map[string]string{}
+	if !fresh && slices.ContainsFunc(qs, func(qn quiz.Question) bool { return !hasItem(qn) }) {
+		items, err := p.Canvas.ListItems(ctx, tok, q.CanvasCourseID, canvasQuizID)
+		if err != nil {
+			return Fail(err, "Reading the quiz's items in Canvas failed: "+SafeReason(err))
+		}
+		for _, it := range items {
+			if m := itemMarkerIn(it.Title); m != "" {
+				existing[m] = it.ID
+			}
+		}
+	}
+	created, found, skipped := 0, 0, 0
+	for i, qn := range qs {
+		if hasItem(qn) {
+			skipped++
+			continue
+		}
+		itemID, ok := existing[itemMarker(qn.ID)]
+		if ok {
+			found++
+		} else {
+			itemID, err = p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, p.item(qn, i+1))
+			if err != nil {
+				return Fail(err, fmt.Sprintf("Exported %d of %d questions; question %d failed: %s",
+					skipped+found+created, len(qs), i+1, SafeReason(err)))
+			}
+			created++
+		}
+		err := p.write(ctx, log, "canvas item id", func(ctx context.Context) error {
+			return p.Store.SetCanvasItemID(ctx, id, jobID, qn.ID, itemID)
+		})
+		switch {
+		case errors.Is(err, quiz.ErrConflict):
+			log.InfoContext(ctx, "export was taken over meanwhile; stopping", "canvas_item_id", itemID)
+			return nil
+		case err != nil:
+			return Retry(fmt.Errorf("store canvas item id %s: %w", itemID, err), "Export to Canvas failed: "+DatabaseReason)
+		}
+	}
+	err = p.write(ctx, log, "complete export", func(ctx context.Context) error {
+		return p.Store.CompleteStage(ctx, id, quiz.StageExport, jobID)
+	})
+	switch {
+	case errors.Is(err, quiz.ErrConflict):
+		log.InfoContext(ctx, "export was taken over meanwhile")
+		return nil
+	case err != nil:
+		return Retry(fmt.Errorf("complete export: %w", err), "Export to Canvas failed: "+DatabaseReason)
+	}
+	log.InfoContext(ctx, "quiz exported", "canvas_quiz_id", canvasQuizID, "created", created, "found", found,
+		"reused", skipped, "ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// canvasQuiz returns the Canvas quiz of the export and whether this run
+// created it (then it has no items yet): the stored one, else the one of
+// the course carrying q's marker (a run that created it and lost the
+// write), else a new one, whose id is stored at once. An empty id with a
+// nil error means the job lost the stage.
+func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string, q quiz.Quiz, points int, jobID quiz.ID) (string, bool, error) {
+	if q.CanvasQuizID != nil && *q.CanvasQuizID != "" {
+		return *q.CanvasQuizID, false, nil
+	}
+	marker := quizMarker(q.ID)
+	listed, err := p.Canvas.ListQuizzes(ctx, tok, q.CanvasCourseID)
+	if err != nil {
+		return "", false, Fail(err, "Reading the course's quizzes in Canvas failed: "+SafeReason(err))
+	}
+	canvasQuizID, fresh := "", false
+	for _, l := range listed {
+		if strings.Contains(l.Instructions, marker) {
+			canvasQuizID = l.ID
+			log.InfoContext(ctx, "reusing the Canvas quiz an earlier run created", "canvas_quiz_id", canvasQuizID)
+			break
+		}
 	}
 	if canvasQuizID == "" {
 		canvasQuizID, err = p.Canvas.CreateQuiz(ctx, tok, q.CanvasCourseID, canvas.NewQuiz{
-			Title: q.Title, PointsPossible: len(qs),
+			Title: q.Title, Instructions: "<p><small>" + marker + "</small></p>", PointsPossible: points,
 			QuizSettings: canvas.QuizSettings{ShuffleQuestions: true, ShuffleAnswers: true, TimeLimit: 60,
 				MultipleAttempts: false, ScoringPolicy: "keep_highest"},
 		})
 		if err != nil {
-			return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, err, "Creating the quiz in Canvas failed: "+SafeReason(err))
+			return "", false, Fail(err, "Creating the quiz in Canvas failed: "+SafeReason(err))
 		}
-		if err := p.Store.SetCanvasQuizID(ctx, id, jobID, canvasQuizID); err != nil {
-			return fmt.Errorf("store canvas quiz id %s: %w", canvasQuizID, err)
-		}
+		fresh = true
 	}
-	created, skipped := 0, 0
-	for i, qn := range qs {
-		if qn.CanvasItemID != nil && *qn.CanvasItemID != "" {
-			skipped++
-			continue
-		}
-		itemID, err := p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, p.item(qn, i+1))
-		if err != nil {
-			reason := fmt.Sprintf("Exported %d of %d questions; question %d failed: %s",
-				skipped+created, len(qs), i+1, SafeReason(err))
-			return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, err, reason)
-		}
-		if err := p.Store.SetCanvasItemID(ctx, qn.ID, itemID); err != nil {
-			return fmt.Errorf("store canvas item id: %w", err)
-		}
-		created++
+	err = p.write(ctx, log, "canvas quiz id", func(ctx context.Context) error {
+		return p.Store.SetCanvasQuizID(ctx, q.ID, jobID, canvasQuizID)
+	})
+	switch {
+	case errors.Is(err, quiz.ErrConflict):
+		log.InfoContext(ctx, "export was taken over meanwhile; stopping", "canvas_quiz_id", canvasQuizID)
+		return "", false, nil
+	case err != nil:
+		return "", false, Retry(fmt.Errorf("store canvas quiz id %s: %w", canvasQuizID, err), "Export to Canvas failed: "+DatabaseReason)
 	}
-	if err := p.Store.CompleteStage(ctx, id, quiz.StageExport, jobID); err != nil && !errors.Is(err, quiz.ErrConflict) {
-		return fmt.Errorf("complete export: %w", err)
-	}
-	log.InfoContext(ctx, "quiz exported", "canvas_quiz_id", canvasQuizID, "created", created, "reused", skipped,
-		"ms", time.Since(start).Milliseconds())
-	return nil
+	return canvasQuizID, fresh, nil
 }
+
+// The markers that let a later run recognise what an export created: a
+// quiz's instructions carry "quizgen:<quiz id>", an item's title
+// "quizgen:<question id>" (ids are UUIDs, so neither is a prefix of
+// another).
+const markerPrefix = "quizgen:"
+
+func quizMarker(id quiz.ID) string { return markerPrefix + id.String() }
+func itemMarker(id quiz.ID) string { return markerPrefix + id.String() }
+
+// itemMarkerIn returns the item marker in an item title, or "".
+func itemMarkerIn(title string) string {
+	i := strings.Index(title, markerPrefix)
+	if i < 0 {
+		return ""
+	}
+	id, err := uuid.Parse(strings.TrimSpace(title[i+len(markerPrefix):]))
+	if err != nil {
+		return ""
+	}
+	return itemMarker(id)
+}
+
+func hasItem(q quiz.Question) bool { return q.CanvasItemID != nil && *q.CanvasItemID != "" }
 
 // item is the New Quizzes item of a question at position (SPEC 3.3), with
 // the question and options HTML-escaped (the original inserted them raw).
@@ -100,6 +200,7 @@ func (p *Pipeline) item(q quiz.Question, position int) canvas.NewItem {
 		ID: id, EntryType: "Item", EntryID: id, Position: position, ItemType: "Question",
 		Properties: map[string]any{"shuffle_answers": true}, PointsPossible: 1,
 		Entry: canvas.ItemEntry{
+			Title:               fmt.Sprintf("Question %d %s", position, itemMarker(q.ID)),
 			InteractionTypeSlug: "choice",
 			ItemBody:            "<p>" + html.EscapeString(q.QuestionText) + "</p>",
 			InteractionData:     map[string]any{"choices": choices},

@@ -48,13 +48,17 @@ type Store interface {
 	SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.NewQuestion) error
 	ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error)
 	SetCanvasQuizID(ctx context.Context, id, jobID quiz.ID, canvasQuizID string) error
-	SetCanvasItemID(ctx context.Context, questionID quiz.ID, itemID string) error
+	SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.ID, itemID string) error
 }
 
-// Exporter creates New Quizzes in Canvas; canvas.Client implements it.
+// Exporter creates New Quizzes in Canvas and lists what exists, so that a
+// redelivered export finds what an earlier run created; canvas.Client
+// implements it.
 type Exporter interface {
 	CreateQuiz(ctx context.Context, token string, courseID int64, q canvas.NewQuiz) (string, error)
 	CreateItem(ctx context.Context, token string, courseID int64, quizID string, item canvas.NewItem) (string, error)
+	ListQuizzes(ctx context.Context, token string, courseID int64) ([]canvas.ListedQuiz, error)
+	ListItems(ctx context.Context, token string, courseID int64, quizID string) ([]canvas.ListedItem, error)
 }
 
 // Pipeline runs the jobs.
@@ -92,7 +96,7 @@ func (p *Pipeline) Take(ctx context.Context, log *slog.Logger, id quiz.ID, stage
 		log.InfoContext(ctx, "quiz deleted; nothing to do")
 		return q, false, nil
 	case err != nil:
-		return q, false, fmt.Errorf("take %s: %w", stage, err)
+		return q, false, Retry(fmt.Errorf("take %s: %w", stage, err), stageFailed(stage)+": "+DatabaseReason)
 	}
 	switch take {
 	case db.TakeStale:
@@ -109,15 +113,56 @@ func (p *Pipeline) Take(ctx context.Context, log *slog.Logger, id quiz.ID, stage
 	return q, true, nil
 }
 
-// Settle turns a job error into the job's outcome: a temporary error is
-// retried (returned), unless this is the last delivery; anything else, or
-// the last delivery, is recorded on the quiz as a failure with a reason.
-func (p *Pipeline) Settle(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID, final bool, err error, reason string) error {
+// Failure is a job error with the reason recorded on the quiz if the job
+// fails for good. Build it with Fail, Retry or Permanent.
+type Failure struct {
+	// Reason is what the quiz's failure_reason says (no secrets).
+	Reason string
+	// retry: worth another delivery whatever Err is (a local write or read
+	// that failed); permanent: not worth one whatever Err is.
+	retry, permanent bool
+	Err              error
+}
+
+func (f *Failure) Error() string { return f.Err.Error() }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Fail gives err the reason recorded if the job fails for good; whether
+// it is retried first depends on err (quiz.ErrTemporary, a deadline).
+func Fail(err error, reason string) error { return &Failure{Reason: reason, Err: err} }
+
+// Retry is Fail for an error worth another delivery whatever it is, such
+// as a failed read or write of the job's own bookkeeping.
+func Retry(err error, reason string) error { return &Failure{Reason: reason, retry: true, Err: err} }
+
+// Permanent is Fail for an error no delivery can fix: it is recorded now.
+func Permanent(err error, reason string) error {
+	return &Failure{Reason: reason, permanent: true, Err: err}
+}
+
+// Settle is the one place where a job's error becomes its outcome: nil
+// stays nil; ErrBusy is returned as it is (another delivery holds the
+// stage and will finish it); a temporary error is returned for SQS to
+// deliver the job again, unless this is the last delivery; anything else,
+// or the last delivery, is recorded on the quiz as a failure with the
+// reason of err's Failure (stage's generic reason when it has none).
+func (p *Pipeline) Settle(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID, final bool, err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, ErrBusy) {
+		return err
+	}
+	var reason string
 	temporary := errors.Is(err, quiz.ErrTemporary) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, context.Canceled) // the run was stopped: the next delivery resumes it
+	var f *Failure
+	if errors.As(err, &f) {
+		reason = f.Reason
+		temporary = (temporary || f.retry) && !f.permanent
+	} else {
+		reason = stageFailed(stage) + ": " + SafeReason(err)
+	}
 	if temporary && !final {
 		log.WarnContext(ctx, "temporary failure; SQS will deliver the job again", "stage", stage, "err", err)
 		return err
@@ -132,6 +177,51 @@ func (p *Pipeline) Settle(ctx context.Context, log *slog.Logger, id quiz.ID, sta
 		return fmt.Errorf("record failure of %s: %w", stage, errors.Join(ferr, err))
 	}
 	return nil
+}
+
+// stageFailed is the start of a stage's generic failure reason.
+func stageFailed(stage quiz.Stage) string {
+	switch stage {
+	case quiz.StageExtraction:
+		return "Content extraction failed"
+	case quiz.StageGeneration:
+		return "Question generation failed"
+	case quiz.StageExport:
+		return "Export to Canvas failed"
+	}
+	return string(stage) + " failed"
+}
+
+// DatabaseReason is the failure reason of a job whose database reads or
+// writes kept failing.
+const DatabaseReason = "the database was unavailable."
+
+// Write attempts of the job's own bookkeeping (writeAttempts tries, the
+// pause doubling from writePause): a write lost to a connection reset at
+// the pooler is tried again at once rather than after a redelivery.
+const (
+	writeAttempts = 4
+	writePause    = 100 * time.Millisecond
+)
+
+// write runs an idempotent write of the job's progress, trying again a
+// few times after a short pause unless it reports quiz.ErrConflict (the
+// job lost the stage) or quiz.ErrNotFound.
+func (p *Pipeline) write(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) error {
+	pause := writePause
+	for attempt := 1; ; attempt++ {
+		err := f(ctx)
+		if err == nil || errors.Is(err, quiz.ErrConflict) || errors.Is(err, quiz.ErrNotFound) || attempt >= writeAttempts {
+			return err
+		}
+		log.WarnContext(ctx, "write failed; trying again", "what", what, "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
 }
 
 // Token returns the quiz owner's Canvas token.

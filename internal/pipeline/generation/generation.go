@@ -62,23 +62,35 @@ func (g *Generator) HandleGenerate(ctx context.Context, j queue.Job) error {
 	return nil
 }
 
+// extract runs an extraction job and then the generation it hands to the
+// same job; each stage's errors go through Settle.
 func (g *Generator) extract(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
+	chained, err := g.runExtract(ctx, log, id, jobID)
+	if err != nil {
+		return g.Settle(ctx, log, id, quiz.StageExtraction, jobID, final, err)
+	}
+	if !chained {
+		return nil
+	}
+	return g.generate(ctx, log, id, jobID, final)
+}
+
+// runExtract extracts and stores the content, and reports whether the
+// generation is this job's to run next.
+func (g *Generator) runExtract(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) (bool, error) {
 	q, goOn, err := g.Take(ctx, log, id, quiz.StageExtraction, jobID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !goOn {
 		// A redelivery after the extraction completed resumes the
 		// generation it handed to the same job.
-		if q.ContentExtractionStatus == quiz.StatusCompleted && q.LLMGenerationJobID != nil && *q.LLMGenerationJobID == jobID {
-			return g.generate(ctx, log, id, jobID, final)
-		}
-		return nil
+		return q.ContentExtractionStatus == quiz.StatusCompleted && q.LLMGenerationJobID != nil && *q.LLMGenerationJobID == jobID, nil
 	}
 	start := time.Now()
 	tok, err := g.Token(ctx, q)
 	if err != nil {
-		return g.Settle(ctx, log, id, quiz.StageExtraction, jobID, final, err, pipeline.TokenReason(err))
+		return false, pipeline.Fail(err, pipeline.TokenReason(err))
 	}
 	mods := make([]int64, len(q.SelectedModules))
 	for i, m := range q.SelectedModules {
@@ -90,29 +102,33 @@ func (g *Generator) extract(ctx context.Context, log *slog.Logger, id, jobID qui
 		if errors.Is(err, canvas.ErrUnauthorized) {
 			reason = "Canvas refused the access token. Please sign in again and retry."
 		}
-		return g.Settle(ctx, log, id, quiz.StageExtraction, jobID, final, err, reason)
+		return false, pipeline.Fail(err, reason)
 	}
 	doc, err := res.JSON()
 	if err != nil {
-		return g.Settle(ctx, log, id, quiz.StageExtraction, jobID, final, err, "Content extraction failed.")
+		return false, pipeline.Permanent(err, "Content extraction failed.")
 	}
 	chained, err := g.Store.FinishExtraction(ctx, id, jobID, doc, quiz.GenerateLease)
 	if errors.Is(err, quiz.ErrConflict) {
 		log.InfoContext(ctx, "extraction was taken over meanwhile; dropping this result")
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("store extracted content: %w", err)
+		return false, pipeline.Retry(fmt.Errorf("store extracted content: %w", err), "Content extraction failed: "+pipeline.DatabaseReason)
 	}
 	log.InfoContext(ctx, "content extracted", "summary", res.Summary(), "skipped", len(res.Skipped), "ms", time.Since(start).Milliseconds())
 	if !chained {
 		log.InfoContext(ctx, "a generation is already running; not starting another")
-		return nil
 	}
-	return g.generate(ctx, log, id, jobID, final)
+	return chained, nil
 }
 
+// generate runs a generation job; its errors go through Settle.
 func (g *Generator) generate(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
+	return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, final, g.runGenerate(ctx, log, id, jobID))
+}
+
+func (g *Generator) runGenerate(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) error {
 	q, goOn, err := g.Take(ctx, log, id, quiz.StageGeneration, jobID)
 	if err != nil || !goOn {
 		return err
@@ -124,12 +140,11 @@ func (g *Generator) generate(ctx context.Context, log *slog.Logger, id, jobID qu
 	}
 	chunks := llm.Chunks(q.ExtractedContent, size)
 	if len(chunks) == 0 {
-		return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, final,
-			errors.New("no content"), "No course content long enough to write questions from.")
+		return pipeline.Permanent(errors.New("no content"), "No course content long enough to write questions from.")
 	}
 	saved, texts, err := g.Store.GenerationProgress(ctx, id, jobID)
 	if err != nil {
-		return fmt.Errorf("read generation progress: %w", err)
+		return pipeline.Retry(fmt.Errorf("read generation progress: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
 	missing := q.QuestionCount - saved
 	if missing > 0 {
@@ -147,13 +162,17 @@ func (g *Generator) generate(ctx context.Context, log *slog.Logger, id, jobID qu
 			log.InfoContext(ctx, "generation was taken over meanwhile; stopping")
 			return nil
 		case errors.Is(werr, llm.ErrCritical):
-			return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, true, werr, "Question generation failed: "+pipeline.SafeReason(werr))
+			return pipeline.Permanent(werr, "Question generation failed: "+pipeline.SafeReason(werr))
 		case werr != nil:
-			return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, final, werr, "Question generation failed: "+pipeline.SafeReason(werr))
+			return pipeline.Fail(werr, "Question generation failed: "+pipeline.SafeReason(werr))
 		}
 	}
-	if err := g.Store.CompleteStage(ctx, id, quiz.StageGeneration, jobID); err != nil && !errors.Is(err, quiz.ErrConflict) {
-		return fmt.Errorf("complete generation: %w", err)
+	err = g.Store.CompleteStage(ctx, id, quiz.StageGeneration, jobID)
+	switch {
+	case errors.Is(err, quiz.ErrConflict):
+		return nil
+	case err != nil:
+		return pipeline.Retry(fmt.Errorf("complete generation: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
 	return nil
 }
