@@ -30,6 +30,15 @@ import (
 // record its outcome before the function is stopped.
 const invocationMargin = 15 * time.Second
 
+// A failed job comes back after retryBase, 4 times longer per delivery, at
+// most retryMax (queue.WithBackoff), instead of after the queue's
+// visibility timeout: 30 s, 2 min, 8 min, 15 min, so the last of the five
+// deliveries comes within half an hour.
+const (
+	retryBase = 30 * time.Second
+	retryMax  = 15 * time.Minute
+)
+
 func main() { app.Main("export", run) }
 
 func run(ctx context.Context, log *slog.Logger) error {
@@ -57,8 +66,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		Canvas: canvasClient,
 		Log:    log,
 	}
+	sqsClient := sqs.NewFromConfig(awsCfg)
 	poolMetrics := metrics.NewPool(os.Stdout, pool, "export")
-	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleExport)
+	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleExport,
+		queue.WithBackoff(sqsClient, cfg.ExportQueueURL, retryBase, retryMax))
 	handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		defer poolMetrics.EmitOrLog(log)
 		return batch(ctx, ev)
@@ -68,7 +79,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("polling the export queue", "queue", cfg.ExportQueueURL)
-	err = queue.NewPoller(sqs.NewFromConfig(awsCfg), cfg.ExportQueueURL, handler,
+	err = queue.NewPoller(sqsClient, cfg.ExportQueueURL, handler,
 		queue.PollerOptions{Log: log, InvocationTimeout: 10 * time.Minute}).Run(ctx)
 	pool.Close()
 	return err

@@ -34,6 +34,15 @@ import (
 // record its outcome before the function is stopped.
 const invocationMargin = 20 * time.Second
 
+// A failed job comes back after retryBase, 4 times longer per delivery, at
+// most retryMax (queue.WithBackoff), instead of after the queue's
+// visibility timeout: 30 s, 2 min, 8 min, 15 min, so the last of the five
+// deliveries comes within half an hour.
+const (
+	retryBase = 30 * time.Second
+	retryMax  = 15 * time.Minute
+)
+
 func main() { app.Main("generate", run) }
 
 func run(ctx context.Context, log *slog.Logger) error {
@@ -80,8 +89,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}},
 		Writer: &llm.Writer{Provider: provider, Concurrency: cfg.LLM.Concurrency, MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
 	}
+	sqsClient := sqs.NewFromConfig(awsCfg)
 	poolMetrics := metrics.NewPool(os.Stdout, pool, "generate")
-	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleGenerate)
+	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleGenerate,
+		queue.WithBackoff(sqsClient, cfg.GenerateQueueURL, retryBase, retryMax))
 	handler := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		defer poolMetrics.EmitOrLog(log)
 		return batch(ctx, ev)
@@ -91,7 +102,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("polling the generate queue", "queue", cfg.GenerateQueueURL)
-	err = queue.NewPoller(sqs.NewFromConfig(awsCfg), cfg.GenerateQueueURL, handler,
+	err = queue.NewPoller(sqsClient, cfg.GenerateQueueURL, handler,
 		queue.PollerOptions{Log: log, InvocationTimeout: 15 * time.Minute}).Run(ctx)
 	pool.Close()
 	return err

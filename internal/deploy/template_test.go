@@ -718,10 +718,11 @@ func TestIAM(t *testing.T) {
 				}
 			}
 
-			// The worker's own queue (SAM adds a broad managed policy too).
+			// The worker's own queue (SAM adds a broad managed policy too);
+			// ChangeMessageVisibility for queue.WithBackoff.
 			if c.queueVar != "" {
 				r, _ := ref(vars[c.queueVar])
-				for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} {
+				for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"} {
 					if !allows(st, "", a, isArnOf(r)) {
 						t.Errorf("no %s on %s", a, r)
 					}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"quizgen/internal/logging"
 )
@@ -57,9 +59,12 @@ type Job struct {
 // is recovered, logged with its stack and reported failed; the rest of the
 // batch goes on. A message id that appears twice in one event runs once.
 //
+// By default a message reported failed comes back after the queue's
+// visibility timeout; WithBackoff makes it come back sooner.
+//
 // A nil log discards the adapter's lines. Batch panics if maxReceives < 1,
 // margin < 0 or h is nil: those are wiring mistakes.
-func Batch(log *slog.Logger, maxReceives int, margin time.Duration, h Handler) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+func Batch(log *slog.Logger, maxReceives int, margin time.Duration, h Handler, opts ...BatchOption) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	switch {
 	case maxReceives < 1:
 		panic(fmt.Sprintf("queue.Batch: maxReceives %d < 1", maxReceives))
@@ -72,20 +77,69 @@ func Batch(log *slog.Logger, maxReceives int, margin time.Duration, h Handler) f
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := batch{log: log, maxReceives: maxReceives, margin: margin, h: h}
+	for _, o := range opts {
+		o(&b)
+	}
 	return b.run
 }
+
+// BatchOption configures Batch.
+type BatchOption func(*batch)
+
+// VisibilityChanger is the part of *sqs.Client that WithBackoff uses.
+type VisibilityChanger interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// WithBackoff makes Batch shorten the visibility timeout of each message
+// it runs and reports failed (ChangeMessageVisibility on the delivery's
+// receipt handle, before answering), so that SQS delivers it again after
+// Backoff(base, limit, attempt) rather than after the queue's visibility
+// timeout (an hour or more, sized for the longest run): a temporary
+// failure is retried within minutes. It works the same under Lambda
+// (the event source mapping leaves a failed message's visibility as it
+// finds it) and with the Poller. If the call fails the message keeps the
+// queue's timeout. Messages not run for want of time keep it too.
+// WithBackoff panics if client is nil, base <= 0 or limit < base.
+func WithBackoff(client VisibilityChanger, queueURL string, base, limit time.Duration) BatchOption {
+	if client == nil || base <= 0 || limit < base {
+		panic(fmt.Sprintf("queue.WithBackoff: client %v, base %s, limit %s", client != nil, base, limit))
+	}
+	return func(b *batch) {
+		b.visibility, b.queueURL, b.backoffBase, b.backoffMax = client, queueURL, base, limit
+	}
+}
+
+// Backoff is the wait before delivery attempt+1 of a message whose
+// delivery attempt failed: base, then 4 times longer per attempt, at most
+// limit (with base 30 s: 30 s, 2 min, 8 min, 32 min...).
+func Backoff(base, limit time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < limit; i++ {
+		d *= 4
+	}
+	return min(d, limit)
+}
+
+// changeTimeout bounds one ChangeMessageVisibility call.
+const changeTimeout = 3 * time.Second
 
 type batch struct {
 	log         *slog.Logger
 	maxReceives int
 	margin      time.Duration
 	h           Handler
+
+	visibility              VisibilityChanger // nil: no backoff
+	queueURL                string
+	backoffBase, backoffMax time.Duration
 }
 
 // delivery is one distinct message of an event.
 type delivery struct {
 	id      string
 	body    string
+	receipt string // the receipt handle of the latest receive
 	attempt int
 	counted bool // the event carried ApproximateReceiveCount
 }
@@ -103,10 +157,32 @@ func (b batch) run(ctx context.Context, ev events.SQSEvent) (events.SQSEventResp
 			break
 		}
 		if !b.one(ctx, d) {
+			b.backoff(ctx, d)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: d.id})
 		}
 	}
 	return resp, nil
+}
+
+// backoff shortens the visibility timeout of the failed delivery d (see
+// WithBackoff).
+func (b batch) backoff(ctx context.Context, d delivery) {
+	if b.visibility == nil || d.receipt == "" {
+		return
+	}
+	wait := Backoff(b.backoffBase, b.backoffMax, d.attempt)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), changeTimeout)
+	defer cancel()
+	_, err := b.visibility.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(b.queueURL), ReceiptHandle: aws.String(d.receipt),
+		VisibilityTimeout: int32(seconds(wait)),
+	})
+	log := b.log.With("attempt", d.attempt)
+	if err != nil {
+		log.WarnContext(logging.WithJobID(ctx, d.id), "could not shorten the failed message's visibility; it comes back after the queue's visibility timeout", "err", err)
+		return
+	}
+	log.InfoContext(logging.WithJobID(ctx, d.id), "failed message comes back after a backoff", "retry_in_s", seconds(wait))
 }
 
 // deliveries returns the distinct messages of recs in order. A message
@@ -116,10 +192,10 @@ func deliveries(recs []events.SQSMessage) []delivery {
 	at := make(map[string]int, len(recs))
 	for _, r := range recs {
 		n, err := strconv.Atoi(r.Attributes["ApproximateReceiveCount"])
-		d := delivery{id: r.MessageId, body: r.Body, attempt: n, counted: err == nil}
+		d := delivery{id: r.MessageId, body: r.Body, receipt: r.ReceiptHandle, attempt: n, counted: err == nil}
 		if i, ok := at[r.MessageId]; ok {
 			if d.attempt > ds[i].attempt {
-				ds[i].attempt, ds[i].counted = d.attempt, d.counted
+				ds[i].attempt, ds[i].counted, ds[i].receipt = d.attempt, d.counted, d.receipt
 			}
 			continue
 		}

@@ -59,8 +59,13 @@ import (
 //  (c) ChangeMessageVisibility counts as a receive: after one receive and
 //      three ChangeMessageVisibility calls the next receive reported
 //      ApproximateReceiveCount 5, and the message went to the DLQ after
-//      that (second) real delivery. The poller never calls it: a failed
-//      message simply waits out its visibility timeout, as under Lambda.
+//      that (second) real delivery. The Poller itself never calls it;
+//      the batch handler does when built WithBackoff (after each failed
+//      delivery, as under Lambda). On the emulator each failure then costs
+//      two receive counts, so a failing job there runs on receives 1, 3
+//      and 5 (the last flagged Final): three deliveries instead of SQS's
+//      five, and a message whose last failure lands on count 4 goes to the
+//      dead-letter queue without a final run. SQS counts receives only.
 //  (d) A long poll whose client has gone (context cancelled) stays
 //      pending in the emulator and still takes a message sent during its
 //      wait: the message turns invisible for its visibility timeout and
