@@ -36,13 +36,14 @@ const (
 // fails Verify. It is safe for concurrent use.
 //
 // A signature cannot stop replay. The caller must make each state usable
-// once: store the nonce from New (with its expiry) when the login starts,
-// and at the callback, after Verify succeeds, consume it atomically (for
-// example DELETE ... WHERE nonce = $1 RETURNING) and refuse the login when
-// nothing was consumed. To stop login CSRF (a victim sent to the callback
-// with the attacker's code and state), the caller should also bind the
-// nonce to the browser, for example in a short-lived HttpOnly, Secure,
-// SameSite=Lax cookie set at login and compared at the callback.
+// once: at the callback, after Verify succeeds, record the nonce as used
+// until the state's expiry, atomically (for example INSERT ... ON CONFLICT
+// DO NOTHING), and refuse the login when it was already there. Nothing
+// needs storing when the login starts, which anyone can do. To stop login
+// CSRF (a victim sent to the callback with the attacker's code and state),
+// the caller should also bind the nonce to the browser, for example in a
+// short-lived HttpOnly, Secure, SameSite=Lax cookie set at login and
+// compared at the callback.
 type StateSigner struct {
 	key []byte
 	ttl time.Duration

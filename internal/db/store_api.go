@@ -64,36 +64,6 @@ func (s *Store) EndSession(ctx context.Context, id quiz.ID) error {
 	return nil
 }
 
-// SaveOAuthState records a login state's nonce until expiresAt.
-func (s *Store) SaveOAuthState(ctx context.Context, nonce string, expiresAt time.Time) error {
-	err := s.inTx(ctx, func(q txQueries) error {
-		if _, err := q.DeleteExpiredOAuthStates(ctx); err != nil {
-			return err
-		}
-		return q.InsertOAuthState(ctx, dbsqlc.InsertOAuthStateParams{Nonce: nonce, ExpiresAt: expiresAt})
-	})
-	if err != nil {
-		return fmt.Errorf("save oauth state: %w", err)
-	}
-	return nil
-}
-
-// ConsumeOAuthState uses a login state's nonce once. It returns
-// quiz.ErrNotFound when the nonce is unknown, expired or already used.
-func (s *Store) ConsumeOAuthState(ctx context.Context, nonce string) error {
-	err := s.inTx(ctx, func(q txQueries) error {
-		n, err := q.ConsumeOAuthState(ctx, nonce)
-		if err == nil && n == 0 {
-			err = quiz.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("consume oauth state: %w", err)
-	}
-	return nil
-}
-
 // Question returns question id, or quiz.ErrNotFound.
 func (s *Store) Question(ctx context.Context, id quiz.ID) (quiz.Question, error) {
 	var out quiz.Question
@@ -160,20 +130,17 @@ func (s *Store) DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error {
 // UserAndQuiz reads user userID and quiz quizID in one statement (one
 // round trip, one pooler transaction), for requests that authenticate and
 // then work on a quiz. userErr and quizErr are quiz.ErrNotFound for a
-// missing row.
+// missing row. The quiz comes without its extracted content (which may
+// weigh megabytes and which few routes need): q.ContentUnread says
+// whether it has some; QuizWithContent reads it.
 func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error) {
 	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
 		var ur dbsqlc.User
 		var qr nullableQuiz
-		err := c.QueryRow(ctx, userAndQuizSQL, userID, quizID).Scan(
+		err := c.QueryRow(ctx, userAndQuizSQL, userID, quizID).Scan(append([]any{
 			&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
 			&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion,
-			&qr.ID, &qr.OwnerID, &qr.CanvasCourseID, &qr.CanvasCourseName, &qr.SelectedModules, &qr.Title,
-			&qr.CreatedAt, &qr.UpdatedAt, &qr.QuestionCount, &qr.LlmModel, &qr.LlmTemperature,
-			&qr.ContentExtractionStatus, &qr.LlmGenerationStatus, &qr.ExtractedContent, &qr.ContentExtractedAt,
-			&qr.CanvasQuizID, &qr.ExportStatus, &qr.ExportedAt, &qr.ContentExtractionStartedAt,
-			&qr.LlmGenerationStartedAt, &qr.ExportStartedAt, &qr.ContentExtractionJobID,
-			&qr.LlmGenerationJobID, &qr.ExportJobID, &qr.FailureReason)
+		}, qr.targets()...)...)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			userErr, quizErr = quiz.ErrNotFound, quiz.ErrNotFound
@@ -186,7 +153,7 @@ func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz
 			quizErr = quiz.ErrNotFound
 			return nil
 		}
-		q, quizErr = quizOf(qr.quiz())
+		q, quizErr = qr.quizOf()
 		return nil
 	})
 	if err != nil {
@@ -196,17 +163,85 @@ func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz
 	return u, q, userErr, quizErr
 }
 
-// userAndQuizSQL reads a user and, if it exists, a quiz beside it.
-const userAndQuizSQL = `SELECT u.id, u.canvas_id, u.name, u.created_at, u.updated_at, u.access_token, u.refresh_token,
-	u.expires_at, u.token_type, u.onboarding_completed, u.session_version,
-	q.id, q.owner_id, q.canvas_course_id, q.canvas_course_name, q.selected_modules, q.title,
+// QuizWithContent reads quiz id with its extracted content and version, or
+// returns quiz.ErrNotFound.
+func (s *Store) QuizWithContent(ctx context.Context, id quiz.ID) (quiz.Quiz, error) {
+	var out quiz.Quiz
+	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
+		var qr nullableQuiz
+		err := c.QueryRow(ctx, quizWithContentSQL, id).Scan(qr.targets()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return quiz.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out, err = qr.quizOf()
+		return err
+	})
+	if err != nil {
+		return quiz.Quiz{}, fmt.Errorf("get quiz %s with content: %w", id, err)
+	}
+	return out, nil
+}
+
+// QuizSummariesByOwner lists the quizzes of owner, newest first, without
+// their extracted content (ContentUnread says which have some).
+func (s *Store) QuizSummariesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error) {
+	var out []quiz.Quiz
+	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, quizSummariesSQL, owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = out[:0]
+		for rows.Next() {
+			var qr nullableQuiz
+			if err := rows.Scan(qr.targets()...); err != nil {
+				return err
+			}
+			q, err := qr.quizOf()
+			if err != nil {
+				return err
+			}
+			out = append(out, q)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list quizzes of %s: %w", owner, err)
+	}
+	return out, nil
+}
+
+// apiQuizColumns lists the quiz columns (table alias q) in nullableQuiz's
+// order, content being the expression read for extracted_content. Then
+// come whether the row has content (IS NOT NULL reads no TOASTed bytes)
+// and the row version: xmin, the transaction that wrote this version of
+// the row, which changes on every UPDATE whatever the statement (a
+// status move that leaves updated_at alone included) and costs nothing.
+func apiQuizColumns(content string) string {
+	return `q.id, q.owner_id, q.canvas_course_id, q.canvas_course_name, q.selected_modules, q.title,
 	q.created_at, q.updated_at, q.question_count, q.llm_model, q.llm_temperature,
-	q.content_extraction_status, q.llm_generation_status, q.extracted_content,
+	q.content_extraction_status, q.llm_generation_status, ` + content + `,
 	q.content_extracted_at, q.canvas_quiz_id, q.export_status, q.exported_at,
 	q.content_extraction_started_at, q.llm_generation_started_at, q.export_started_at,
-	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id, q.failure_reason
+	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id, q.failure_reason,
+	q.extracted_content IS NOT NULL, q.xmin::text`
+}
+
+// userAndQuizSQL reads a user and, if it exists, a quiz beside it.
+var userAndQuizSQL = `SELECT u.id, u.canvas_id, u.name, u.created_at, u.updated_at, u.access_token, u.refresh_token,
+	u.expires_at, u.token_type, u.onboarding_completed, u.session_version,
+	` + apiQuizColumns("NULL::jsonb") + `
 FROM "user" u LEFT JOIN quiz q ON q.id = $2
 WHERE u.id = $1`
+
+var quizWithContentSQL = `SELECT ` + apiQuizColumns("q.extracted_content") + ` FROM quiz q WHERE q.id = $1`
+
+var quizSummariesSQL = `SELECT ` + apiQuizColumns("NULL::jsonb") + `
+FROM quiz q WHERE q.owner_id = $1 ORDER BY q.created_at DESC, q.id`
 
 // nullableQuiz is a quiz row from an outer join: every column may be NULL.
 type nullableQuiz struct {
@@ -222,6 +257,31 @@ type nullableQuiz struct {
 	ContentExtractionStartedAt, LlmGenerationStartedAt, ExportStartedAt *time.Time
 	ContentExtractionJobID, LlmGenerationJobID, ExportJobID             *quiz.ID
 	FailureReason                                                       *string
+	HasContent                                                          *bool
+	Version                                                             *string
+}
+
+// targets are the scan destinations of apiQuizColumns, in order.
+func (n *nullableQuiz) targets() []any {
+	return []any{&n.ID, &n.OwnerID, &n.CanvasCourseID, &n.CanvasCourseName, &n.SelectedModules, &n.Title,
+		&n.CreatedAt, &n.UpdatedAt, &n.QuestionCount, &n.LlmModel, &n.LlmTemperature,
+		&n.ContentExtractionStatus, &n.LlmGenerationStatus, &n.ExtractedContent, &n.ContentExtractedAt,
+		&n.CanvasQuizID, &n.ExportStatus, &n.ExportedAt, &n.ContentExtractionStartedAt,
+		&n.LlmGenerationStartedAt, &n.ExportStartedAt, &n.ContentExtractionJobID,
+		&n.LlmGenerationJobID, &n.ExportJobID, &n.FailureReason, &n.HasContent, &n.Version}
+}
+
+// quizOf converts a row read with apiQuizColumns.
+func (n nullableQuiz) quizOf() (quiz.Quiz, error) {
+	q, err := quizOf(n.quiz())
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	if n.Version != nil {
+		q.Version = *n.Version
+	}
+	q.ContentUnread = n.HasContent != nil && *n.HasContent && n.ExtractedContent == nil
+	return q, nil
 }
 
 func (n nullableQuiz) quiz() dbsqlc.Quiz {

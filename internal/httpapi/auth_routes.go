@@ -14,13 +14,12 @@ import (
 )
 
 // loginCanvas starts the OAuth login: a signed, short-lived state whose
-// nonce is stored for one use, then 307 to Canvas (SPEC 1.1).
+// nonce also goes into a cookie, then 307 to Canvas (SPEC 1.1). Nothing is
+// stored: anyone may start a login without signing in, so it must cost no
+// database row. The callback makes the state single-use (finishLogin).
 func (s *Server) loginCanvas(c *call) error {
 	state, nonce, err := s.States.New()
 	if err != nil {
-		return err
-	}
-	if err := s.Store.SaveOAuthState(c.ctx, nonce, s.Now().Add(s.cfg.OAuthStateTTL)); err != nil {
 		return err
 	}
 	// Bind the login to this browser: the callback must come back with the
@@ -89,14 +88,8 @@ func (s *Server) finishLogin(c *call) (string, error) {
 			err = errors.New("login state not issued to this browser")
 		}
 	}
-	if err == nil {
-		err = s.Store.ConsumeOAuthState(c.ctx, nonce)
-	}
 	if err != nil {
-		if errors.Is(err, quiz.ErrTemporary) {
-			return "", &callbackError{http.StatusServiceUnavailable, "Service temporarily unavailable", err}
-		}
-		return "", &callbackError{http.StatusBadRequest, "Invalid or expired login state. Please sign in again.", err}
+		return "", badState(err)
 	}
 	tok, err := s.Canvas.ExchangeCode(c.ctx, code)
 	if err != nil {
@@ -111,6 +104,13 @@ func (s *Server) finishLogin(c *call) (string, error) {
 	}
 	if tok.User == nil || tok.User.ID == 0 {
 		return "", &callbackError{http.StatusBadRequest, "Canvas did not return user information", nil}
+	}
+	// One use per state. The nonce is remembered only now, after Canvas
+	// accepted the code, so that only real logins write a row; the state's
+	// expiry bounds how long it must be remembered.
+	if err := s.Store.UseOAuthState(c.ctx, nonce, s.Now().Add(s.cfg.OAuthStateTTL)); err != nil {
+		s.revokeCanvasToken(c.ctx, tok.AccessToken, "login state replayed")
+		return "", badState(err)
 	}
 	access, err := s.Cipher.Encrypt(tok.AccessToken)
 	if err != nil {
@@ -144,6 +144,15 @@ func oauthRefusal(code string) *callbackError {
 	return &callbackError{http.StatusBadRequest, "Canvas refused the login. Please sign in again.", nil}
 }
 
+// badState is the failure for a login state that is invalid, expired,
+// not this browser's, or used before.
+func badState(err error) *callbackError {
+	if errors.Is(err, quiz.ErrTemporary) {
+		return &callbackError{http.StatusServiceUnavailable, "Service temporarily unavailable", err}
+	}
+	return &callbackError{http.StatusBadRequest, "Invalid or expired login state. Please sign in again.", err}
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -167,7 +176,7 @@ func (s *Server) logoutCanvas(c *call) error {
 	if err := s.Store.EndSession(c.ctx, c.user.ID); err != nil {
 		return err
 	}
-	s.revokeCanvasToken(c.ctx, c.user, "logout")
+	s.revokeCanvasToken(c.ctx, s.storedAccessToken(c.user), "logout")
 	return c.json(message{"Canvas account disconnected successfully"})
 }
 
@@ -179,14 +188,23 @@ const (
 	revokeMargin = 500 * time.Millisecond
 )
 
-// revokeCanvasToken asks Canvas to revoke u's access token (and the refresh
-// token tied to it), after the session was ended in the database. It is
-// best effort: it waits at most revokeTimeout, and never past the request's
-// deadline less revokeMargin; a failure is logged (without the token) and
-// otherwise ignored.
-func (s *Server) revokeCanvasToken(ctx context.Context, u quiz.User, why string) {
+// storedAccessToken is u's Canvas access token in clear, "" when there is
+// none or it cannot be decrypted.
+func (s *Server) storedAccessToken(u quiz.User) string {
 	tok, err := s.Cipher.Decrypt(u.AccessToken)
-	if err != nil || tok == "" {
+	if err != nil {
+		return ""
+	}
+	return tok
+}
+
+// revokeCanvasToken asks Canvas to revoke the access token tok (and the
+// refresh token tied to it), after the session was ended in the database.
+// It is best effort: it waits at most revokeTimeout, and never past the
+// request's deadline less revokeMargin; a failure is logged (without the
+// token) and otherwise ignored. An empty tok is nothing to revoke.
+func (s *Server) revokeCanvasToken(ctx context.Context, tok, why string) {
+	if tok == "" {
 		return
 	}
 	bound := revokeTimeout

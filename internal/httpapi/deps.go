@@ -19,11 +19,14 @@ type Store interface {
 	SetCanvasTokens(ctx context.Context, id quiz.ID, access, refresh string, expiresAt *time.Time) error
 	ClearCanvasTokens(ctx context.Context, id quiz.ID, refresh string) (bool, error)
 	EndSession(ctx context.Context, id quiz.ID) error
-	SaveOAuthState(ctx context.Context, nonce string, expiresAt time.Time) error
-	ConsumeOAuthState(ctx context.Context, nonce string) error
+	UseOAuthState(ctx context.Context, nonce string, expiresAt time.Time) error
 
 	Quiz(ctx context.Context, id quiz.ID) (quiz.Quiz, error)
 	QuizzesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error)
+	// QuizWithContent reads a quiz with its extracted content and version.
+	QuizWithContent(ctx context.Context, id quiz.ID) (quiz.Quiz, error)
+	// QuizSummariesByOwner lists quizzes without their extracted content.
+	QuizSummariesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error)
 	DeleteQuiz(ctx context.Context, owner, id quiz.ID) error
 	QuestionStats(ctx context.Context, id quiz.ID) (quiz.QuestionStats, error)
 

@@ -309,3 +309,42 @@ func TestClearedCanvasSessionIsExpired(t *testing.T) {
 	assertDetail(t, e.do("GET", cpath(), u.jwt, nil), http.StatusUnauthorized, detailExpired)
 	assert.Equal(t, "[]", e.do("GET", "/api/v1/quiz/", u.jwt, nil).Body.String(), "no quiz was created")
 }
+
+// TestLoginWritesNoStateRow: starting a login, which anyone can do without
+// signing in, writes nothing to the database; the login state is still
+// used once (issue 11, finding 12: every GET wrote an oauth_state row).
+func TestLoginWritesNoStateRow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	rows := func() int {
+		var n int
+		require.NoError(t, e.tdb.Conn(t).QueryRow(t.Context(), "SELECT count(*) FROM oauth_state").Scan(&n))
+		return n
+	}
+	for range 20 {
+		require.Equal(t, http.StatusTemporaryRedirect, e.do("GET", "/api/v1/auth/login/canvas", "", nil).Code)
+	}
+	assert.Zero(t, rows(), "no row per login started")
+
+	// A state used once is refused with a fresh code from Canvas too.
+	var cb url.URL
+	var ck http.Cookie
+	to := e.login(t, func(u *url.URL, c *http.Cookie) { cb, ck = *u, *c })
+	require.Equal(t, "/login/success", to.Path, to.String())
+	assert.Equal(t, 1, rows(), "the used state is remembered until it expires")
+	authorize := url.Values{"client_id": {"client-id"}, "response_type": {"code"},
+		"redirect_uri": {"http://api.test/api/v1/auth/callback/canvas"}, "state": {cb.Query().Get("state")}, "action": {"authorize"}}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get(e.canvas.URL() + "/login/oauth2/authorize?" + authorize.Encode())
+	require.NoError(t, err)
+	res.Body.Close()
+	again, err := url.Parse(res.Header.Get("Location"))
+	require.NoError(t, err)
+	require.NotEqual(t, cb.Query().Get("code"), again.Query().Get("code"), "a fresh code")
+	r := e.do("GET", "/api/v1/auth/callback/canvas?"+again.RawQuery, "", nil, "Cookie", ck.Name+"="+ck.Value)
+	require.Equal(t, http.StatusTemporaryRedirect, r.Code)
+	back, err := url.Parse(r.Header().Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, "/login", back.Path)
+	assert.Equal(t, "Canvas authentication failed: 400: Invalid or expired login state. Please sign in again.", back.Query().Get("error"))
+}

@@ -50,6 +50,6 @@ func (s *Server) deleteUserMe(c *call) error {
 	if err := s.Store.DeleteUser(c.ctx, c.user.ID); err != nil {
 		return err
 	}
-	s.revokeCanvasToken(c.ctx, c.user, "account deleted")
+	s.revokeCanvasToken(c.ctx, s.storedAccessToken(c.user), "account deleted")
 	return c.json(message{"User deleted successfully"})
 }

@@ -33,19 +33,6 @@ func (q *Queries) ClearUserTokens(ctx context.Context, arg ClearUserTokensParams
 	return result.RowsAffected(), nil
 }
 
-const consumeOAuthState = `-- name: ConsumeOAuthState :execrows
-DELETE FROM oauth_state WHERE nonce = $1 AND expires_at > now()
-`
-
-// One use only: the row goes whether or not it had expired.
-func (q *Queries) ConsumeOAuthState(ctx context.Context, nonce string) (int64, error) {
-	result, err := q.db.Exec(ctx, consumeOAuthState, nonce)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const deleteExpiredOAuthStates = `-- name: DeleteExpiredOAuthStates :execrows
 DELETE FROM oauth_state WHERE expires_at < now() - interval '1 hour'
 `
@@ -136,20 +123,6 @@ func (q *Queries) GetUserByCanvasID(ctx context.Context, canvasID int64) (User, 
 		&i.SessionVersion,
 	)
 	return i, err
-}
-
-const insertOAuthState = `-- name: InsertOAuthState :exec
-INSERT INTO oauth_state (nonce, expires_at) VALUES ($1, $2)
-`
-
-type InsertOAuthStateParams struct {
-	Nonce     string
-	ExpiresAt time.Time
-}
-
-func (q *Queries) InsertOAuthState(ctx context.Context, arg InsertOAuthStateParams) error {
-	_, err := q.db.Exec(ctx, insertOAuthState, arg.Nonce, arg.ExpiresAt)
-	return err
 }
 
 const updateUserProfile = `-- name: UpdateUserProfile :one
@@ -270,4 +243,24 @@ func (q *Queries) UpsertUser(ctx context.Context, arg UpsertUserParams) (User, e
 		&i.SessionVersion,
 	)
 	return i, err
+}
+
+const useOAuthState = `-- name: UseOAuthState :execrows
+INSERT INTO oauth_state (nonce, expires_at) VALUES ($1, $2)
+ON CONFLICT (nonce) DO NOTHING
+`
+
+type UseOAuthStateParams struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
+// A login state's nonce, remembered once used (not when the login starts,
+// which anyone can do without signing in): 0 rows means already used.
+func (q *Queries) UseOAuthState(ctx context.Context, arg UseOAuthStateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, useOAuthState, arg.Nonce, arg.ExpiresAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -56,12 +56,11 @@ SET access_token = '', refresh_token = '', expires_at = NULL,
     session_version = session_version + 1, updated_at = now()
 WHERE id = @id;
 
--- name: InsertOAuthState :exec
-INSERT INTO oauth_state (nonce, expires_at) VALUES (@nonce, @expires_at);
-
--- name: ConsumeOAuthState :execrows
--- One use only: the row goes whether or not it had expired.
-DELETE FROM oauth_state WHERE nonce = @nonce AND expires_at > now();
+-- name: UseOAuthState :execrows
+-- A login state's nonce, remembered once used (not when the login starts,
+-- which anyone can do without signing in): 0 rows means already used.
+INSERT INTO oauth_state (nonce, expires_at) VALUES (@nonce, @expires_at)
+ON CONFLICT (nonce) DO NOTHING;
 
 -- name: DeleteExpiredOAuthStates :execrows
 DELETE FROM oauth_state WHERE expires_at < now() - interval '1 hour';
