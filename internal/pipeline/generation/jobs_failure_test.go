@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -273,4 +274,27 @@ func TestLastDeliveryRecordsEveryStepsFailure(t *testing.T) {
 			assert.Contains(t, *got.FailureReason, "failed")
 		})
 	}
+}
+
+// An item id is stored only while the export job holds the stage: a run
+// that lost it (a newer export, or a takeover) writes nothing.
+func TestItemWriteChecksJobOwnership(t *testing.T) {
+	t.Parallel()
+	b, _, q, msg := generated(t, 2)
+	qs := b.questions(q.ID)
+	_, take, err := b.store.TakeStage(t.Context(), q.ID, quiz.StageExport, msg.JobID, quiz.ExportLease)
+	require.NoError(t, err)
+	require.Equal(t, db.TakeStarted, take)
+
+	err = b.store.SetCanvasItemID(t.Context(), q.ID, uuid.New(), qs[0].ID, "999")
+	require.ErrorIs(t, err, quiz.ErrConflict, "another job id")
+	require.NoError(t, b.store.SetCanvasItemID(t.Context(), q.ID, msg.JobID, qs[0].ID, "20000"))
+	require.NoError(t, b.store.CompleteStage(t.Context(), q.ID, quiz.StageExport, msg.JobID))
+	err = b.store.SetCanvasItemID(t.Context(), q.ID, msg.JobID, qs[1].ID, "20001")
+	require.ErrorIs(t, err, quiz.ErrConflict, "the stage is no longer processing")
+
+	got := b.questions(q.ID)
+	require.NotNil(t, got[0].CanvasItemID)
+	assert.Equal(t, "20000", *got[0].CanvasItemID)
+	assert.Nil(t, got[1].CanvasItemID)
 }
