@@ -2,11 +2,15 @@ package httpapi
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,11 +30,91 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeJSONBytes(w, status, b)
 }
 
+// writeJSONBytes writes the JSON document b, gzip-compressed when the
+// client accepts it and that makes it smaller on Lambda's wire too.
 func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if rec, ok := w.(*recorder); ok && len(b) >= minGzipBytes {
+		h.Add("Vary", "Accept-Encoding")
+		if rec.gzip {
+			if z := gzipBytes(b); base64.StdEncoding.EncodedLen(len(z)) <= lambdaSize(b) {
+				b = z
+				h.Set("Content-Encoding", "gzip")
+			}
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// Lambda's payload limits (README, "Lambda's payload limits"). A Lambda
+// invoked through API Gateway returns at most 6 MB, the whole JSON
+// envelope of the response counted: its body is a JSON string (text) or
+// base64 (binary, such as gzip).
+const (
+	lambdaPayloadLimit = 6 << 20
+	// envelopeRoom is kept for the status, the headers and the envelope.
+	envelopeRoom = 64 << 10
+	// maxResponseBytes bounds a response body as the envelope carries it
+	// (lambdaSize), whatever encoding the client asked for.
+	maxResponseBytes = lambdaPayloadLimit - envelopeRoom
+	// maxRequestBodyBytes is the largest request body the API accepts
+	// whatever MaxBodyBytes says: a JSON body travels in the event as a
+	// JSON string, each quote or backslash escaped (twice its size at
+	// worst), so a larger one could be refused by the platform first.
+	maxRequestBodyBytes = maxResponseBytes / 2
+	// minGzipBytes: smaller responses are sent as they are.
+	minGzipBytes = 1 << 10
+)
+
+// lambdaSize is the size of body b as a JSON string in the Lambda response
+// envelope (the runtime encodes without HTML escaping).
+func lambdaSize(b []byte) int {
+	n := len(b)
+	for i, c := range b {
+		switch {
+		case c == '"' || c == '\\':
+			n++
+		case c < 0x20:
+			n += 5
+		case c == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xa8 || b[i+2] == 0xa9):
+			n += 3 // U+2028 and U+2029 are escaped
+		}
+	}
+	return n
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return w
+}}
+
+// gzipBytes compresses b.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, _ = zw.Write(b) // writes to a bytes.Buffer do not fail
+	_ = zw.Close()
+	gzipWriters.Put(zw)
+	return buf.Bytes()
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+	}
+	return false
 }
 
 // pyTime renders a time as FastAPI does: ISO-8601 in UTC with a Z, with

@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -260,8 +263,11 @@ func entries(raw json.RawMessage) (n int, ok bool) {
 	return n, true
 }
 
+// listQuizzes answers the user's quizzes with extracted_content null: no
+// client reads it in the list, and a hundred courses' text would not fit
+// in one Lambda response (README, "Lambda's payload limits").
 func (s *Server) listQuizzes(c *call) error {
-	qs, err := s.Store.QuizzesByOwner(c.ctx, c.user.ID)
+	qs, err := s.Store.QuizSummariesByOwner(c.ctx, c.user.ID)
 	if err != nil {
 		return err
 	}
@@ -292,11 +298,89 @@ func (s *Server) getQuiz(c *call) error {
 	if err != nil {
 		return err
 	}
+	if notModified(c, quizETag(q, c.user.ID)) {
+		return nil
+	}
+	if q.ContentUnread || q.Version == "" {
+		if q, err = s.Store.QuizWithContent(c.ctx, id); err != nil {
+			return quizNotFound(err)
+		}
+		setQuizCaching(c, quizETag(q, c.user.ID)) // it may have changed meanwhile
+	}
+	// Content larger than a response can carry is not even encoded (its
+	// JSON is at least as long as its stored text).
+	omit := len(q.ExtractedContent) > maxResponseBytes
+	if omit {
+		q.ExtractedContent = nil
+	}
 	out, err := quizOut(q)
 	if err != nil {
 		return err
 	}
-	return c.json(out)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	if out.ExtractedContent != nil && lambdaSize(b) > maxResponseBytes {
+		omit, out.ExtractedContent = true, nil
+		if b, err = json.Marshal(out); err != nil {
+			return err
+		}
+	}
+	if omit {
+		c.w.Header().Set(headerOmitted, "extracted_content")
+	}
+	writeJSONBytes(c.w, http.StatusOK, b)
+	return nil
+}
+
+// headerOmitted names the fields a response left null because their value
+// would not fit in it (README, "Lambda's payload limits").
+const headerOmitted = "X-Omitted-Fields"
+
+// quizETag is the entity tag of GET /quiz/{id} for user: the row version
+// (which changes on every write to the row) and the caller, so that one
+// user's cached answer is never confirmed to another. quizRepr changes
+// whenever the Quiz JSON does.
+func quizETag(q quiz.Quiz, user uuid.UUID) string {
+	if q.Version == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(quizRepr + "|" + user.String() + "|" + q.ID.String() + "|" + q.Version))
+	return `W/"` + hex.EncodeToString(h[:16]) + `"`
+}
+
+const quizRepr = "quiz-json-1"
+
+// setQuizCaching marks the answer as cacheable only by the caller and only
+// after revalidation (browsers then send If-None-Match on their own).
+func setQuizCaching(c *call, etag string) {
+	h := c.w.Header()
+	h.Set("Cache-Control", "private, no-cache")
+	if etag != "" {
+		h.Set("ETag", etag)
+	} else {
+		h.Del("ETag")
+	}
+}
+
+// notModified sets the caching headers and answers 304 when the request's
+// If-None-Match names etag.
+func notModified(c *call, etag string) bool {
+	setQuizCaching(c, etag)
+	inm := c.r.Header.Get("If-None-Match")
+	if etag == "" || inm == "" {
+		return false
+	}
+	weak := strings.TrimPrefix(etag, "W/")
+	for tag := range strings.SplitSeq(inm, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == weak {
+			c.w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) deleteQuiz(c *call) error {

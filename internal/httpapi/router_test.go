@@ -72,7 +72,7 @@ func TestBodyLimit(t *testing.T) {
 	big := `{"name": "` + strings.Repeat("x", 70<<10) + `"}`
 	r := e.do("PATCH", "/api/v1/users/me", u.jwt, big)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Code)
-	assert.Equal(t, "Request body too large", r.detail())
+	assert.Equal(t, "Request body too large: at most 65536 bytes", r.detail(), "the detail says the limit")
 }
 
 // TestOpenAPIMatchesRouter: every route the router serves is in the

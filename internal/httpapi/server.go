@@ -77,6 +77,8 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	// Above this the platform could refuse the event before the API sees it.
+	cfg.MaxBodyBytes = min(cfg.MaxBodyBytes, maxRequestBodyBytes)
 	s := &Server{Deps: d, cfg: cfg}
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
@@ -110,8 +112,17 @@ type call struct {
 	quizErr    error
 }
 
+// json answers 200 with v, unless its JSON would not fit in a Lambda
+// response (a 500 that says so, instead of the platform's bare error).
 func (c *call) json(v any) error {
-	writeJSON(c.w, http.StatusOK, v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if n := lambdaSize(b); n > maxResponseBytes {
+		return failWith(http.StatusInternalServerError, detailTooLarge, fmt.Errorf("response of %d bytes", n))
+	}
+	writeJSONBytes(c.w, http.StatusOK, b)
 	return nil
 }
 
@@ -160,6 +171,7 @@ func failWith(status int, detail string, err error) error {
 const (
 	detailUnavailable = "Service temporarily unavailable. Please try again."
 	detailInternal    = "Internal Server Error"
+	detailTooLarge    = "Response too large"
 )
 
 // writeError maps err to a status and a message that is safe to show; it
@@ -188,7 +200,7 @@ func (s *Server) writeError(c *call, err error) {
 			status = http.StatusBadRequest
 		}
 	case errors.Is(err, errBodyTooLarge):
-		status, detail = http.StatusRequestEntityTooLarge, "Request body too large"
+		status, detail = http.StatusRequestEntityTooLarge, s.bodyTooLarge()
 	case errors.Is(err, quiz.ErrUnavailable), errors.Is(err, quiz.ErrTemporary),
 		errors.Is(err, context.DeadlineExceeded):
 		status, detail = http.StatusServiceUnavailable, detailUnavailable
@@ -199,6 +211,11 @@ func (s *Server) writeError(c *call, err error) {
 	}
 	s.Log.Log(c.ctx, level, "request failed", "method", c.r.Method, "route", routeOf(c), "status", status, "err", err)
 	writeJSON(c.w, status, errorBody{Detail: detail})
+}
+
+// bodyTooLarge is the detail of a 413.
+func (s *Server) bodyTooLarge() string {
+	return fmt.Sprintf("Request body too large: at most %d bytes", s.cfg.MaxBodyBytes)
 }
 
 func routeOf(c *call) string {
@@ -222,7 +239,7 @@ func (s *Server) edges(h http.Handler) http.Handler {
 		}
 		ctx := logging.WithRequestID(r.Context(), id)
 		r = r.WithContext(ctx)
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK, gzip: acceptsGzip(r.Header.Get("Accept-Encoding"))}
 		rec.Header().Set("X-Request-ID", id)
 
 		defer func() {
@@ -246,6 +263,10 @@ func (s *Server) edges(h http.Handler) http.Handler {
 		if cors.handle(rec, r) {
 			return
 		}
+		if r.ContentLength > s.cfg.MaxBodyBytes { // refused before routing, read or not
+			writeJSON(rec, http.StatusRequestEntityTooLarge, errorBody{Detail: s.bodyTooLarge()})
+			return
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(rec, r.Body, s.cfg.MaxBodyBytes)
 		}
@@ -261,6 +282,8 @@ type recorder struct {
 	wrote  bool
 	route  string
 	userID string
+	// gzip: the client accepts gzip-compressed responses.
+	gzip bool
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -322,7 +345,7 @@ func (c cors) handle(w http.ResponseWriter, r *http.Request) bool {
 	if allowed {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
-		h.Set("Access-Control-Expose-Headers", "X-Request-ID")
+		h.Set("Access-Control-Expose-Headers", "X-Request-ID, "+headerOmitted)
 	}
 	return false
 }

@@ -123,6 +123,13 @@ type Quiz struct {
 
 	// FailureReason says why the last stage that failed failed, or nil.
 	FailureReason *string
+
+	// Version changes whenever the row changes (for ETags); "" when the
+	// read did not ask for it.
+	Version string
+	// ContentUnread is set when the row holds extracted content that this
+	// read left out (ExtractedContent is then nil).
+	ContentUnread bool
 }
 
 // JobID returns the id of the job stage s belongs to, or nil.
