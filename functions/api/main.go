@@ -67,7 +67,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 
 	handler := httpapi.NewHandler(httpapi.Config{
 		ProjectName: cfg.ProjectName, FrontendHost: cfg.FrontendHost, CORSOrigins: cfg.AllCORSOrigins(),
-		MaxBodyBytes: cfg.MaxBodyBytes,
+		MaxBodyBytes: cfg.MaxBodyBytes, HealthDetailToken: cfg.Health.DetailToken.Value(),
 	}, httpapi.Deps{
 		Store: store, Quizzes: quiz.NewService(store, publisher, log), Canvas: canvasClient,
 		Tokens: tokens, States: states, Cipher: cipher, Log: log,

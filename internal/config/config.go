@@ -176,6 +176,10 @@ type Health struct {
 	// MaxWait: clients waiting at the pooler longer than this make the
 	// verdict degraded (HEALTH_MAX_WAIT, 1s).
 	MaxWait time.Duration
+	// DetailToken is the bearer token that shows the health report's
+	// versions, names and error text (HEALTH_DETAIL_TOKEN, secret,
+	// optional; unset: never shown).
+	DetailToken Secret
 }
 
 // ListenAddr is the host:port the API listens on outside Lambda.
@@ -284,6 +288,7 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		secretSpec{"TOKEN_ENCRYPTION_KEY", true},
 		secretSpec{"JWT_SECRET", true},
 		secretSpec{"PGBOUNCER_ADMIN_PASSWORD", false},
+		secretSpec{"HEALTH_DETAIL_TOKEN", false},
 	)
 	cfg := API{
 		LogLevel:          e.level(),
@@ -305,6 +310,7 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		Health: Health{
 			PgBouncerAdminURL:      e.optionalPostgresURL("PGBOUNCER_ADMIN_URL"),
 			PgBouncerAdminPassword: s["PGBOUNCER_ADMIN_PASSWORD"],
+			DetailToken:            s["HEALTH_DETAIL_TOKEN"],
 			RDSProxyName:           e.str("RDS_PROXY_NAME", ""),
 			Timeout:                e.duration("HEALTH_TIMEOUT", 2*time.Second, true),
 			CacheTTL:               e.duration("HEALTH_CACHE_TTL", 5*time.Second, true),

@@ -146,6 +146,8 @@ func Variables() []Var {
 			Description: "Bounds the whole database health check; every probe has its own share of it."},
 		{Name: "HEALTH_CACHE_TTL", Default: "5s", Functions: "api",
 			Description: "How long the pooler's answer is reused, so a storm of health checks cannot load the pooler."},
+		{Name: "HEALTH_DETAIL_TOKEN", Default: "", Functions: "api", Secret: true,
+			Description: "Bearer token (Authorization: Bearer ...) that shows the database health report's server versions, database, user and endpoint names and error text; without it the report has the verdict and the numbers only. Unset: never shown."},
 		{Name: "HEALTH_MAX_WAIT", Default: "1s", Functions: "api",
 			Description: "Clients waiting at the pooler longer than this make the health verdict degraded."},
 		{Name: "METRICS_INTERVAL", Default: "60s", Functions: "api",

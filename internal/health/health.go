@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,6 +97,9 @@ func New(d *db.DB, cfg Config, log *slog.Logger) *Checker {
 type Problem struct {
 	Part   string `json:"part"` // "pool", "database", "pooler"
 	Reason string `json:"reason"`
+	// public is Reason without names, versions, endpoints or error text:
+	// what Public shows.
+	public string
 }
 
 // Report is the body of the health endpoint.
@@ -192,6 +196,55 @@ type ProxyTarget struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// Public returns r without what helps an attacker more than an operator
+// without credentials: server and pooler versions, database, user and
+// endpoint names, and error text. The verdict, the problems' parts (in
+// words without names) and every number stay.
+func (r Report) Public() Report {
+	out := r
+	out.Problems = make([]Problem, len(r.Problems))
+	for i, p := range r.Problems {
+		pub := p.public
+		if pub == "" { // built elsewhere than judge: keep what precedes the detail
+			pub, _, _ = strings.Cut(p.Reason, ":")
+		}
+		out.Problems[i] = Problem{Part: p.Part, Reason: pub, public: pub}
+	}
+	out.Database.ServerVersion = ""
+	if out.Database.Error != "" {
+		out.Database.Error = "failed"
+	}
+	out.Pooler.Version = ""
+	if out.Pooler.Error != "" {
+		out.Pooler.Error = "failed"
+	}
+	out.Pooler.Pools = make([]PgBouncerPool, len(r.Pooler.Pools))
+	for i, p := range r.Pooler.Pools {
+		p.Database, p.User = "", ""
+		out.Pooler.Pools[i] = p
+	}
+	if len(out.Pooler.Pools) == 0 {
+		out.Pooler.Pools = nil
+	}
+	out.Pooler.Targets = make([]ProxyTarget, len(r.Pooler.Targets))
+	for i, t := range r.Pooler.Targets {
+		out.Pooler.Targets[i] = ProxyTarget{Type: t.Type, Role: t.Role, State: t.State}
+	}
+	if len(out.Pooler.Targets) == 0 {
+		out.Pooler.Targets = nil
+	}
+	return out
+}
+
+// Public returns body with Report.Public applied when it is a Report
+// (what Check returns), and body unchanged otherwise.
+func Public(body any) any {
+	if r, ok := body.(Report); ok {
+		return r.Public()
+	}
+	return body
+}
+
 // Check runs every probe and returns the report and its HTTP status: 200
 // for healthy and degraded, 503 for unhealthy.
 func (c *Checker) Check(ctx context.Context) (any, int) {
@@ -247,31 +300,37 @@ func (c *Checker) Run(ctx context.Context) Report {
 // judge sets the verdict and names the failing parts.
 func (c *Checker) judge(r *Report) {
 	r.Problems = []Problem{}
-	add := func(part, reason string) { r.Problems = append(r.Problems, Problem{part, reason}) }
+	addPublic := func(part, reason, public string) {
+		r.Problems = append(r.Problems, Problem{Part: part, Reason: reason, public: public})
+	}
+	add := func(part, reason string) { addPublic(part, reason, reason) }
 	unhealthy := false
 	if !r.Database.OK {
 		unhealthy = true
 		switch {
 		case c.cfg.Pooler != db.PoolerDirect && !r.Pooler.Reachable:
-			add("pooler", "the pooler is unreachable: "+r.Pooler.Error)
+			addPublic("pooler", "the pooler is unreachable: "+r.Pooler.Error, "the pooler is unreachable")
 		default:
-			add("database", "no round trip to PostgreSQL through the pooler: "+r.Database.Error)
+			addPublic("database", "no round trip to PostgreSQL through the pooler: "+r.Database.Error,
+				"no round trip to PostgreSQL through the pooler")
 		}
 	} else if r.Database.Primary != nil && !*r.Database.Primary {
 		add("database", "the answer came from a server in recovery, not a primary")
 	}
 	if r.Pooler.Error != "" && (r.Database.OK || r.Pooler.Reachable) {
-		add("pooler", r.Pooler.Error)
+		addPublic("pooler", r.Pooler.Error, "the pooler's report is incomplete")
 	}
 	for _, p := range r.Pooler.Pools {
 		if p.ClWaiting > 0 && p.MaxWait >= c.cfg.MaxWaitDegraded {
-			add("pooler", fmt.Sprintf("%d clients waiting at the pooler for database %s (longest %s)",
-				p.ClWaiting, p.Database, p.MaxWait.Round(time.Millisecond)))
+			addPublic("pooler", fmt.Sprintf("%d clients waiting at the pooler for database %s (longest %s)",
+				p.ClWaiting, p.Database, p.MaxWait.Round(time.Millisecond)),
+				fmt.Sprintf("%d clients waiting at the pooler (longest %s)", p.ClWaiting, p.MaxWait.Round(time.Millisecond)))
 		}
 	}
 	for _, t := range r.Pooler.Targets {
 		if t.State != "AVAILABLE" {
-			add("pooler", fmt.Sprintf("proxy target %s is %s: %s %s", t.Endpoint, t.State, t.Reason, t.Description))
+			addPublic("pooler", fmt.Sprintf("proxy target %s is %s: %s %s", t.Endpoint, t.State, t.Reason, t.Description),
+				"a proxy target is "+t.State)
 		}
 	}
 	if r.Pool.MaxConns > 0 && r.Pool.AcquiredConns >= r.Pool.MaxConns {

@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"strings"
+
+	"quizgen/internal/health"
 )
 
 // operation describes a route for the OpenAPI document and for errors.
@@ -123,6 +127,18 @@ func (s *Server) healthCheck(c *call) error { return c.json(true) }
 
 func (s *Server) dbHealth(c *call) error {
 	body, status := s.Health.Check(c.ctx)
+	if !s.healthDetail(c.r) {
+		body = health.Public(body)
+	}
 	writeJSON(c.w, status, body)
 	return nil
+}
+
+// healthDetail reports whether r carries HEALTH_DETAIL_TOKEN as its
+// bearer token (compared in constant time). With no token configured the
+// details are never shown: the route is public.
+func (s *Server) healthDetail(r *http.Request) bool {
+	want := s.cfg.HealthDetailToken
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return want != "" && ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) == 1
 }

@@ -39,6 +39,10 @@ type Config struct {
 	CanvasRefreshWindow time.Duration
 	// OAuthStateTTL is how long a login may take.
 	OAuthStateTTL time.Duration
+	// HealthDetailToken, when set, is the bearer token that unlocks the
+	// database health report's names, versions and error text; without
+	// it the report shows only the verdict and the numbers.
+	HealthDetailToken string
 }
 
 // Deps are the API's dependencies, built once per cold start.
