@@ -69,7 +69,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		ProjectName: cfg.ProjectName, FrontendHost: cfg.FrontendHost, CORSOrigins: cfg.AllCORSOrigins(),
 		MaxBodyBytes: cfg.MaxBodyBytes, HealthDetailToken: cfg.Health.DetailToken.Value(),
 	}, httpapi.Deps{
-		Store: store, Quizzes: quiz.NewService(store, publisher, log), Canvas: canvasClient,
+		Store: store, Quizzes: quiz.NewService(store, publisher, log).WithLimits(cfg.Limits), Canvas: canvasClient,
 		Tokens: tokens, States: states, Cipher: cipher, Log: log,
 		Health: health.New(pool, health.Config{
 			Pooler: cfg.DB.Pooler, PgBouncerAdminURL: cfg.Health.PgBouncerAdminURL,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"quizgen/internal/db"
+	"quizgen/internal/quiz"
 )
 
 // Environment is the deployment stage (ENVIRONMENT).
@@ -156,6 +157,10 @@ type API struct {
 	// MetricsInterval is how often local mode writes the pool metrics
 	// (METRICS_INTERVAL, default 60s; under Lambda: after every invocation).
 	MetricsInterval time.Duration
+	// Limits caps the LLM work one user may start; 0 disables a limit:
+	// LIMIT_QUESTIONS_PER_DAY (default 2000), LIMIT_GENERATIONS_PER_QUIZ
+	// (default 5) and LIMIT_PROCESSING_QUIZZES (default 5).
+	Limits quiz.Limits
 }
 
 // Health configures the database health check.
@@ -317,6 +322,11 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 			MaxWait:                e.duration("HEALTH_MAX_WAIT", time.Second, true),
 		},
 		MetricsInterval: e.duration("METRICS_INTERVAL", time.Minute, true),
+		Limits: quiz.Limits{
+			QuestionsPerDay:    int(e.integer("LIMIT_QUESTIONS_PER_DAY", 2000, 0, math.MaxInt32)),
+			GenerationsPerQuiz: int(e.integer("LIMIT_GENERATIONS_PER_QUIZ", 5, 0, math.MaxInt32)),
+			ProcessingQuizzes:  int(e.integer("LIMIT_PROCESSING_QUIZZES", 5, 0, math.MaxInt32)),
+		},
 	}
 	// The redirect URI must match Canvas's registration byte for byte, so
 	// it is checked but kept as given (no slash trimming).

@@ -15,6 +15,7 @@ import (
 
 	"quizgen/internal/config"
 	"quizgen/internal/db"
+	"quizgen/internal/quiz"
 )
 
 // Values of the minimal environments.
@@ -187,6 +188,7 @@ func TestDefaults(t *testing.T) {
 			MaxBodyBytes:      1048576,
 			Health:            config.Health{Timeout: 2 * time.Second, CacheTTL: 5 * time.Second, MaxWait: time.Second},
 			MetricsInterval:   time.Minute,
+			Limits:            quiz.Limits{QuestionsPerDay: 2000, GenerationsPerQuiz: 5, ProcessingQuizzes: 5},
 		}, got)
 		assert.Equal(t, []string{"http://localhost:5173"}, got.AllCORSOrigins())
 	})

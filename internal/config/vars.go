@@ -106,6 +106,12 @@ func Variables() []Var {
 			Description: "Address the API listens on outside Lambda: 127.0.0.1 (this machine only); 0.0.0.0 or :: for every interface (a container)."},
 		{Name: "MAX_BODY_BYTES", Default: "1048576", Functions: "api",
 			Description: "Largest request body accepted."},
+		{Name: "LIMIT_QUESTIONS_PER_DAY", Default: "2000", Functions: "api",
+			Description: "Most questions one user's generation runs may ask for per UTC day (each run asks for the quiz's question_count); beyond it 429. 0: no limit."},
+		{Name: "LIMIT_GENERATIONS_PER_QUIZ", Default: "5", Functions: "api",
+			Description: "Most generation runs of one quiz, the one at creation and re-extractions included; beyond it 429. 0: no limit."},
+		{Name: "LIMIT_PROCESSING_QUIZZES", Default: "5", Functions: "api",
+			Description: "Most quizzes of one user with an extraction or generation queued or running; beyond it 429. 0: no limit."},
 
 		{Name: "LLM_PROVIDER", Default: "mock", Functions: "generate",
 			Description: "Question writer: mock (canned questions) or openai."},

@@ -292,23 +292,28 @@ func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, erro
 		return quiz.Quiz{}, fmt.Errorf("encode selected modules: %w", err)
 	}
 	var out quiz.Quiz
-	err = s.inTx(ctx, func(q txQueries) error {
-		row, err := q.InsertQuiz(ctx, dbsqlc.InsertQuizParams{
-			ID: uuid.New(), OwnerID: n.OwnerID, CanvasCourseID: n.CanvasCourseID,
-			CanvasCourseName: n.CanvasCourseName, SelectedModules: modsJSON, Title: n.Title,
-			QuestionCount: int32(n.QuestionCount), LlmModel: n.LLMModel, LlmTemperature: n.LLMTemperature,
-			ContentExtractionJobID: n.ExtractionJobID,
-		})
-		if err != nil {
-			return err
-		}
-		out, err = quizOf(row)
+	err = s.inTx(ctx, func(q txQueries) (err error) {
+		out, err = insertQuizIn(ctx, q, n, modsJSON)
 		return err
 	})
 	if err != nil {
 		return quiz.Quiz{}, fmt.Errorf("create quiz: %w", err)
 	}
 	return out, nil
+}
+
+// insertQuizIn inserts the quiz n (its modules encoded as modsJSON) in q.
+func insertQuizIn(ctx context.Context, q txQueries, n quiz.NewQuiz, modsJSON json.RawMessage) (quiz.Quiz, error) {
+	row, err := q.InsertQuiz(ctx, dbsqlc.InsertQuizParams{
+		ID: uuid.New(), OwnerID: n.OwnerID, CanvasCourseID: n.CanvasCourseID,
+		CanvasCourseName: n.CanvasCourseName, SelectedModules: modsJSON, Title: n.Title,
+		QuestionCount: int32(n.QuestionCount), LlmModel: n.LLMModel, LlmTemperature: n.LLMTemperature,
+		ContentExtractionJobID: n.ExtractionJobID,
+	})
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	return quizOf(row)
 }
 
 // Quiz returns the quiz with id, or quiz.ErrNotFound.
@@ -378,48 +383,53 @@ func (s *Store) DeleteQuiz(ctx context.Context, owner, id quiz.ID) error {
 // do I/O: the row is locked while it runs.
 func (s *Store) UpdateStatus(ctx context.Context, id quiz.ID, stage quiz.Stage,
 	decide quiz.Decide) (quiz.Quiz, error) {
-	cols, ok := stageColumns[stage]
-	if !ok {
-		return quiz.Quiz{}, fmt.Errorf("update status: unknown stage %q", stage)
-	}
 	var out quiz.Quiz
-	err := s.inTx(ctx, func(q txQueries) error {
-		row, err := q.GetQuizForUpdate(ctx, id)
-		if err != nil {
-			return err
-		}
-		cur, err := quizOf(rowQuiz(row))
-		if err != nil {
-			return err
-		}
-		d, err := decide(cur, row.DbNow)
-		if err != nil {
-			return err
-		}
-		if !d.To.Valid() {
-			return fmt.Errorf("decided invalid status %q", d.To)
-		}
-		// Column names come from the fixed stageColumns table, never input.
-		var r pgx.Row
-		if d.SetContent {
-			if stage != quiz.StageExtraction {
-				return fmt.Errorf("set content outside the extraction stage")
-			}
-			var content any // SQL NULL unless there is content
-			if len(d.Content) > 0 {
-				content = string(d.Content) // exec mode: jsonb goes as text, never []byte
-			}
-			r = q.tx.QueryRow(ctx, cols.updateContent, id, string(d.To), d.SetJobID, d.JobID, content, d.ContentAt)
-		} else {
-			r = q.tx.QueryRow(ctx, cols.update, id, string(d.To), d.SetJobID, d.JobID)
-		}
-		out, err = scanQuiz(r)
+	err := s.inTx(ctx, func(q txQueries) (err error) {
+		out, err = updateStatusIn(ctx, q, id, stage, decide)
 		return err
 	})
 	if err != nil {
 		return quiz.Quiz{}, fmt.Errorf("update %s status of quiz %s: %w", stage, id, err)
 	}
 	return out, nil
+}
+
+// updateStatusIn is UpdateStatus inside the transaction q.
+func updateStatusIn(ctx context.Context, q txQueries, id quiz.ID, stage quiz.Stage, decide quiz.Decide) (quiz.Quiz, error) {
+	cols, ok := stageColumns[stage]
+	if !ok {
+		return quiz.Quiz{}, fmt.Errorf("unknown stage %q", stage)
+	}
+	row, err := q.GetQuizForUpdate(ctx, id)
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	cur, err := quizOf(rowQuiz(row))
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	d, err := decide(cur, row.DbNow)
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	if !d.To.Valid() {
+		return quiz.Quiz{}, fmt.Errorf("decided invalid status %q", d.To)
+	}
+	// Column names come from the fixed stageColumns table, never input.
+	var r pgx.Row
+	if d.SetContent {
+		if stage != quiz.StageExtraction {
+			return quiz.Quiz{}, fmt.Errorf("set content outside the extraction stage")
+		}
+		var content any // SQL NULL unless there is content
+		if len(d.Content) > 0 {
+			content = string(d.Content) // exec mode: jsonb goes as text, never []byte
+		}
+		r = q.tx.QueryRow(ctx, cols.updateContent, id, string(d.To), d.SetJobID, d.JobID, content, d.ContentAt)
+	} else {
+		r = q.tx.QueryRow(ctx, cols.update, id, string(d.To), d.SetJobID, d.JobID)
+	}
+	return scanQuiz(r)
 }
 
 // MoveStatus changes stage of quiz id from one status to another in one

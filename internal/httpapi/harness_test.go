@@ -58,11 +58,14 @@ type envOption func(*envConfig)
 type envConfig struct {
 	publisher quiz.Publisher // overrides the SQS publisher (queue down)
 	maxConns  int32          // overrides DB_MAX_CONNS (benchmarks)
+	limits    quiz.Limits    // usage limits (none by default)
 }
 
 func withMaxConns(n int32) envOption { return func(c *envConfig) { c.maxConns = n } }
 
 func withPublisher(p quiz.Publisher) envOption { return func(c *envConfig) { c.publisher = p } }
+
+func withLimits(l quiz.Limits) envOption { return func(c *envConfig) { c.limits = l } }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
@@ -101,7 +104,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	e.h = httpapi.NewHandler(httpapi.Config{ProjectName: "quizgen", FrontendHost: frontend,
 		CORSOrigins: []string{frontend}, MaxBodyBytes: 64 << 10},
-		httpapi.Deps{Store: store, Quizzes: quiz.NewService(store, pub, log), Canvas: cc, Tokens: tokens,
+		httpapi.Deps{Store: store, Quizzes: quiz.NewService(store, pub, log).WithLimits(ec.limits), Canvas: cc, Tokens: tokens,
 			States: states, Cipher: cipher, Health: health.New(pool, health.Config{PgBouncerAdminURL: os.Getenv("TEST_PGBOUNCER_ADMIN_URL")}, log), Log: log})
 	return e
 }

@@ -3,13 +3,16 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"quizgen/dev/fakecanvas"
+	"quizgen/internal/quiz"
 )
 
 // TestCreateQuizBounds: the inputs of POST /quiz/ that reach the database,
@@ -93,4 +96,61 @@ func TestCreateQuizOnlyForTeachers(t *testing.T) {
 	assert.Empty(t, e.do("GET", "/api/v1/quiz/", u.jwt, nil).list(), "no quiz was created")
 
 	require.Equal(t, http.StatusOK, e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody()).Code, "a course the user teaches")
+}
+
+// TestUsageLimits429: generate-questions could be re-run without end,
+// each run appending question_count more questions (3 -> 6 -> 9); the
+// limits refuse it with 429, Retry-After and a detail naming the limit.
+func TestUsageLimits429(t *testing.T) {
+	t.Parallel()
+
+	t.Run("generation runs per quiz", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, withPublisher(nopJobs{}), withLimits(quiz.Limits{GenerationsPerQuiz: 3}))
+		u := e.signIn(teacherID)
+		id := e.createQuiz(u)["id"].(string) // run 1
+		path := "/api/v1/quiz/" + id + "/generate-questions"
+		done := func() {
+			e.sql(`UPDATE quiz SET content_extraction_status = 'completed', llm_generation_status = 'completed' WHERE id = $1`, id)
+		}
+		for range 2 { // runs 2 and 3
+			done()
+			assertMessage(t, e.do("POST", path, u.jwt, nil), "Question generation started")
+		}
+		done()
+		r := e.do("POST", path, u.jwt, nil)
+		assertDetail(t, r, http.StatusTooManyRequests, "This quiz has used its 3 question generation runs (limit 3 per quiz). "+
+			"This limit does not reset: create a new quiz to generate more questions.")
+		assert.Empty(t, r.Header().Get("Retry-After"), "a limit that does not reset has no Retry-After")
+		r = e.do("POST", "/api/v1/quiz/"+id+"/extract-content", u.jwt, nil)
+		assert.Equal(t, http.StatusTooManyRequests, r.Code, "a re-extraction generates too: %s", r.Body.String())
+	})
+
+	t.Run("questions per day", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, withPublisher(nopJobs{}), withLimits(quiz.Limits{QuestionsPerDay: 30}))
+		u := e.signIn(teacherID)
+		e.createQuiz(u) // 20 questions
+		r := e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody().with("question_count", 11))
+		require.Equal(t, http.StatusTooManyRequests, r.Code, r.Body.String())
+		detail, _ := r.detail().(string)
+		assert.Contains(t, detail, "Daily question limit reached: 20 of 30 questions generated today, and this needs 11 more.")
+		secs, err := strconv.Atoi(r.Header().Get("Retry-After"))
+		require.NoError(t, err, "Retry-After %q", r.Header().Get("Retry-After"))
+		reset := time.Now().UTC().Add(time.Duration(secs) * time.Second)
+		assert.Contains(t, detail, "The limit resets at "+quiz.DayEnd(time.Now()).Format(time.RFC3339))
+		assert.WithinDuration(t, quiz.DayEnd(time.Now()), reset, 10*time.Second, "Retry-After counts to midnight UTC")
+		assert.Equal(t, http.StatusOK, e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody().with("question_count", 10)).Code)
+	})
+
+	t.Run("quizzes in progress", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, withPublisher(nopJobs{}), withLimits(quiz.Limits{ProcessingQuizzes: 1}))
+		u := e.signIn(teacherID)
+		e.createQuiz(u)
+		r := e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody())
+		assertDetail(t, r, http.StatusTooManyRequests, "Too many quizzes in progress: 1 quiz is extracting content or "+
+			"generating questions (limit 1). Try again when one of them has finished.")
+		assert.Equal(t, "60", r.Header().Get("Retry-After"))
+	})
 }

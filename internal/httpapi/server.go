@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -186,9 +187,10 @@ func (s *Server) writeError(c *call, err error) {
 		detail = c.rt.op.failMsg
 	}
 	var (
-		he   *httpError
-		ve   *validationError
-		rule *quiz.RuleError
+		he    *httpError
+		ve    *validationError
+		rule  *quiz.RuleError
+		limit *quiz.LimitError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -202,6 +204,13 @@ func (s *Server) writeError(c *call, err error) {
 		status, detail = http.StatusConflict, rule.Msg
 		if rule.Kind == quiz.Precondition {
 			status = http.StatusBadRequest
+		}
+	case errors.As(err, &limit):
+		// A usage limit (README, Limits); Retry-After in whole seconds when
+		// the limit frees up again.
+		status, detail = http.StatusTooManyRequests, limit.Msg
+		if limit.RetryAfter > 0 {
+			c.w.Header().Set("Retry-After", strconv.FormatInt(int64((limit.RetryAfter+time.Second-1)/time.Second), 10))
 		}
 	case errors.Is(err, errBodyTooLarge):
 		status, detail = http.StatusRequestEntityTooLarge, s.bodyTooLarge()

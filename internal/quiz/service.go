@@ -89,6 +89,16 @@ type JobStore interface {
 	UpdateStatus(ctx context.Context, id ID, stage Stage, decide Decide) (Quiz, error)
 	// QuestionStats counts the quiz's questions and approved ones.
 	QuestionStats(ctx context.Context, id ID) (QuestionStats, error)
+	// CreateQuizCharged is CreateQuiz if lim allows the quiz's first
+	// generation run, which it charges to the owner in the same
+	// transaction; it returns a *LimitError when refused.
+	CreateQuizCharged(ctx context.Context, n NewQuiz, lim Limits) (Quiz, Charge, error)
+	// UpdateStatusCharged is UpdateStatus for a move that starts a
+	// generation run of owner's quiz: decide first, then lim over the
+	// owner's usage, and the run is charged in the same transaction.
+	UpdateStatusCharged(ctx context.Context, owner, id ID, stage Stage, lim Limits, decide Decide) (Quiz, Charge, error)
+	// Refund takes back a charge whose run could not be queued.
+	Refund(ctx context.Context, owner, id ID, ch Charge) error
 }
 
 // Publisher queues background jobs; internal/queue implements it.
@@ -101,28 +111,39 @@ type Publisher interface {
 // row lock, then queues the job, and undoes the move if queueing fails, so
 // no quiz is left waiting for a job that does not exist.
 type Service struct {
-	store JobStore
-	jobs  Publisher
-	log   *slog.Logger
+	store  JobStore
+	jobs   Publisher
+	log    *slog.Logger
+	limits Limits
 }
 
-// NewService returns a Service.
+// NewService returns a Service without usage limits (see WithLimits).
 func NewService(store JobStore, jobs Publisher, log *slog.Logger) *Service {
 	return &Service{store: store, jobs: jobs, log: log}
 }
 
+// WithLimits makes s refuse work beyond l (README, Limits) and returns s.
+// Call it while wiring, before s serves.
+func (s *Service) WithLimits(l Limits) *Service {
+	s.limits = l
+	return s
+}
+
 // CreateQuiz stores a new quiz for n.OwnerID and queues the extraction of
-// its content. If the job cannot be queued the quiz is deleted again and
-// the error wraps ErrUnavailable.
+// its content, which goes on to generate the questions: the quiz's first
+// generation run, refused with a *LimitError beyond the limits. If the job
+// cannot be queued the quiz is deleted again, the run refunded, and the
+// error wraps ErrUnavailable.
 func (s *Service) CreateQuiz(ctx context.Context, n NewQuiz, requestID string) (Quiz, error) {
 	jobID := uuid.New()
 	n.ExtractionJobID = &jobID
-	q, err := s.store.CreateQuiz(ctx, n)
+	q, ch, err := s.store.CreateQuizCharged(ctx, n, s.limits)
 	if err != nil {
 		return Quiz{}, err
 	}
 	if err := s.jobs.PublishJob(ctx, Job{Kind: JobExtract, QuizID: q.ID, ID: jobID, RequestID: requestID}); err != nil {
-		undoErr := s.store.DeleteQuiz(context.WithoutCancel(ctx), n.OwnerID, q.ID)
+		undoCtx := context.WithoutCancel(ctx)
+		undoErr := errors.Join(s.store.DeleteQuiz(undoCtx, n.OwnerID, q.ID), s.store.Refund(undoCtx, n.OwnerID, q.ID, ch))
 		return Quiz{}, s.unavailable(ctx, q.ID, JobExtract, err, undoErr)
 	}
 	s.log.InfoContext(ctx, "quiz created", "quiz_id", q.ID, "course_id", n.CanvasCourseID, "modules", len(n.SelectedModules))
@@ -137,10 +158,12 @@ func live(q Quiz, s Stage, now time.Time) bool {
 
 // StartExtraction makes owner's quiz extract its content again (SPEC
 // 1.10): 409 while an extraction runs, else the extraction goes back to
-// pending with no content and the job is queued.
+// pending with no content and the job is queued. The extraction goes on
+// to generate questions: a generation run, refused with a *LimitError
+// beyond the limits.
 func (s *Service) StartExtraction(ctx context.Context, owner, id ID, requestID string) error {
 	job := Job{Kind: JobExtract, QuizID: id, ID: uuid.New(), RequestID: requestID}
-	prev, err := s.move(ctx, owner, id, StageExtraction, func(q Quiz, now time.Time) (Decision, error) {
+	prev, ch, err := s.moveCharged(ctx, owner, id, StageExtraction, func(q Quiz, now time.Time) (Decision, error) {
 		if live(q, StageExtraction, now) {
 			return Decision{}, &RuleError{Conflict, "Content extraction is already in progress"}
 		}
@@ -149,14 +172,15 @@ func (s *Service) StartExtraction(ctx context.Context, owner, id ID, requestID s
 	if err != nil {
 		return err
 	}
-	return s.publishOrUndo(ctx, prev, StageExtraction, job)
+	return s.publishOrUndo(ctx, prev, StageExtraction, job, &ch)
 }
 
 // StartGeneration makes owner's quiz generate questions (SPEC 1.11): 400
-// until the content is extracted, 409 while a generation runs.
+// until the content is extracted, 409 while a generation runs, and a
+// *LimitError beyond the limits.
 func (s *Service) StartGeneration(ctx context.Context, owner, id ID, requestID string) error {
 	job := Job{Kind: JobGenerate, QuizID: id, ID: uuid.New(), RequestID: requestID}
-	prev, err := s.move(ctx, owner, id, StageGeneration, func(q Quiz, now time.Time) (Decision, error) {
+	prev, ch, err := s.moveCharged(ctx, owner, id, StageGeneration, func(q Quiz, now time.Time) (Decision, error) {
 		if q.ContentExtractionStatus != StatusCompleted {
 			return Decision{}, &RuleError{Precondition, "Content extraction must be completed before generating questions"}
 		}
@@ -168,7 +192,7 @@ func (s *Service) StartGeneration(ctx context.Context, owner, id ID, requestID s
 	if err != nil {
 		return err
 	}
-	return s.publishOrUndo(ctx, prev, StageGeneration, job)
+	return s.publishOrUndo(ctx, prev, StageGeneration, job, &ch)
 }
 
 // StartExport exports owner's quiz to Canvas (SPEC 1.13): 409 when it was
@@ -199,7 +223,7 @@ func (s *Service) StartExport(ctx context.Context, owner, id ID, requestID strin
 	if err != nil {
 		return err
 	}
-	return s.publishOrUndo(ctx, prev, StageExport, job)
+	return s.publishOrUndo(ctx, prev, StageExport, job, nil)
 }
 
 // move applies decide to owner's quiz and returns the quiz as it was
@@ -219,9 +243,27 @@ func (s *Service) move(ctx context.Context, owner, id ID, stage Stage, decide De
 	return prev, nil
 }
 
+// moveCharged is move for a move that starts a generation run: it also
+// checks the limits and charges the run, and returns the charge.
+func (s *Service) moveCharged(ctx context.Context, owner, id ID, stage Stage, decide Decide) (Quiz, Charge, error) {
+	var prev Quiz
+	_, ch, err := s.store.UpdateStatusCharged(ctx, owner, id, stage, s.limits, func(q Quiz, now time.Time) (Decision, error) {
+		if q.OwnerID != owner {
+			return Decision{}, ErrNotFound
+		}
+		prev = q
+		return decide(q, now)
+	})
+	if err != nil {
+		return Quiz{}, Charge{}, notFound(err)
+	}
+	return prev, ch, nil
+}
+
 // publishOrUndo queues j; if that fails it puts stage back as it was in
-// prev (if nothing else moved it meanwhile) and returns ErrUnavailable.
-func (s *Service) publishOrUndo(ctx context.Context, prev Quiz, stage Stage, j Job) error {
+// prev (if nothing else moved it meanwhile), refunds charge ch (if not
+// nil) and returns ErrUnavailable.
+func (s *Service) publishOrUndo(ctx context.Context, prev Quiz, stage Stage, j Job, ch *Charge) error {
 	err := s.jobs.PublishJob(ctx, j)
 	if err == nil {
 		s.log.InfoContext(ctx, "job queued", "quiz_id", j.QuizID, "job", j.Kind)
@@ -243,6 +285,9 @@ func (s *Service) publishOrUndo(ctx context.Context, prev Quiz, stage Stage, j J
 		}
 		return d, nil
 	})
+	if ch != nil {
+		undoErr = errors.Join(undoErr, s.store.Refund(context.WithoutCancel(ctx), prev.OwnerID, prev.ID, *ch))
+	}
 	return s.unavailable(ctx, j.QuizID, j.Kind, err, undoErr)
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS quiz_usage;
+DROP TABLE IF EXISTS usage_daily;
