@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type OauthState struct {
@@ -59,6 +60,17 @@ type Quiz struct {
 	LlmGenerationJobID         *uuid.UUID
 	ExportJobID                *uuid.UUID
 	FailureReason              *string
+}
+
+type QuizUsage struct {
+	QuizID         uuid.UUID
+	GenerationRuns int32
+}
+
+type UsageDaily struct {
+	UserID    uuid.UUID
+	Day       pgtype.Date
+	Questions int32
 }
 
 type User struct {
