@@ -166,6 +166,10 @@ func (s *Server) getPageContent(c *call) error {
 	if slug == "" {
 		return fail(http.StatusBadRequest, "Page URL cannot be empty")
 	}
+	if slug == "." || slug == ".." {
+		// Canvas would get /pages/. or /pages/..: another resource.
+		return fail(http.StatusBadRequest, "Page URL cannot be . or ..")
+	}
 	p, err := s.Canvas.Page(c.ctx, c.canvasToken, ids[0], slug)
 	if err != nil {
 		return canvasError(err, "You don't have access to this course or page.", "Page not found in this course.")
