@@ -114,7 +114,8 @@ func pathParamSchema(name string) map[string]any {
 var errorText = map[int]string{ //nolint:gochecknoglobals // read-only table
 	400: "Bad request", 401: "Missing, invalid or revoked app token (WWW-Authenticate: Bearer)",
 	403: "Canvas refused access", 404: "Not found (also another user's quiz)", 409: "A job is already running or done",
-	422: "Validation error", 500: "Unexpected error", 503: "A dependency is unavailable; nothing was changed",
+	422: "Validation error", 429: "A usage limit was reached (Retry-After: seconds until it frees up, when it does)",
+	500: "Unexpected error", 503: "A dependency is unavailable; nothing was changed",
 }
 
 func buildOpenAPI(title string, routes []*route) map[string]any {
