@@ -298,3 +298,43 @@ func BenchmarkDecrypt(b *testing.B) {
 		}
 	}
 }
+
+// TestCipherBinding: a token encrypted for one user and column decrypts
+// only there; values stored before binding (v1) still decrypt anywhere,
+// until the next write stores them bound.
+func TestCipherBinding(t *testing.T) {
+	t.Parallel()
+	c := newCipher(t, keyA, keyB)
+	access := auth.Binding{CanvasUserID: 42, Column: auth.ColumnAccessToken}
+	stored, err := c.EncryptFor(canvasToken, access)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(stored, "v2."), stored)
+	assert.NotContains(t, stored, canvasToken)
+
+	got, err := c.DecryptFor(stored, access)
+	require.NoError(t, err)
+	assert.Equal(t, canvasToken, got)
+
+	for name, b := range map[string]auth.Binding{
+		"another user":   {CanvasUserID: 43, Column: auth.ColumnAccessToken},
+		"another column": {CanvasUserID: 42, Column: auth.ColumnRefreshToken},
+	} {
+		_, err := c.DecryptFor(stored, b)
+		assert.ErrorIs(t, err, auth.ErrDecrypt, name)
+		assert.NotContains(t, err.Error(), canvasToken)
+	}
+	_, err = c.Decrypt(stored)
+	assert.ErrorIs(t, err, auth.ErrDecrypt, "unbound Decrypt does not read a bound value")
+
+	old := encrypt(t, newCipher(t, keyB), canvasToken) // v1, under a key being rotated out
+	got, err = c.DecryptFor(old, access)
+	require.NoError(t, err)
+	assert.Equal(t, canvasToken, got, "v1 values stay readable")
+
+	empty, err := c.EncryptFor("", access)
+	require.NoError(t, err)
+	assert.Empty(t, empty)
+	got, err = c.DecryptFor("", access)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"quizgen/internal/auth"
 	"quizgen/internal/canvas"
 	"quizgen/internal/quiz"
 )
@@ -35,10 +36,19 @@ type Refresher interface {
 	RefreshToken(ctx context.Context, refreshToken string) (canvas.Token, error)
 }
 
-// Cipher encrypts tokens at rest; auth.Cipher implements it.
+// Cipher encrypts tokens at rest, each bound to its user and column;
+// auth.Cipher implements it.
 type Cipher interface {
-	Encrypt(plain string) (string, error)
-	Decrypt(stored string) (string, error)
+	EncryptFor(plain string, b auth.Binding) (string, error)
+	DecryptFor(stored string, b auth.Binding) (string, error)
+}
+
+func accessOf(u quiz.User) auth.Binding {
+	return auth.Binding{CanvasUserID: u.CanvasID, Column: auth.ColumnAccessToken}
+}
+
+func refreshOf(u quiz.User) auth.Binding {
+	return auth.Binding{CanvasUserID: u.CanvasID, Column: auth.ColumnRefreshToken}
 }
 
 // Source hands out Canvas access tokens.
@@ -69,14 +79,14 @@ func (s Source) Token(ctx context.Context, u quiz.User) (string, error) {
 		window = 5 * time.Minute
 	}
 	if u.ExpiresAt == nil || u.ExpiresAt.After(s.now().Add(window)) {
-		tok, err := s.decrypt(ctx, u, u.AccessToken)
+		tok, err := s.decrypt(u.AccessToken, accessOf(u))
 		if err == nil && tok == "" {
 			// What a refused refresh or a logout leaves behind.
 			return "", fmt.Errorf("%w: no access token stored", ErrExpired)
 		}
 		return tok, err
 	}
-	refresh, err := s.decrypt(ctx, u, u.RefreshToken)
+	refresh, err := s.decrypt(u.RefreshToken, refreshOf(u))
 	if err != nil {
 		return "", err
 	}
@@ -102,28 +112,28 @@ func (s Source) Token(ctx context.Context, u quiz.User) (string, error) {
 		}
 		return "", fmt.Errorf("refresh canvas token: %w", err)
 	}
-	if err := s.Save(ctx, u.ID, tok, refresh); err != nil {
+	if err := s.Save(ctx, u, tok, refresh); err != nil {
 		return "", err
 	}
 	return tok.AccessToken, nil
 }
 
-// Save encrypts and stores tok for user id; oldRefresh is kept when
-// Canvas did not rotate the refresh token.
-func (s Source) Save(ctx context.Context, id quiz.ID, tok canvas.Token, oldRefresh string) error {
+// Save encrypts tok for user u (bound to u and each column) and stores
+// it; oldRefresh is kept when Canvas did not rotate the refresh token.
+func (s Source) Save(ctx context.Context, u quiz.User, tok canvas.Token, oldRefresh string) error {
 	refresh := tok.RefreshToken
 	if refresh == "" {
 		refresh = oldRefresh
 	}
-	encAccess, err := s.Cipher.Encrypt(tok.AccessToken)
+	encAccess, err := s.Cipher.EncryptFor(tok.AccessToken, accessOf(u))
 	if err != nil {
 		return err
 	}
-	encRefresh, err := s.Cipher.Encrypt(refresh)
+	encRefresh, err := s.Cipher.EncryptFor(refresh, refreshOf(u))
 	if err != nil {
 		return err
 	}
-	return s.Store.SetCanvasTokens(ctx, id, encAccess, encRefresh, s.Expiry(tok))
+	return s.Store.SetCanvasTokens(ctx, u.ID, encAccess, encRefresh, s.Expiry(tok))
 }
 
 // Expiry is when tok expires; without expires_in Canvas's default hour is
@@ -142,7 +152,7 @@ func (s Source) refreshedMeanwhile(ctx context.Context, u quiz.User) (string, bo
 	if err != nil || cur.RefreshToken == u.RefreshToken || cur.ExpiresAt == nil || !cur.ExpiresAt.After(s.now()) {
 		return "", false
 	}
-	tok, err := s.Cipher.Decrypt(cur.AccessToken)
+	tok, err := s.Cipher.DecryptFor(cur.AccessToken, accessOf(cur))
 	return tok, err == nil && tok != ""
 }
 
@@ -155,10 +165,11 @@ func (s Source) clear(ctx context.Context, u quiz.User) bool {
 	return cleared || err != nil
 }
 
-// decrypt reads a stored token; one that cannot be read is as good as
-// none: the session is over.
-func (s Source) decrypt(ctx context.Context, u quiz.User, stored string) (string, error) {
-	plain, err := s.Cipher.Decrypt(stored)
+// decrypt reads a stored token; one that cannot be read (altered, or
+// copied from another user or column) is as good as none: the session is
+// over.
+func (s Source) decrypt(stored string, b auth.Binding) (string, error) {
+	plain, err := s.Cipher.DecryptFor(stored, b)
 	if err != nil {
 		return "", fmt.Errorf("%w: stored token unreadable", ErrExpired)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,9 +100,12 @@ func TestExpiringTokenIsRefreshedAndRotationStored(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "access-2", tok)
 	assert.Equal(t, 1, rf.calls)
-	gotRefresh, err := c.Decrypt(st.u.RefreshToken)
+	gotRefresh, err := c.DecryptFor(st.u.RefreshToken, auth.Binding{CanvasUserID: st.u.CanvasID, Column: auth.ColumnRefreshToken})
 	require.NoError(t, err)
 	assert.Equal(t, "refresh-2", gotRefresh, "the rotated refresh token is stored")
+	// The v1 tokens read before are written back bound to the user and column.
+	assert.True(t, strings.HasPrefix(st.u.AccessToken, "v2."), st.u.AccessToken)
+	assert.True(t, strings.HasPrefix(st.u.RefreshToken, "v2."), st.u.RefreshToken)
 	assert.Equal(t, now.Add(time.Hour), *st.u.ExpiresAt)
 }
 

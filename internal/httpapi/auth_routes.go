@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"quizgen/internal/auth"
 	"quizgen/internal/canvas"
 	"quizgen/internal/quiz"
 )
@@ -112,11 +113,11 @@ func (s *Server) finishLogin(c *call) (string, error) {
 		s.revokeCanvasToken(c.ctx, tok.AccessToken, "login state replayed")
 		return "", badState(err)
 	}
-	access, err := s.Cipher.Encrypt(tok.AccessToken)
+	access, err := s.Cipher.EncryptFor(tok.AccessToken, auth.Binding{CanvasUserID: tok.User.ID, Column: auth.ColumnAccessToken})
 	if err != nil {
 		return "", err
 	}
-	refresh, err := s.Cipher.Encrypt(tok.RefreshToken)
+	refresh, err := s.Cipher.EncryptFor(tok.RefreshToken, auth.Binding{CanvasUserID: tok.User.ID, Column: auth.ColumnRefreshToken})
 	if err != nil {
 		return "", err
 	}
@@ -191,7 +192,7 @@ const (
 // storedAccessToken is u's Canvas access token in clear, "" when there is
 // none or it cannot be decrypted.
 func (s *Server) storedAccessToken(u quiz.User) string {
-	tok, err := s.Cipher.Decrypt(u.AccessToken)
+	tok, err := s.Cipher.DecryptFor(u.AccessToken, auth.Binding{CanvasUserID: u.CanvasID, Column: auth.ColumnAccessToken})
 	if err != nil {
 		return ""
 	}
@@ -230,7 +231,7 @@ func (s *Server) refreshCanvasToken(c *call) error {
 	if c.user.RefreshToken == "" {
 		return fail(http.StatusUnauthorized, "No refresh token found. Please re-login via /auth/login/canvas")
 	}
-	refresh, err := s.Cipher.Decrypt(c.user.RefreshToken)
+	refresh, err := s.Cipher.DecryptFor(c.user.RefreshToken, auth.Binding{CanvasUserID: c.user.CanvasID, Column: auth.ColumnRefreshToken})
 	if err != nil || refresh == "" {
 		return failWith(http.StatusBadRequest, "Token refresh failed: 401: Invalid refresh token", err)
 	}
@@ -242,7 +243,7 @@ func (s *Server) refreshCanvasToken(c *call) error {
 		}
 		return failWith(http.StatusServiceUnavailable, detailCanvasUnavailable, err)
 	}
-	if err := s.storeCanvasToken(c.ctx, c.user.ID, tok, refresh); err != nil {
+	if err := s.storeCanvasToken(c.ctx, c.user, tok, refresh); err != nil {
 		return err
 	}
 	return c.json(message{"Token refreshed successfully"})

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"quizgen/dev/fakecanvas"
+	"quizgen/internal/auth"
 	"quizgen/internal/quiz"
 )
 
@@ -160,9 +161,9 @@ func TestRefreshRoute(t *testing.T) {
 		t.Helper()
 		su, err := e.store.User(t.Context(), u.ID)
 		require.NoError(t, err)
-		a, err := e.cipher.Decrypt(su.AccessToken)
+		a, err := e.cipher.DecryptFor(su.AccessToken, auth.Binding{CanvasUserID: su.CanvasID, Column: auth.ColumnAccessToken})
 		require.NoError(t, err)
-		rf, err := e.cipher.Decrypt(su.RefreshToken)
+		rf, err := e.cipher.DecryptFor(su.RefreshToken, auth.Binding{CanvasUserID: su.CanvasID, Column: auth.ColumnRefreshToken})
 		require.NoError(t, err)
 		return a, rf, su.ExpiresAt
 	}
@@ -347,4 +348,26 @@ func TestLoginWritesNoStateRow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "/login", back.Path)
 	assert.Equal(t, "Canvas authentication failed: 400: Invalid or expired login state. Please sign in again.", back.Query().Get("error"))
+}
+
+// TestCanvasTokenBoundToUserAndColumn: a stored Canvas token copied to
+// another user's row, or to the other column, does not decrypt there: that
+// user's Canvas session is over (401), and nobody acts with a token that
+// is not theirs (issue 11, finding 12).
+func TestCanvasTokenBoundToUserAndColumn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPublisher(nopJobs{}))
+	owner := e.signIn(teacherID)
+	other := e.signIn(777)
+	// A refresh rewrites the owner's tokens in the current format.
+	assertMessage(t, e.do("POST", "/api/v1/auth/refresh", owner.jwt, nil), "Token refreshed successfully")
+	su, err := e.store.User(t.Context(), owner.ID)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, e.do("GET", cpath(), owner.jwt, nil).Code, "the owner's token works")
+
+	e.sql(`UPDATE "user" SET access_token = $2 WHERE id = $1`, other.ID, su.AccessToken)
+	assertDetail(t, e.do("GET", cpath(), other.jwt, nil), http.StatusUnauthorized, detailExpired)
+
+	e.sql(`UPDATE "user" SET access_token = refresh_token WHERE id = $1`, owner.ID)
+	assertDetail(t, e.do("GET", cpath(), owner.jwt, nil), http.StatusUnauthorized, detailExpired)
 }

@@ -384,9 +384,9 @@ func TestCanvasTokenDependency(t *testing.T) {
 		t.Helper()
 		su, err := e.store.User(t.Context(), u.ID)
 		require.NoError(t, err)
-		access, err = e.cipher.Decrypt(su.AccessToken)
+		access, err = e.cipher.DecryptFor(su.AccessToken, auth.Binding{CanvasUserID: su.CanvasID, Column: auth.ColumnAccessToken})
 		require.NoError(t, err)
-		refresh, err = e.cipher.Decrypt(su.RefreshToken)
+		refresh, err = e.cipher.DecryptFor(su.RefreshToken, auth.Binding{CanvasUserID: su.CanvasID, Column: auth.ColumnRefreshToken})
 		require.NoError(t, err)
 		return access, refresh, su.ExpiresAt
 	}

@@ -94,10 +94,10 @@ func (s *Server) tokenSource() canvastoken.Source {
 	return canvastoken.Source{Store: s.Store, Canvas: s.Canvas, Cipher: s.Cipher, Window: s.cfg.CanvasRefreshWindow, Now: s.Now}
 }
 
-// storeCanvasToken encrypts and stores tok; oldRefresh is kept when Canvas
-// did not rotate the refresh token.
-func (s *Server) storeCanvasToken(ctx context.Context, id quiz.ID, tok canvas.Token, oldRefresh string) error {
-	return s.tokenSource().Save(ctx, id, tok, oldRefresh)
+// storeCanvasToken encrypts and stores tok for u; oldRefresh is kept when
+// Canvas did not rotate the refresh token.
+func (s *Server) storeCanvasToken(ctx context.Context, u quiz.User, tok canvas.Token, oldRefresh string) error {
+	return s.tokenSource().Save(ctx, u, tok, oldRefresh)
 }
 
 // expiry is when tok expires.
