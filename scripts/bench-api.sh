@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make bench-api: the API in local mode against pgbench, through the same
 # PgBouncer (test services), with the same number of connections, in one
-# run. Prints both, their ratio and the API's latency percentiles.
+# run. Prints both, their ratio and the API's latency percentiles. Then
+# the polled read, GET /quiz/{id} revalidated with If-None-Match as a
+# browser sends it, for a quiz with the course's text and one with 1 MB of
+# it (goal: within 1.5x of each other), and the sizes of their answers.
 #
 #   CONNS=50 DURATION=10 scripts/bench-api.sh
 set -euo pipefail
@@ -55,3 +58,27 @@ p99=$(grep -E "^ +99%" "$RUN/wrk.txt" | awk '{print $2}')
 echo "== summary"
 printf 'pgbench tps %s, API requests/s %s, ratio %.2f (goal >= 0.5), API p99 %s (goal < 20ms)\n' \
 	"$tps" "$rps" "$(echo "$rps / $tps" | bc -l)" "$p99"
+
+# The polled read: revalidation of the small and the 1 MB quiz.
+etag_of() {
+	curl -s -D - -o /dev/null -H "Authorization: Bearer $BENCH_TOKEN" "$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'
+}
+size_of() { # $1 url, $2 Accept-Encoding
+	curl -s -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $BENCH_TOKEN" -H "Accept-Encoding: $2" "$1"
+}
+big_url="http://127.0.0.1:$BENCH_PORT/api/v1/quiz/$BENCH_BIG_QUIZ_ID"
+declare -A polled
+for which in small big; do
+	u=$url
+	[[ $which == big ]] && u=$big_url
+	tag=$(etag_of "$u")
+	[[ -n $tag ]] || { echo "GET $u sent no ETag" >&2; exit 1; }
+	echo "== wrk GET /api/v1/quiz/{id} ($which quiz) with If-None-Match: $CONNS connections, ${DURATION}s"
+	wrk -t2 -c "$CONNS" -d "${DURATION}s" --latency -H "Authorization: Bearer $BENCH_TOKEN" -H "If-None-Match: $tag" "$u" |
+		tee "$RUN/wrk-$which.txt" | grep -E "Requests/sec|Latency  |99%|Non-2xx"
+	polled[$which]=$(grep "Requests/sec" "$RUN/wrk-$which.txt" | awk '{print $2}')
+	printf '%s quiz: response %s bytes, %s gzip-compressed, 304 revalidation 0 bytes\n' \
+		"$which" "$(size_of "$u" identity)" "$(size_of "$u" gzip)"
+done
+printf 'polled GET /quiz/{id}: small %s requests/s, 1 MB %s requests/s, ratio %.2f (goal <= 1.5)\n' \
+	"${polled[small]}" "${polled[big]}" "$(echo "${polled[small]} / ${polled[big]}" | bc -l)"
