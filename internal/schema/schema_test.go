@@ -23,7 +23,7 @@ import (
 )
 
 // allTables are the tables the newest migration leaves.
-var allTables = []string{"oauth_state", "question", "quiz", "user"}
+var allTables = []string{"oauth_state", "question", "quiz", "quiz_usage", "usage_daily", "user"}
 
 func latest(t *testing.T) uint {
 	v, err := db.MigrationVersion()
