@@ -131,7 +131,7 @@ func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string,
 	}
 	if canvasQuizID == "" {
 		canvasQuizID, err = p.Canvas.CreateQuiz(ctx, tok, q.CanvasCourseID, canvas.NewQuiz{
-			Title: q.Title, Instructions: "<p><small>" + marker + "</small></p>", PointsPossible: points,
+			Title: q.Title, Instructions: instructionsMarker(marker), PointsPossible: points,
 			QuizSettings: canvas.QuizSettings{ShuffleQuestions: true, ShuffleAnswers: true, TimeLimit: 60,
 				MultipleAttempts: false, ScoringPolicy: "keep_highest"},
 		})
@@ -160,6 +160,14 @@ func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string,
 const markerPrefix = "quizgen:"
 
 func quizMarker(id quiz.ID) string { return markerPrefix + id.String() }
+
+// instructionsMarker hides the quiz marker from students where Canvas keeps
+// the paragraph's style (display is among the CSS properties its HTML
+// sanitiser allows); where it does not, the marker shows as one small line.
+// Either way the text stays in the instructions Canvas echoes back.
+func instructionsMarker(marker string) string {
+	return `<p style="display: none;"><small>` + marker + `</small></p>`
+}
 func itemMarker(id quiz.ID) string { return markerPrefix + id.String() }
 
 // itemMarkerIn returns the item marker in an item title, or "".
