@@ -245,10 +245,13 @@ FROM quiz q WHERE q.owner_id = $1 ORDER BY q.created_at DESC, q.id`
 
 // nullableQuiz is a quiz row from an outer join: every column may be NULL.
 type nullableQuiz struct {
-	ID, OwnerID                                                         *quiz.ID
-	CanvasCourseID                                                      *int64
-	CanvasCourseName, Title, LlmModel                                   *string
-	SelectedModules, ExtractedContent                                   json.RawMessage
+	ID, OwnerID                       *quiz.ID
+	CanvasCourseID                    *int64
+	CanvasCourseName, Title, LlmModel *string
+	// []byte, not json.RawMessage: pgx copies a jsonb value into a byte
+	// slice as it comes, but runs json.Unmarshal (a validating pass over the
+	// whole course text) into a RawMessage. Postgres wrote valid JSON.
+	SelectedModules, ExtractedContent                                   []byte
 	CreatedAt, UpdatedAt, ContentExtractedAt, ExportedAt                *time.Time
 	QuestionCount                                                       *int32
 	LlmTemperature                                                      *float64
@@ -293,7 +296,7 @@ func (n nullableQuiz) quiz() dbsqlc.Quiz {
 	}
 	q := dbsqlc.Quiz{
 		ID: *n.ID, OwnerID: *n.OwnerID, CanvasCourseName: str(n.CanvasCourseName), Title: str(n.Title),
-		LlmModel: str(n.LlmModel), SelectedModules: n.SelectedModules, ExtractedContent: n.ExtractedContent,
+		LlmModel: str(n.LlmModel), SelectedModules: n.SelectedModules, ExtractedContent: json.RawMessage(n.ExtractedContent),
 		CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt, ContentExtractedAt: n.ContentExtractedAt, ExportedAt: n.ExportedAt,
 		ContentExtractionStatus: str(n.ContentExtractionStatus), LlmGenerationStatus: str(n.LlmGenerationStatus),
 		ExportStatus: str(n.ExportStatus), CanvasQuizID: n.CanvasQuizID,

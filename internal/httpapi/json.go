@@ -38,7 +38,7 @@ func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	if rec, ok := w.(*recorder); ok && len(b) >= minGzipBytes {
 		h.Add("Vary", "Accept-Encoding")
 		if rec.gzip {
-			if z := gzipBytes(b); base64.StdEncoding.EncodedLen(len(z)) <= lambdaSize(b) {
+			if z := gzipBytes(b); base64.StdEncoding.EncodedLen(len(z)) <= len(b) || base64.StdEncoding.EncodedLen(len(z)) <= lambdaSize(b) {
 				b = z
 				h.Set("Content-Encoding", "gzip")
 			}
@@ -72,7 +72,19 @@ const (
 // lambdaSize is the size of body b as a JSON string in the Lambda response
 // envelope (the runtime encodes without HTML escaping).
 func lambdaSize(b []byte) int {
-	n := len(b)
+	return len(b) + lambdaEscapes(b)
+}
+
+// fitsLambda reports whether body b fits a Lambda response as text. A
+// body of up to a sixth of the limit always does (an escape is at most six
+// bytes), so the common answer is not scanned at all.
+func fitsLambda(b []byte) bool {
+	return len(b) <= maxResponseBytes/6 || lambdaSize(b) <= maxResponseBytes
+}
+
+// lambdaEscapes is how many bytes escaping b as a JSON string adds.
+func lambdaEscapes(b []byte) int {
+	n := 0
 	for i, c := range b {
 		switch {
 		case c == '"' || c == '\\':
@@ -149,96 +161,4 @@ func (f pyFloat) MarshalJSON() ([]byte, error) {
 		return []byte(strconv.FormatFloat(v, 'f', 1, 64)), nil
 	}
 	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
-}
-
-// pyDumps re-encodes a JSON document the way Python's json.dumps does by
-// default (", " and ": " separators, non-ASCII escaped as \uXXXX), keeping
-// the order of object keys as they come. The original stored and returned
-// its JSON columns in this form.
-func pyDumps(doc []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var buf bytes.Buffer
-	if err := pyWrite(&buf, dec); err != nil {
-		return "", err
-	}
-	return buf.String(), nil
-}
-
-func pyWrite(buf *bytes.Buffer, dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch v := tok.(type) {
-	case json.Delim:
-		closing := byte('}')
-		if v == '[' {
-			closing = ']'
-		}
-		buf.WriteByte(byte(v))
-		first := true
-		for dec.More() {
-			if !first {
-				buf.WriteString(", ")
-			}
-			first = false
-			if v == '{' {
-				key, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				pyString(buf, key.(string))
-				buf.WriteString(": ")
-			}
-			if err := pyWrite(buf, dec); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil { // the closing delimiter
-			return err
-		}
-		buf.WriteByte(closing)
-	case string:
-		pyString(buf, v)
-	case json.Number:
-		buf.WriteString(v.String())
-	case bool:
-		buf.WriteString(strconv.FormatBool(v))
-	case nil:
-		buf.WriteString("null")
-	}
-	return nil
-}
-
-// pyString writes s as a JSON string with ensure_ascii semantics.
-func pyString(buf *bytes.Buffer, s string) {
-	buf.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			buf.WriteString(`\"`)
-		case r == '\\':
-			buf.WriteString(`\\`)
-		case r == '\n':
-			buf.WriteString(`\n`)
-		case r == '\r':
-			buf.WriteString(`\r`)
-		case r == '\t':
-			buf.WriteString(`\t`)
-		case r == '\b':
-			buf.WriteString(`\b`)
-		case r == '\f':
-			buf.WriteString(`\f`)
-		case r < 0x20 || (r > 0x7f && r < 0x10000):
-			fmt.Fprintf(buf, `\u%04x`, r)
-		case r >= 0x10000:
-			r -= 0x10000
-			hi, lo := 0xd800+(r>>10), 0xdc00+(r&0x3ff)
-			fmt.Fprintf(buf, `\u%04x\u%04x`, hi, lo)
-		default:
-			buf.WriteRune(r)
-		}
-	}
-	buf.WriteByte('"')
 }

@@ -321,7 +321,7 @@ func (s *Server) getQuiz(c *call) error {
 	if err != nil {
 		return err
 	}
-	if out.ExtractedContent != nil && lambdaSize(b) > maxResponseBytes {
+	if out.ExtractedContent != nil && !fitsLambda(b) {
 		omit, out.ExtractedContent = true, nil
 		if b, err = json.Marshal(out); err != nil {
 			return err

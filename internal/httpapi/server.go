@@ -124,8 +124,8 @@ func (c *call) json(v any) error {
 	if err != nil {
 		return err
 	}
-	if n := lambdaSize(b); n > maxResponseBytes {
-		return failWith(http.StatusInternalServerError, detailTooLarge, fmt.Errorf("response of %d bytes", n))
+	if !fitsLambda(b) {
+		return failWith(http.StatusInternalServerError, detailTooLarge, fmt.Errorf("response of %d bytes", lambdaSize(b)))
 	}
 	writeJSONBytes(c.w, http.StatusOK, b)
 	return nil
