@@ -265,7 +265,7 @@ func entries(raw json.RawMessage) (n int, ok bool) {
 
 // listQuizzes answers the user's quizzes with extracted_content null: no
 // client reads it in the list, and a hundred courses' text would not fit
-// in one Lambda response (README, "Lambda's payload limits").
+// in one Lambda response (README, Compatibility: response size).
 func (s *Server) listQuizzes(c *call) error {
 	qs, err := s.Store.QuizSummariesByOwner(c.ctx, c.user.ID)
 	if err != nil {
@@ -335,7 +335,7 @@ func (s *Server) getQuiz(c *call) error {
 }
 
 // headerOmitted names the fields a response left null because their value
-// would not fit in it (README, "Lambda's payload limits").
+// would not fit in it (README, Compatibility: response size).
 const headerOmitted = "X-Omitted-Fields"
 
 // quizETag is the entity tag of GET /quiz/{id} for user: the row version
