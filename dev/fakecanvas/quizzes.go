@@ -24,6 +24,8 @@ type RecordedQuiz struct {
 type RecordedItem struct {
 	ID       string
 	Position int
+	// Slug is the item's interaction_type_slug (choice, multi-answer, ...).
+	Slug string
 	// Raw is the request body as sent ({"item": {...}}).
 	Raw      json.RawMessage
 	Response map[string]any
@@ -40,7 +42,7 @@ func (s *Server) Quizzes() []RecordedQuiz {
 		c.Response = cloneMap(q.Response)
 		c.Items = make([]RecordedItem, len(q.Items))
 		for i, it := range q.Items {
-			c.Items[i] = RecordedItem{ID: it.ID, Position: it.Position,
+			c.Items[i] = RecordedItem{ID: it.ID, Position: it.Position, Slug: it.Slug,
 				Raw: append(json.RawMessage(nil), it.Raw...), Response: cloneMap(it.Response)}
 		}
 		out = append(out, c)
@@ -189,19 +191,10 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, paginate(w, r, list))
 }
 
-// validInteraction reports whether slug is a New Quizzes item type the
-// API accepts.
-func validInteraction(slug string) bool {
-	switch slug {
-	case "multi-answer", "matching", "categorization", "file-upload", "formula", "ordering",
-		"rich-fill-blank", "hot-spot", "choice", "numeric", "true-false", "essay":
-		return true
-	}
-	return false
-}
-
-// createItem is POST .../quizzes/{quiz}/items with the validation of
-// SPEC 9. Unlike the original mock it requires the quiz to exist.
+// createItem is POST .../quizzes/{quiz}/items. It validates the item per
+// type like Canvas (validateItem) and answers 400 with every problem in
+// Canvas's error shape. Unlike the original mock it requires the quiz to
+// exist.
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
 	c := s.teacherCourse(w, r, "course")
 	if c == nil {
@@ -221,11 +214,12 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "Item data is required")
 		return
 	}
-	if msg := validateItem(item); msg != "" {
-		apiError(w, http.StatusBadRequest, msg)
+	if problems := validateItem(item); len(problems) > 0 {
+		apiErrors(w, http.StatusBadRequest, problems)
 		return
 	}
 	entry := item["entry"].(map[string]any)
+	slug := entry["interaction_type_slug"].(string)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,10 +228,7 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "Quiz not found")
 		return
 	}
-	position := len(q.Items) + 1
-	if p, ok := item["position"].(float64); ok && p >= 1 {
-		position = int(p)
-	}
+	position := int(item["position"].(float64))
 	now := s.now()
 	s.itemCount++
 	id := strconv.Itoa(20000 + s.itemCount - 1)
@@ -259,46 +250,15 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
 		},
 		"created_at": now, "updated_at": now,
 	}
-	q.Items = append(q.Items, RecordedItem{ID: id, Position: position, Raw: raw, Response: resp})
+	q.Items = append(q.Items, RecordedItem{ID: id, Position: position, Slug: slug, Raw: raw, Response: resp})
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// validateItem returns the 400 message for an invalid item, "" if valid.
-func validateItem(item map[string]any) string {
-	present := func(m map[string]any, k string) bool {
-		v, ok := m[k]
-		if !ok || v == nil {
-			return false
-		}
-		if s, isStr := v.(string); isStr && s == "" {
-			return false
-		}
-		return true
+// apiErrors answers status with one Canvas error object per message.
+func apiErrors(w http.ResponseWriter, status int, msgs []string) {
+	errs := make([]map[string]string, len(msgs))
+	for i, m := range msgs {
+		errs[i] = map[string]string{"message": m}
 	}
-	if !present(item, "entry_type") {
-		return "item[entry_type] is required"
-	}
-	entry, _ := item["entry"].(map[string]any)
-	if entry == nil {
-		return "item[entry] is required"
-	}
-	for _, k := range []string{"item_body", "interaction_type_slug", "interaction_data", "scoring_data", "scoring_algorithm"} {
-		if !present(entry, k) {
-			return "item[entry][" + k + "] is required"
-		}
-	}
-	if slug, _ := entry["interaction_type_slug"].(string); !validInteraction(slug) {
-		return "item[entry][interaction_type_slug] is not a valid interaction type"
-	}
-	if ct, ok := entry["calculator_type"]; ok && ct != nil {
-		if s, _ := ct.(string); s != "none" && s != "basic" && s != "scientific" {
-			return "item[entry][calculator_type] must be none, basic or scientific"
-		}
-	}
-	if pp, ok := item["points_possible"]; ok && pp != nil {
-		if f, isNum := pp.(float64); !isNum || f <= 0 {
-			return "item[points_possible] must be greater than 0"
-		}
-	}
-	return ""
+	writeJSON(w, status, map[string]any{"errors": errs})
 }
