@@ -7,6 +7,9 @@ import "slices"
 //nolint:gochecknoglobals // read-only table
 var registry = []Type{
 	// One line per type; each is a file of this package.
+	multipleChoice{},
+	multipleAnswer{},
+	trueFalse{},
 }
 
 // Lookup returns the type called n.
