@@ -128,7 +128,7 @@ func TestMatchingMock(t *testing.T) {
 	t.Parallel()
 	typ := q2Type(t, qtype.Matching)
 	all := q2Mocks(t, typ, map[qtype.Language]string{
-		qtype.English: "Match each description with the term it describes.",
+		qtype.English:   "Match each description with the term it describes.",
 		qtype.Norwegian: "Koble hver beskrivelse til begrepet den beskriver.",
 	})
 	for l, qs := range all {
