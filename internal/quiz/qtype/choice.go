@@ -40,8 +40,15 @@ func canvasChoices(opts []option, newID func() string) (choices []any, ids []str
 	return choices, ids
 }
 
-// stringSchema is the JSON schema of a string.
-func stringSchema() map[string]any { return map[string]any{"type": "string"} }
+// stringSchema is the JSON schema of a string, with a description for
+// the model when desc is not empty.
+func stringSchema(desc ...string) map[string]any {
+	s := map[string]any{"type": "string"}
+	if len(desc) > 0 {
+		s["description"] = desc[0]
+	}
+	return s
+}
 
 // objectSchema is a strict object schema of (name, schema) pairs: every
 // property required, no others.

@@ -140,17 +140,18 @@ func quoteFormat(l Language) string {
 // of the enum A-E.
 func (multipleAnswer) Schema() map[string]any {
 	return objectSchema(
-		"question_text", stringSchema(),
+		"question_text", stringSchema("The question, understandable on its own."),
 		"option_a", stringSchema(),
 		"option_b", stringSchema(),
 		"option_c", stringSchema(),
 		"option_d", stringSchema(),
 		"option_e", stringSchema(),
 		"correct_answers", map[string]any{
-			"type":  "array",
-			"items": map[string]any{"type": "string", "enum": []any{"A", "B", "C", "D", "E"}},
+			"type":        "array",
+			"items":       map[string]any{"type": "string", "enum": []any{"A", "B", "C", "D", "E"}},
+			"description": "The letters of the 2 to 4 correct options.",
 		},
-		"explanation", stringSchema(),
+		"explanation", stringSchema("Why the correct options are right, from the content."),
 	)
 }
 

@@ -94,13 +94,16 @@ func (t multipleChoice) Mock(m Material) (json.RawMessage, error) {
 // Schema is the LLM's item: every field a string, the letter an enum.
 func (multipleChoice) Schema() map[string]any {
 	return objectSchema(
-		"question_text", stringSchema(),
+		"question_text", stringSchema("The question, understandable on its own."),
 		"option_a", stringSchema(),
 		"option_b", stringSchema(),
 		"option_c", stringSchema(),
 		"option_d", stringSchema(),
-		"correct_answer", map[string]any{"type": "string", "enum": []any{"A", "B", "C", "D"}},
-		"explanation", stringSchema(),
+		"correct_answer", map[string]any{
+			"type": "string", "enum": []any{"A", "B", "C", "D"},
+			"description": "The letter of the one correct option.",
+		},
+		"explanation", stringSchema("Why the correct option is right, from the content."),
 	)
 }
 

@@ -71,9 +71,9 @@ func (t trueFalse) Mock(m Material) (json.RawMessage, error) {
 // Schema is the LLM's item: the statement, a boolean and the explanation.
 func (trueFalse) Schema() map[string]any {
 	return objectSchema(
-		"question_text", stringSchema(),
-		"correct_answer", map[string]any{"type": "boolean"},
-		"explanation", stringSchema(),
+		"question_text", stringSchema("A statement that is either true or false."),
+		"correct_answer", map[string]any{"type": "boolean", "description": "Whether the statement is true."},
+		"explanation", stringSchema("Why the statement is true or false, from the content."),
 	)
 }
 
