@@ -131,10 +131,11 @@ func replaceTerm(sentence, term, repl string) (string, bool) {
 	return sentence[:i] + repl + sentence[i+len(term):], true
 }
 
-// blanked is sentence with its term replaced by a gap; a sentence without
-// the term gets the gap at its end.
+// blanked is sentence with its term replaced by a gap and without its
+// final full stop (it is quoted inside a question); a sentence without the
+// term gets the gap at its end.
 func blanked(sentence, term string) string {
-	s, ok := replaceTerm(strings.TrimSpace(sentence), term, "___")
+	s, ok := replaceTerm(strings.TrimSuffix(strings.TrimSpace(sentence), "."), term, "___")
 	if !ok {
 		return s + " (___)"
 	}

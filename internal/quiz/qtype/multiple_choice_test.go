@@ -100,6 +100,8 @@ func TestMultipleChoiceMock(t *testing.T) {
 		letters[mat.Language][letter]++
 		assert.Equal(t, mat.Term, m["option_"+strings.ToLower(letter)], "the correct option is the term")
 		assert.Contains(t, m["question_text"], "___", "the term is left out of the question")
+		assert.NotContains(t, m["question_text"], ".\"?", "no full stop before the question mark")
+		assert.NotContains(t, m["question_text"], ".»?", "no full stop before the question mark")
 	})
 	for l, counts := range letters {
 		for _, letter := range []string{"A", "B", "C", "D"} {
@@ -197,4 +199,16 @@ func roundTrip(t *testing.T, v any) map[string]any {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(mustJSON(t, v), &m))
 	return m
+}
+
+func TestMultipleChoiceMockTermNotInSentence(t *testing.T) {
+	t.Parallel()
+	m := material(qtype.English, 2, qtype.Easy)
+	m.Term = "Hydrology" // not in the sentence: the gap goes at its end
+	out, err := typeOf(t, qtype.MultipleChoice).Mock(m)
+	require.NoError(t, err)
+	var d map[string]any
+	require.NoError(t, json.Unmarshal(out, &d))
+	assert.Equal(t, `Which term fills the gap: "Precipitation returns water to the ground as rain, snow or hail (___)"?`, d["question_text"])
+	assert.Equal(t, "Hydrology", d["option_c"])
 }
