@@ -10,6 +10,9 @@ var registry = []Type{
 	multipleChoice{},
 	multipleAnswer{},
 	trueFalse{},
+	fillInBlank{},
+	matching{},
+	categorization{},
 }
 
 // Lookup returns the type called n.
