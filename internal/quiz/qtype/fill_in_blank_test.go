@@ -27,7 +27,7 @@ func fibBase() map[string]any {
 
 // fibBlanks is n blanks at positions 1..n and a text tagging each.
 func fibBlanks(n int) (text string, blanks []any) {
-	blanks = q2List(n, func(i int) any {
+	blanks = listOf(n, func(i int) any {
 		text += " [blank_" + strconv.Itoa(i+1) + "]"
 		return map[string]any{"position": i + 1, "correct_answer": "a" + strconv.Itoa(i)}
 	})
@@ -43,8 +43,8 @@ func fibBlank(i int, k string, v any) func(m map[string]any) {
 // normalized (nil when it did not normalize).
 func fibVariations(t *testing.T, answer string, vars ...any) []any {
 	t.Helper()
-	typ := q2Type(t, qtype.FillInBlank)
-	data := q2Set(fibBase(), func(m map[string]any) {
+	typ := typeOf(t, qtype.FillInBlank)
+	data := modified(fibBase(), func(m map[string]any) {
 		fibBlank(0, "correct_answer", answer)(m)
 		fibBlank(0, "answer_variations", vars)(m)
 	})
@@ -65,7 +65,7 @@ func TestFillInBlankNormalize(t *testing.T) {
 	t.Parallel()
 	base := fibBase()
 	set := func(f ...func(m map[string]any)) map[string]any {
-		return q2Set(base, func(m map[string]any) {
+		return modified(base, func(m map[string]any) {
 			for _, g := range f {
 				g(m)
 			}
@@ -75,34 +75,34 @@ func TestFillInBlankNormalize(t *testing.T) {
 	tags := "[blank_1][blank_2]"
 	text10, blanks10 := fibBlanks(10)
 	text11, blanks11 := fibBlanks(11)
-	vars := func(n int) []any { return q2List(n, func(i int) any { return "v" + strconv.Itoa(i) }) }
+	vars := func(n int) []any { return listOf(n, func(i int) any { return "v" + strconv.Itoa(i) }) }
 
-	q2RunNormalize(t, q2Type(t, qtype.FillInBlank), []q2Case{
+	runNormalize(t, typeOf(t, qtype.FillInBlank), []normCase{
 		{name: "valid", data: base, check: func(t *testing.T, out map[string]any) {
 			blanks := out["blanks"].([]any)
 			assert.Equal(t, []any{"boil"}, blanks[0].(map[string]any)["answer_variations"])
 			assert.Equal(t, []any{}, blanks[1].(map[string]any)["answer_variations"], "null becomes []")
 		}},
-		{name: "text 2000 characters", data: set(field("question_text", q2Chars(2000-len(tags))+tags))},
-		{name: "text 2001 characters", data: set(field("question_text", q2Chars(2001-len(tags))+tags)),
-			wantPaths: q2Ps(q2P("question_text"))},
+		{name: "text 2000 characters", data: set(field("question_text", chars(2000-len(tags))+tags))},
+		{name: "text 2001 characters", data: set(field("question_text", chars(2001-len(tags))+tags)),
+			wantPaths: paths(path("question_text"))},
 		{name: "text of spaces", data: set(field("question_text", "   ")),
-			wantPaths: q2Ps(q2P("question_text"), q2P("blanks", 0, "position"), q2P("blanks", 1, "position"))},
-		{name: "explanation 1000", data: set(field("explanation", q2Chars(1000)))},
-		{name: "explanation 1001", data: set(field("explanation", q2Chars(1001))), wantPaths: q2Ps(q2P("explanation"))},
+			wantPaths: paths(path("question_text"), path("blanks", 0, "position"), path("blanks", 1, "position"))},
+		{name: "explanation 1000", data: set(field("explanation", chars(1000)))},
+		{name: "explanation 1001", data: set(field("explanation", chars(1001))), wantPaths: paths(path("explanation"))},
 		{name: "explanation empty", data: set(field("explanation", ""))},
-		{name: "explanation missing", data: q2Set(base, func(m map[string]any) { delete(m, "explanation") })},
+		{name: "explanation missing", data: modified(base, func(m map[string]any) { delete(m, "explanation") })},
 		{name: "no blanks", data: set(field("question_text", "No tags."), field("blanks", []any{})),
-			wantPaths: q2Ps(q2P("blanks"))},
-		{name: "blanks missing", data: q2Set(base, func(m map[string]any) { delete(m, "blanks"); m["question_text"] = "x" }),
-			wantPaths: q2Ps(q2P("blanks"))},
+			wantPaths: paths(path("blanks"))},
+		{name: "blanks missing", data: modified(base, func(m map[string]any) { delete(m, "blanks"); m["question_text"] = "x" }),
+			wantPaths: paths(path("blanks"))},
 		{name: "10 blanks", data: set(field("question_text", text10), field("blanks", blanks10))},
 		{name: "11 blanks", data: set(field("question_text", text11), field("blanks", blanks11)),
-			wantPaths: q2Ps(q2P("blanks"))},
+			wantPaths: paths(path("blanks"))},
 		{name: "position 0", data: set(fibBlank(0, "position", 0)),
-			wantPaths: q2Ps(q2P("blanks", 0, "position"), q2P("question_text"))},
+			wantPaths: paths(path("blanks", 0, "position"), path("question_text"))},
 		{name: "position repeated", data: set(fibBlank(1, "position", 1)),
-			wantPaths: q2Ps(q2P("blanks", 1, "position"), q2P("question_text"))},
+			wantPaths: paths(path("blanks", 1, "position"), path("question_text"))},
 		{name: "positions sorted", data: set(fibBlank(0, "position", 2), fibBlank(1, "position", 1)),
 			check: func(t *testing.T, out map[string]any) {
 				blanks := out["blanks"].([]any)
@@ -110,45 +110,45 @@ func TestFillInBlankNormalize(t *testing.T) {
 				assert.Equal(t, "freezes", blanks[0].(map[string]any)["correct_answer"])
 				assert.InDelta(t, 2, blanks[1].(map[string]any)["position"], 0)
 			}},
-		{name: "answer 200", data: set(fibBlank(0, "correct_answer", q2Chars(200)))},
-		{name: "answer 201", data: set(fibBlank(0, "correct_answer", q2Chars(201))),
-			wantPaths: q2Ps(q2P("blanks", 0, "correct_answer"))},
+		{name: "answer 200", data: set(fibBlank(0, "correct_answer", chars(200)))},
+		{name: "answer 201", data: set(fibBlank(0, "correct_answer", chars(201))),
+			wantPaths: paths(path("blanks", 0, "correct_answer"))},
 		{name: "answer empty", data: set(fibBlank(0, "correct_answer", " ")),
-			wantPaths: q2Ps(q2P("blanks", 0, "correct_answer"))},
+			wantPaths: paths(path("blanks", 0, "correct_answer"))},
 		{name: "10 variations", data: set(fibBlank(0, "answer_variations", vars(10)))},
 		{name: "11 variations", data: set(fibBlank(0, "answer_variations", vars(11))),
-			wantPaths: q2Ps(q2P("blanks", 0, "answer_variations"))},
+			wantPaths: paths(path("blanks", 0, "answer_variations"))},
 		{name: "11 variations, 10 different", data: set(fibBlank(0, "answer_variations", append(vars(10), " v3 ")))},
-		{name: "variation 200", data: set(fibBlank(0, "answer_variations", []any{q2Chars(200)}))},
-		{name: "variation 201", data: set(fibBlank(0, "answer_variations", []any{"ok", q2Chars(201)})),
-			wantPaths: q2Ps(q2P("blanks", 0, "answer_variations", 1))},
+		{name: "variation 200", data: set(fibBlank(0, "answer_variations", []any{chars(200)}))},
+		{name: "variation 201", data: set(fibBlank(0, "answer_variations", []any{"ok", chars(201)})),
+			wantPaths: paths(path("blanks", 0, "answer_variations", 1))},
 		{name: "variation empty", data: set(fibBlank(0, "answer_variations", []any{""})),
-			wantPaths: q2Ps(q2P("blanks", 0, "answer_variations", 0))},
+			wantPaths: paths(path("blanks", 0, "answer_variations", 0))},
 		{name: "tag without blank", data: set(field("question_text", "[blank_1] [blank_2] [blank_3]")),
-			wantPaths: q2Ps(q2P("question_text"))},
+			wantPaths: paths(path("question_text"))},
 		{name: "blank without tag", data: set(field("question_text", "Only [blank_1].")),
-			wantPaths: q2Ps(q2P("blanks", 1, "position"))},
+			wantPaths: paths(path("blanks", 1, "position"))},
 		{name: "tag repeated", data: set(field("question_text", "[blank_1] [blank_2] [blank_1]")),
-			wantPaths: q2Ps(q2P("question_text"))},
+			wantPaths: paths(path("question_text"))},
 		{name: "tag upper case", data: set(field("question_text", "[blank_1] [BLANK_2]")),
-			wantPaths: q2Ps(q2P("question_text"), q2P("blanks", 1, "position"))},
+			wantPaths: paths(path("question_text"), path("blanks", 1, "position"))},
 		{name: "tag with a leading zero", data: set(field("question_text", "[blank_1] [blank_02]")),
-			wantPaths: q2Ps(q2P("question_text"), q2P("blanks", 1, "position"))},
+			wantPaths: paths(path("question_text"), path("blanks", 1, "position"))},
 		{name: "tag 0", data: set(field("question_text", "[blank_0] [blank_1] [blank_2]")),
-			wantPaths: q2Ps(q2P("question_text"))},
-		{name: "NUL in text", data: set(field("question_text", tags+"\x00")), wantPaths: q2Ps(q2P("question_text"))},
+			wantPaths: paths(path("question_text"))},
+		{name: "NUL in text", data: set(field("question_text", tags+"\x00")), wantPaths: paths(path("question_text"))},
 		{name: "NUL in answer", data: set(fibBlank(1, "correct_answer", "a\x00")),
-			wantPaths: q2Ps(q2P("blanks", 1, "correct_answer"))},
+			wantPaths: paths(path("blanks", 1, "correct_answer"))},
 		{name: "NUL in variation", data: set(fibBlank(0, "answer_variations", []any{"\x00"})),
-			wantPaths: q2Ps(q2P("blanks", 0, "answer_variations", 0))},
-		{name: "NUL in explanation", data: set(field("explanation", "\x00")), wantPaths: q2Ps(q2P("explanation"))},
-		{name: "unknown field", data: set(field("hint", "x")), wantPaths: q2Ps(q2P("hint"))},
+			wantPaths: paths(path("blanks", 0, "answer_variations", 0))},
+		{name: "NUL in explanation", data: set(field("explanation", "\x00")), wantPaths: paths(path("explanation"))},
+		{name: "unknown field", data: set(field("hint", "x")), wantPaths: paths(path("hint"))},
 		{name: "unknown blank field", data: set(fibBlank(0, "case_sensitive", true)),
-			wantPaths: q2Ps(q2P("case_sensitive"))},
+			wantPaths: paths(path("case_sensitive"))},
 		{name: "position a string", data: set(fibBlank(0, "position", "1")),
-			wantPaths: q2Ps(q2P("blanks", "position"))},
-		{name: "an array", raw: `[]`, wantPaths: q2Ps(q2P())},
-		{name: "trailing data", raw: `{"question_text":"x"} {}`, wantPaths: q2Ps(q2P())},
+			wantPaths: paths(path("blanks", "position"))},
+		{name: "an array", raw: `[]`, wantPaths: paths(path())},
+		{name: "trailing data", raw: `{"question_text":"x"} {}`, wantPaths: paths(path())},
 		{name: "trimmed", data: set(field("question_text", "  [blank_1] [blank_2]\n"),
 			fibBlank(0, "correct_answer", " boils "), field("explanation", " e ")),
 			check: func(t *testing.T, out map[string]any) {
@@ -158,15 +158,15 @@ func TestFillInBlankNormalize(t *testing.T) {
 			}},
 		{name: "every problem at once", data: set(
 			field("question_text", "[blank_1] [blank_9]"),
-			field("explanation", q2Chars(1001)),
+			field("explanation", chars(1001)),
 			fibBlank(0, "correct_answer", ""),
 			fibBlank(1, "answer_variations", []any{"ok", "a\x00"}),
-		), wantPaths: q2Ps(
-			q2P("explanation"),
-			q2P("blanks", 0, "correct_answer"),
-			q2P("blanks", 1, "answer_variations", 1),
-			q2P("question_text"),
-			q2P("blanks", 1, "position"),
+		), wantPaths: paths(
+			path("explanation"),
+			path("blanks", 0, "correct_answer"),
+			path("blanks", 1, "answer_variations", 1),
+			path("question_text"),
+			path("blanks", 1, "position"),
 		)},
 	})
 }
@@ -197,8 +197,8 @@ func TestFillInBlankVariations(t *testing.T) {
 
 func TestFillInBlankMock(t *testing.T) {
 	t.Parallel()
-	typ := q2Type(t, qtype.FillInBlank)
-	all := q2Mocks(t, typ, map[qtype.Language]string{
+	typ := typeOf(t, qtype.FillInBlank)
+	all := mocksByLanguage(t, typ, map[qtype.Language]string{
 		qtype.English: "Fill in the missing words:", qtype.Norwegian: "Fyll inn ordene som mangler:",
 	})
 	for l, qs := range all {
@@ -218,24 +218,24 @@ func TestFillInBlankMock(t *testing.T) {
 
 func TestFillInBlankSchema(t *testing.T) {
 	t.Parallel()
-	q2CheckSchema(t, q2Type(t, qtype.FillInBlank))
+	checkSchema(t, typeOf(t, qtype.FillInBlank))
 }
 
 func TestFillInBlankCanvasGolden(t *testing.T) {
 	t.Parallel()
-	data := q2Set(fibBase(), func(m map[string]any) {
+	data := modified(fibBase(), func(m map[string]any) {
 		m["question_text"] = "At sea level, water [blank_1] at 100 degrees Celsius and [blank_2] at 0 degrees Celsius."
 	})
 	b, err := json.Marshal(data)
 	require.NoError(t, err)
-	item, err := q2Type(t, qtype.FillInBlank).Canvas(b, q2IDs())
+	item, err := typeOf(t, qtype.FillInBlank).Canvas(b, counterIDs())
 	require.NoError(t, err)
 	assert.InDelta(t, 2, item.Points, 0, "one point per blank")
-	q2Golden(t, "fill_in_blank.canvas.golden.json", item)
+	golden(t, "fill_in_blank.canvas.golden.json", canvasJSON(t, item))
 
 	// Every span of the body is a blank of the list, in order, as the fake
 	// Canvas checks.
-	e := q2Entry(t, item)
+	e := entryJSON(t, item)
 	spans := regexp.MustCompile(`<span id="([^"]+)"></span>`).FindAllStringSubmatch(e["item_body"].(string), -1)
 	blanks := e["interaction_data"].(map[string]any)["blanks"].([]any)
 	require.Len(t, spans, len(blanks))
@@ -247,7 +247,7 @@ func TestFillInBlankCanvasGolden(t *testing.T) {
 func TestFillInBlankCanvasEscapes(t *testing.T) {
 	t.Parallel()
 	const hostile = `<b>&"`
-	data := q2Set(fibBase(), func(m map[string]any) {
+	data := modified(fibBase(), func(m map[string]any) {
 		m["question_text"] = hostile + " [blank_1] [blank_2]"
 		m["explanation"] = hostile
 		fibBlank(0, "correct_answer", hostile)(m)
@@ -255,9 +255,9 @@ func TestFillInBlankCanvasEscapes(t *testing.T) {
 	})
 	b, err := json.Marshal(data)
 	require.NoError(t, err)
-	item, err := q2Type(t, qtype.FillInBlank).Canvas(b, q2IDs())
+	item, err := typeOf(t, qtype.FillInBlank).Canvas(b, counterIDs())
 	require.NoError(t, err)
-	e := q2Entry(t, item)
+	e := entryJSON(t, item)
 	assert.Equal(t, `<p>&lt;b&gt;&amp;&#34; <span id="id-1"></span> <span id="id-2"></span></p>`, e["item_body"])
 	assert.Equal(t, map[string]any{"neutral": "&lt;b&gt;&amp;&#34;"}, e["feedback"])
 	sd := e["scoring_data"].(map[string]any)
@@ -273,10 +273,10 @@ func TestFillInBlankCanvasEscapes(t *testing.T) {
 
 func TestFillInBlankCanvasRefusesInvalid(t *testing.T) {
 	t.Parallel()
-	data := q2Set(fibBase(), func(m map[string]any) { m["question_text"] = "No tags." })
+	data := modified(fibBase(), func(m map[string]any) { m["question_text"] = "No tags." })
 	b, err := json.Marshal(data)
 	require.NoError(t, err)
-	_, err = q2Type(t, qtype.FillInBlank).Canvas(b, q2IDs())
+	_, err = typeOf(t, qtype.FillInBlank).Canvas(b, counterIDs())
 	var ve *qtype.ValidationError
 	require.ErrorAs(t, err, &ve, "an invalid question is never sent")
 }

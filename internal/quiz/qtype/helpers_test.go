@@ -48,7 +48,7 @@ func with(base map[string]any, kv ...any) map[string]any {
 // paths of every problem expected, or (none) a check of the output.
 type normCase struct {
 	name      string
-	data      map[string]any
+	data      any
 	raw       string
 	wantPaths [][]any
 	check     func(t *testing.T, out map[string]any)
@@ -219,6 +219,7 @@ func checkSchema(t *testing.T, typ qtype.Type) {
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(out, &m))
 	assert.Equal(t, slices.Sorted(maps.Keys(m)), props, "the schema's properties are the data's fields")
+	strictObjects(t, "", typ.Schema())
 }
 
 // checkMocks checks Mock over variants 0..49 in both languages and every
@@ -253,4 +254,93 @@ func checkMocks(t *testing.T, typ qtype.Type, lang func(l qtype.Language, data m
 func errorsAsValidation(err error) bool {
 	var ve *qtype.ValidationError
 	return errors.As(err, &ve)
+}
+
+// modified is a copy of base (a JSON object as a map, lists deep-copied
+// through JSON) with f applied.
+func modified(base map[string]any, f func(m map[string]any)) map[string]any {
+	b, err := json.Marshal(base)
+	if err != nil {
+		panic(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	f(m)
+	return m
+}
+
+// listOf is a list of n values made by f.
+func listOf(n int, f func(i int) any) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = f(i)
+	}
+	return out
+}
+
+// strictObjects checks every nested object schema of s the way OpenAI's
+// strict mode does: all properties required, no others allowed.
+func strictObjects(t *testing.T, at string, s any) {
+	t.Helper()
+	m, ok := s.(map[string]any)
+	if !ok {
+		return
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		req, _ := m["required"].([]any)
+		names := make([]string, 0, len(req))
+		for _, r := range req {
+			names = append(names, r.(string)) //nolint:forcetypeassert // schema literal
+		}
+		assert.Equal(t, slices.Sorted(maps.Keys(props)), slices.Sorted(slices.Values(names)), "required at %q", at)
+		assert.Equal(t, false, m["additionalProperties"], "additionalProperties at %q", at)
+		for k, v := range props {
+			strictObjects(t, at+"."+k, v)
+		}
+	}
+	strictObjects(t, at+"[]", m["items"])
+}
+
+// entryJSON is the item's entry as JSON values (what Canvas receives).
+func entryJSON(t *testing.T, item qtype.CanvasItem) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(item.Entry)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+// mocksByLanguage checks Mock for variants 0..49 in both languages: valid and
+// canonical for Normalize, the same bytes twice, worded in the language
+// (its question_text is one of texts[l] or starts with it); it returns the
+// decoded questions per language for the caller's spread checks.
+func mocksByLanguage(t *testing.T, typ qtype.Type, texts map[qtype.Language]string) map[qtype.Language][]map[string]any {
+	t.Helper()
+	all := map[qtype.Language][]map[string]any{}
+	for _, l := range []qtype.Language{qtype.English, qtype.Norwegian} {
+		for v := range 50 {
+			out, err := typ.Mock(mockMaterial(l, v))
+			require.NoError(t, err, "%s variant %d", l, v)
+			again, err := typ.Mock(mockMaterial(l, v))
+			require.NoError(t, err)
+			require.Equal(t, string(out), string(again), "deterministic: %s variant %d", l, v)
+			norm, err := typ.Normalize(out)
+			require.NoError(t, err, "%s variant %d: %s", l, v, out)
+			require.Equal(t, string(out), string(norm), "canonical: %s variant %d", l, v)
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(out, &m))
+			text, _ := m["question_text"].(string)
+			assert.True(t, strings.HasPrefix(text, texts[l]), "%s variant %d: %q", l, v, text)
+			all[l] = append(all[l], m)
+		}
+	}
+	return all
+}
+
+// mockMaterial is material with the difficulty following the variant.
+func mockMaterial(l qtype.Language, variant int) qtype.Material {
+	return material(l, variant, []qtype.Difficulty{qtype.Easy, qtype.Medium, qtype.Hard}[variant%3])
 }

@@ -28,7 +28,7 @@ func matchBase() map[string]any {
 
 // matchPairs is n distinct pairs.
 func matchPairs(n int) []any {
-	return q2List(n, func(i int) any {
+	return listOf(n, func(i int) any {
 		return map[string]any{"question": "q" + strconv.Itoa(i), "answer": "a" + strconv.Itoa(i)}
 	})
 }
@@ -42,68 +42,68 @@ func TestMatchingNormalize(t *testing.T) {
 	t.Parallel()
 	base := matchBase()
 	set := func(f ...func(m map[string]any)) map[string]any {
-		return q2Set(base, func(m map[string]any) {
+		return modified(base, func(m map[string]any) {
 			for _, g := range f {
 				g(m)
 			}
 		})
 	}
 	field := func(k string, v any) func(m map[string]any) { return func(m map[string]any) { m[k] = v } }
-	dist := func(n int) []any { return q2List(n, func(i int) any { return "d" + strconv.Itoa(i) }) }
+	dist := func(n int) []any { return listOf(n, func(i int) any { return "d" + strconv.Itoa(i) }) }
 
-	q2RunNormalize(t, q2Type(t, qtype.Matching), []q2Case{
+	runNormalize(t, typeOf(t, qtype.Matching), []normCase{
 		{name: "valid", data: base},
-		{name: "text 2000", data: set(field("question_text", q2Chars(2000)))},
-		{name: "text 2001", data: set(field("question_text", q2Chars(2001))), wantPaths: q2Ps(q2P("question_text"))},
-		{name: "text empty", data: set(field("question_text", " ")), wantPaths: q2Ps(q2P("question_text"))},
-		{name: "explanation 1000", data: set(field("explanation", q2Chars(1000)))},
-		{name: "explanation 1001", data: set(field("explanation", q2Chars(1001))), wantPaths: q2Ps(q2P("explanation"))},
-		{name: "explanation missing", data: q2Set(base, func(m map[string]any) { delete(m, "explanation") })},
-		{name: "2 pairs", data: set(field("pairs", matchPairs(2))), wantPaths: q2Ps(q2P("pairs"))},
+		{name: "text 2000", data: set(field("question_text", chars(2000)))},
+		{name: "text 2001", data: set(field("question_text", chars(2001))), wantPaths: paths(path("question_text"))},
+		{name: "text empty", data: set(field("question_text", " ")), wantPaths: paths(path("question_text"))},
+		{name: "explanation 1000", data: set(field("explanation", chars(1000)))},
+		{name: "explanation 1001", data: set(field("explanation", chars(1001))), wantPaths: paths(path("explanation"))},
+		{name: "explanation missing", data: modified(base, func(m map[string]any) { delete(m, "explanation") })},
+		{name: "2 pairs", data: set(field("pairs", matchPairs(2))), wantPaths: paths(path("pairs"))},
 		{name: "3 pairs", data: set(field("pairs", matchPairs(3)))},
 		{name: "10 pairs", data: set(field("pairs", matchPairs(10)))},
-		{name: "11 pairs", data: set(field("pairs", matchPairs(11))), wantPaths: q2Ps(q2P("pairs"))},
-		{name: "pairs missing", data: q2Set(base, func(m map[string]any) { delete(m, "pairs") }),
-			wantPaths: q2Ps(q2P("pairs"))},
-		{name: "question 500", data: set(matchPair(0, "question", q2Chars(500)))},
-		{name: "question 501", data: set(matchPair(0, "question", q2Chars(501))),
-			wantPaths: q2Ps(q2P("pairs", 0, "question"))},
-		{name: "answer 500", data: set(matchPair(2, "answer", q2Chars(500)))},
-		{name: "answer 501", data: set(matchPair(2, "answer", q2Chars(501))),
-			wantPaths: q2Ps(q2P("pairs", 2, "answer"))},
-		{name: "question empty", data: set(matchPair(1, "question", "")), wantPaths: q2Ps(q2P("pairs", 1, "question"))},
-		{name: "answer empty", data: set(matchPair(1, "answer", " ")), wantPaths: q2Ps(q2P("pairs", 1, "answer"))},
+		{name: "11 pairs", data: set(field("pairs", matchPairs(11))), wantPaths: paths(path("pairs"))},
+		{name: "pairs missing", data: modified(base, func(m map[string]any) { delete(m, "pairs") }),
+			wantPaths: paths(path("pairs"))},
+		{name: "question 500", data: set(matchPair(0, "question", chars(500)))},
+		{name: "question 501", data: set(matchPair(0, "question", chars(501))),
+			wantPaths: paths(path("pairs", 0, "question"))},
+		{name: "answer 500", data: set(matchPair(2, "answer", chars(500)))},
+		{name: "answer 501", data: set(matchPair(2, "answer", chars(501))),
+			wantPaths: paths(path("pairs", 2, "answer"))},
+		{name: "question empty", data: set(matchPair(1, "question", "")), wantPaths: paths(path("pairs", 1, "question"))},
+		{name: "answer empty", data: set(matchPair(1, "answer", " ")), wantPaths: paths(path("pairs", 1, "answer"))},
 		{name: "question repeated ignoring case", data: set(matchPair(2, "question", " NORWAY ")),
-			wantPaths: q2Ps(q2P("pairs", 2, "question"))},
+			wantPaths: paths(path("pairs", 2, "question"))},
 		{name: "answer repeated ignoring case", data: set(matchPair(1, "answer", "oslo")),
-			wantPaths: q2Ps(q2P("pairs", 1, "answer"))},
+			wantPaths: paths(path("pairs", 1, "answer"))},
 		{name: "no distractors", data: set(field("distractors", []any{})), check: func(t *testing.T, out map[string]any) {
 			assert.Equal(t, []any{}, out["distractors"])
 		}},
 		{name: "distractors null", data: set(field("distractors", nil)), check: func(t *testing.T, out map[string]any) {
 			assert.Equal(t, []any{}, out["distractors"], "null becomes []")
 		}},
-		{name: "distractors missing", data: q2Set(base, func(m map[string]any) { delete(m, "distractors") })},
+		{name: "distractors missing", data: modified(base, func(m map[string]any) { delete(m, "distractors") })},
 		{name: "5 distractors", data: set(field("distractors", dist(5)))},
-		{name: "6 distractors", data: set(field("distractors", dist(6))), wantPaths: q2Ps(q2P("distractors"))},
+		{name: "6 distractors", data: set(field("distractors", dist(6))), wantPaths: paths(path("distractors"))},
 		{name: "6 distractors, 5 different", data: set(field("distractors", append(dist(5), " D1 "))),
 			check: func(t *testing.T, out map[string]any) {
 				assert.Equal(t, dist(5), out["distractors"], "deduplicated ignoring case, first kept")
 			}},
-		{name: "distractor 500", data: set(field("distractors", []any{q2Chars(500)}))},
-		{name: "distractor 501", data: set(field("distractors", []any{"x", q2Chars(501)})),
-			wantPaths: q2Ps(q2P("distractors", 1))},
-		{name: "distractor empty", data: set(field("distractors", []any{""})), wantPaths: q2Ps(q2P("distractors", 0))},
+		{name: "distractor 500", data: set(field("distractors", []any{chars(500)}))},
+		{name: "distractor 501", data: set(field("distractors", []any{"x", chars(501)})),
+			wantPaths: paths(path("distractors", 1))},
+		{name: "distractor empty", data: set(field("distractors", []any{""})), wantPaths: paths(path("distractors", 0))},
 		{name: "distractor is a correct answer", data: set(field("distractors", []any{"Bergen", "STOCKHOLM"})),
-			wantPaths: q2Ps(q2P("distractors", 1))},
-		{name: "NUL in text", data: set(field("question_text", "a\x00")), wantPaths: q2Ps(q2P("question_text"))},
-		{name: "NUL in question", data: set(matchPair(0, "question", "\x00")), wantPaths: q2Ps(q2P("pairs", 0, "question"))},
-		{name: "NUL in answer", data: set(matchPair(0, "answer", "\x00")), wantPaths: q2Ps(q2P("pairs", 0, "answer"))},
-		{name: "NUL in distractor", data: set(field("distractors", []any{"\x00"})), wantPaths: q2Ps(q2P("distractors", 0))},
-		{name: "unknown field", data: set(field("hints", []any{})), wantPaths: q2Ps(q2P("hints"))},
-		{name: "unknown pair field", data: set(matchPair(0, "id", "1")), wantPaths: q2Ps(q2P("id"))},
+			wantPaths: paths(path("distractors", 1))},
+		{name: "NUL in text", data: set(field("question_text", "a\x00")), wantPaths: paths(path("question_text"))},
+		{name: "NUL in question", data: set(matchPair(0, "question", "\x00")), wantPaths: paths(path("pairs", 0, "question"))},
+		{name: "NUL in answer", data: set(matchPair(0, "answer", "\x00")), wantPaths: paths(path("pairs", 0, "answer"))},
+		{name: "NUL in distractor", data: set(field("distractors", []any{"\x00"})), wantPaths: paths(path("distractors", 0))},
+		{name: "unknown field", data: set(field("hints", []any{})), wantPaths: paths(path("hints"))},
+		{name: "unknown pair field", data: set(matchPair(0, "id", "1")), wantPaths: paths(path("id"))},
 		{name: "distractor an object", data: set(field("distractors", []any{map[string]any{}})),
-			wantPaths: q2Ps(q2P("distractors"))},
+			wantPaths: paths(path("distractors"))},
 		{name: "trimmed", data: set(matchPair(0, "question", " Norway\t"), field("distractors", []any{" Bergen "})),
 			check: func(t *testing.T, out map[string]any) {
 				assert.Equal(t, "Norway", out["pairs"].([]any)[0].(map[string]any)["question"])
@@ -111,23 +111,23 @@ func TestMatchingNormalize(t *testing.T) {
 			}},
 		{name: "every problem at once", data: set(
 			field("question_text", ""),
-			matchPair(0, "answer", q2Chars(501)),
+			matchPair(0, "answer", chars(501)),
 			matchPair(2, "question", "sweden"),
 			field("distractors", []any{"stockholm", "\x00"}),
-		), wantPaths: q2Ps(
-			q2P("question_text"),
-			q2P("pairs", 0, "answer"),
-			q2P("pairs", 2, "question"),
-			q2P("distractors", 0),
-			q2P("distractors", 1),
+		), wantPaths: paths(
+			path("question_text"),
+			path("pairs", 0, "answer"),
+			path("pairs", 2, "question"),
+			path("distractors", 0),
+			path("distractors", 1),
 		)},
 	})
 }
 
 func TestMatchingMock(t *testing.T) {
 	t.Parallel()
-	typ := q2Type(t, qtype.Matching)
-	all := q2Mocks(t, typ, map[qtype.Language]string{
+	typ := typeOf(t, qtype.Matching)
+	all := mocksByLanguage(t, typ, map[qtype.Language]string{
 		qtype.English:   "Match each description with the term it describes.",
 		qtype.Norwegian: "Koble hver beskrivelse til begrepet den beskriver.",
 	})
@@ -156,24 +156,24 @@ func TestMatchingMock(t *testing.T) {
 
 func TestMatchingSchema(t *testing.T) {
 	t.Parallel()
-	q2CheckSchema(t, q2Type(t, qtype.Matching))
+	checkSchema(t, typeOf(t, qtype.Matching))
 }
 
 func TestMatchingCanvasGolden(t *testing.T) {
 	t.Parallel()
 	b, err := json.Marshal(matchBase())
 	require.NoError(t, err)
-	item, err := q2Type(t, qtype.Matching).Canvas(b, q2IDs())
+	item, err := typeOf(t, qtype.Matching).Canvas(b, counterIDs())
 	require.NoError(t, err)
 	assert.InDelta(t, 3, item.Points, 0, "one point per pair")
 	assert.NotContains(t, item.Entry, "properties", "a matching entry has no properties")
-	q2Golden(t, "matching.canvas.golden.json", item)
+	golden(t, "matching.canvas.golden.json", canvasJSON(t, item))
 }
 
 func TestMatchingCanvasEscapes(t *testing.T) {
 	t.Parallel()
 	const hostile = `<b>&"`
-	data := q2Set(matchBase(), func(m map[string]any) {
+	data := modified(matchBase(), func(m map[string]any) {
 		m["question_text"] = hostile
 		m["explanation"] = hostile
 		matchPair(0, "question", hostile)(m)
@@ -182,9 +182,9 @@ func TestMatchingCanvasEscapes(t *testing.T) {
 	})
 	b, err := json.Marshal(data)
 	require.NoError(t, err)
-	item, err := q2Type(t, qtype.Matching).Canvas(b, q2IDs())
+	item, err := typeOf(t, qtype.Matching).Canvas(b, counterIDs())
 	require.NoError(t, err)
-	e := q2Entry(t, item)
+	e := entryJSON(t, item)
 	const esc = "&lt;b&gt;&amp;&#34;"
 	assert.Equal(t, "<p>"+esc+"</p>", e["item_body"])
 	id := e["interaction_data"].(map[string]any)["questions"].([]any)[0].(map[string]any)
@@ -202,10 +202,10 @@ func TestMatchingCanvasEscapes(t *testing.T) {
 
 func TestMatchingCanvasRefusesInvalid(t *testing.T) {
 	t.Parallel()
-	data := q2Set(matchBase(), func(m map[string]any) { m["pairs"] = matchPairs(2) })
+	data := modified(matchBase(), func(m map[string]any) { m["pairs"] = matchPairs(2) })
 	b, err := json.Marshal(data)
 	require.NoError(t, err)
-	_, err = q2Type(t, qtype.Matching).Canvas(b, q2IDs())
+	_, err = typeOf(t, qtype.Matching).Canvas(b, counterIDs())
 	var ve *qtype.ValidationError
 	require.ErrorAs(t, err, &ve, "an invalid question is never sent")
 }
