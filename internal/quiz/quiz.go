@@ -1,7 +1,8 @@
 // Package quiz is the domain of quizgen: users, quizzes, questions, the
 // three status machines of SPEC.md section 2.4 and the errors callers
-// match. It imports no other internal package; adapters (db, canvas, llm,
-// queue, httpapi) speak its language.
+// match. It imports no other internal package but its own sub-package
+// qtype (the question types); adapters (db, canvas, llm, queue, httpapi)
+// speak its language.
 package quiz
 
 import (
