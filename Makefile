@@ -101,9 +101,15 @@ bench-coldstart: ## cold starts under aws-lambda-rie: arm64 bootstrap size and m
 
 ## ---- code generation ----------------------------------------------------------
 
-.PHONY: generate
-generate: ## regenerate internal/db/dbsqlc from queries/ and migrations/ (needs sqlc)
-	cd internal/db && sqlc generate
+# sqlc is pinned as a tool in go.mod (`go tool sqlc`): the go command
+# builds it once into its cache (it needs cgo and a C compiler, about a
+# minute cold) and every machine generates the same code.
+.PHONY: generate sqlc-check
+generate: ## regenerate internal/db/dbsqlc from queries/ and migrations/ (sqlc, pinned in go.mod)
+	cd internal/db && $(GO) tool sqlc generate
+
+sqlc-check: ## fail if internal/db/dbsqlc differs from what queries/ and migrations/ generate, or a query does not compile (offline)
+	cd internal/db && $(GO) tool sqlc diff && $(GO) tool sqlc vet
 
 ## ---- builds -------------------------------------------------------------------
 
