@@ -111,8 +111,9 @@ func (s *Store) inTx(ctx context.Context, fn func(q txQueries) error) error {
 }
 
 // txQueries is what a unit of work inside inTx gets: the generated
-// queries bound to the transaction, and the transaction itself for the few
-// statements sqlc cannot express.
+// queries bound to the transaction, and the transaction itself for a
+// statement sqlc cannot express (none in a transaction today; tests use it
+// through InTxForTest).
 type txQueries struct {
 	*dbsqlc.Queries
 	tx pgx.Tx
@@ -396,15 +397,14 @@ func (s *Store) UpdateStatus(ctx context.Context, id quiz.ID, stage quiz.Stage,
 
 // updateStatusIn is UpdateStatus inside the transaction q.
 func updateStatusIn(ctx context.Context, q txQueries, id quiz.ID, stage quiz.Stage, decide quiz.Decide) (quiz.Quiz, error) {
-	cols, ok := stageColumns[stage]
-	if !ok {
+	if !stage.Valid() {
 		return quiz.Quiz{}, fmt.Errorf("unknown stage %q", stage)
 	}
 	row, err := q.GetQuizForUpdate(ctx, id)
 	if err != nil {
 		return quiz.Quiz{}, err
 	}
-	cur, err := quizOf(rowQuiz(row))
+	cur, err := quizOf(row.Quiz)
 	if err != nil {
 		return quiz.Quiz{}, err
 	}
@@ -415,21 +415,33 @@ func updateStatusIn(ctx context.Context, q txQueries, id quiz.ID, stage quiz.Sta
 	if !d.To.Valid() {
 		return quiz.Quiz{}, fmt.Errorf("decided invalid status %q", d.To)
 	}
-	// Column names come from the fixed stageColumns table, never input.
-	var r pgx.Row
-	if d.SetContent {
-		if stage != quiz.StageExtraction {
-			return quiz.Quiz{}, fmt.Errorf("set content outside the extraction stage")
-		}
-		var content any // SQL NULL unless there is content
-		if len(d.Content) > 0 {
-			content = string(d.Content) // exec mode: jsonb goes as text, never []byte
-		}
-		r = q.tx.QueryRow(ctx, cols.updateContent, id, string(d.To), d.SetJobID, d.JobID, content, d.ContentAt)
-	} else {
-		r = q.tx.QueryRow(ctx, cols.update, id, string(d.To), d.SetJobID, d.JobID)
+	if d.SetContent && stage != quiz.StageExtraction {
+		return quiz.Quiz{}, fmt.Errorf("set content outside the extraction stage")
 	}
-	return scanQuiz(r)
+	var r dbsqlc.Quiz
+	switch stage {
+	case quiz.StageExtraction:
+		var content json.RawMessage // SQL NULL unless there is content
+		if len(d.Content) > 0 {
+			content = d.Content
+		}
+		r, err = q.UpdateExtractionStatus(ctx, dbsqlc.UpdateExtractionStatusParams{
+			ID: id, Status: string(d.To), SetJobID: d.SetJobID, JobID: d.JobID,
+			SetContent: d.SetContent, Content: content, ContentAt: d.ContentAt,
+		})
+	case quiz.StageGeneration:
+		r, err = q.UpdateGenerationStatus(ctx, dbsqlc.UpdateGenerationStatusParams{
+			ID: id, Status: string(d.To), SetJobID: d.SetJobID, JobID: d.JobID,
+		})
+	case quiz.StageExport:
+		r, err = q.UpdateExportStatus(ctx, dbsqlc.UpdateExportStatusParams{
+			ID: id, Status: string(d.To), SetJobID: d.SetJobID, JobID: d.JobID,
+		})
+	}
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	return quizOf(r)
 }
 
 // MoveStatus changes stage of quiz id from one status to another in one

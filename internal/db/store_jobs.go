@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"quizgen/internal/db/dbsqlc"
 	"quizgen/internal/quiz"
@@ -67,46 +66,50 @@ func (s *Store) TakeStage(ctx context.Context, id quiz.ID, stage quiz.Stage, job
 	return q, take, err
 }
 
-// stageCols names the columns of a stage (fixed table, never input).
-func stageCols(stage quiz.Stage) (status, job string) {
-	return string(stage) + "_status", string(stage) + "_job_id"
-}
-
 // guarded runs an UPDATE that must touch one row, else quiz.ErrConflict
 // (the job lost the stage meanwhile).
-func (s *Store) guarded(ctx context.Context, what, sql string, args ...any) error {
-	err := s.inTx(ctx, func(q txQueries) error {
-		tag, err := q.tx.Exec(ctx, sql, args...)
-		if err == nil && tag.RowsAffected() == 0 {
+func (s *Store) guarded(ctx context.Context, what string, update func(q txQueries) (int64, error)) error {
+	return s.inTx(ctx, func(q txQueries) error {
+		n, err := update(q)
+		if err == nil && n == 0 {
 			err = fmt.Errorf("%s: the job no longer holds the stage: %w", what, quiz.ErrConflict)
 		}
 		return err
 	})
-	return err
 }
 
 // CompleteStage marks stage of quiz id completed, if job jobID holds it.
 func (s *Store) CompleteStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID) error {
-	status, job := stageCols(stage)
-	extra := ""
-	if stage == quiz.StageExport {
-		extra = ", exported_at = now()"
-	}
-	return s.guarded(ctx, "complete "+string(stage),
-		`UPDATE quiz SET `+status+` = 'completed', failure_reason = NULL, updated_at = now()`+extra+`
-		 WHERE id = $1 AND `+job+` = $2 AND `+status+` = 'processing'`, id, jobID)
+	return s.guarded(ctx, "complete "+string(stage), func(q txQueries) (int64, error) {
+		switch stage {
+		case quiz.StageExtraction:
+			return q.CompleteExtraction(ctx, dbsqlc.CompleteExtractionParams{ID: id, JobID: jobID})
+		case quiz.StageGeneration:
+			return q.CompleteGeneration(ctx, dbsqlc.CompleteGenerationParams{ID: id, JobID: jobID})
+		case quiz.StageExport:
+			return q.CompleteExport(ctx, dbsqlc.CompleteExportParams{ID: id, JobID: jobID})
+		}
+		return 0, fmt.Errorf("unknown stage %q", stage)
+	})
 }
 
 // FailStage marks stage of quiz id failed with reason, if job jobID still
 // owns it (pending or processing).
 func (s *Store) FailStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, reason string) error {
-	status, job := stageCols(stage)
 	if len(reason) > 1000 {
 		reason = reason[:1000]
 	}
-	return s.guarded(ctx, "fail "+string(stage),
-		`UPDATE quiz SET `+status+` = 'failed', failure_reason = $3, updated_at = now()
-		 WHERE id = $1 AND `+job+` = $2 AND `+status+` IN ('pending', 'processing')`, id, jobID, reason)
+	return s.guarded(ctx, "fail "+string(stage), func(q txQueries) (int64, error) {
+		switch stage {
+		case quiz.StageExtraction:
+			return q.FailExtraction(ctx, dbsqlc.FailExtractionParams{ID: id, JobID: jobID, Reason: reason})
+		case quiz.StageGeneration:
+			return q.FailGeneration(ctx, dbsqlc.FailGenerationParams{ID: id, JobID: jobID, Reason: reason})
+		case quiz.StageExport:
+			return q.FailExport(ctx, dbsqlc.FailExportParams{ID: id, JobID: jobID, Reason: reason})
+		}
+		return 0, fmt.Errorf("unknown stage %q", stage)
+	})
 }
 
 // FinishExtraction stores the extracted content (nil: NULL), completes the
@@ -114,21 +117,14 @@ func (s *Store) FailStage(ctx context.Context, id quiz.ID, stage quiz.Stage, job
 // (pending, job id jobID) unless a generation is running under a live
 // lease. It reports whether the generation was handed to this job.
 func (s *Store) FinishExtraction(ctx context.Context, id, jobID quiz.ID, content json.RawMessage, generateLease time.Duration) (bool, error) {
-	var text any
-	if len(content) > 0 {
-		text = string(content)
+	if len(content) == 0 {
+		content = nil // SQL NULL
 	}
 	var chained bool
-	err := s.inTx(ctx, func(q txQueries) error {
-		err := q.tx.QueryRow(ctx, `UPDATE quiz SET
-			content_extraction_status = 'completed', extracted_content = $3::jsonb,
-			content_extracted_at = now(), failure_reason = NULL, updated_at = now(),
-			llm_generation_job_id = CASE WHEN llm_generation_status = 'processing'
-				AND llm_generation_started_at > now() - $4::interval THEN llm_generation_job_id ELSE $2 END,
-			llm_generation_status = CASE WHEN llm_generation_status = 'processing'
-				AND llm_generation_started_at > now() - $4::interval THEN llm_generation_status ELSE 'pending' END
-			WHERE id = $1 AND content_extraction_job_id = $2 AND content_extraction_status = 'processing'
-			RETURNING llm_generation_job_id = $2`, id, jobID, text, generateLease).Scan(&chained)
+	err := s.inTx(ctx, func(q txQueries) (err error) {
+		chained, err = q.FinishExtraction(ctx, dbsqlc.FinishExtractionParams{
+			ID: id, JobID: jobID, Content: content, GenerateLease: generateLease,
+		})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("finish extraction: the job no longer holds the stage: %w", quiz.ErrConflict)
 		}
@@ -140,25 +136,19 @@ func (s *Store) FinishExtraction(ctx context.Context, id, jobID quiz.ID, content
 // GenerationProgress returns how many questions job jobID already saved for
 // quiz id, and the texts of all the quiz's questions (for de-duplication).
 func (s *Store) GenerationProgress(ctx context.Context, id, jobID quiz.ID) (saved int, texts []string, err error) {
-	err = s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT question_text, generation_job_id = $2 FROM question WHERE quiz_id = $1 ORDER BY created_at, id`, id, jobID)
+	err = s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
+		rows, err := q.GenerationProgress(ctx, dbsqlc.GenerationProgressParams{QuizID: id, JobID: jobID})
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		saved, texts = 0, nil
-		for rows.Next() {
-			var t string
-			var mine *bool
-			if err := rows.Scan(&t, &mine); err != nil {
-				return err
-			}
-			texts = append(texts, t)
-			if mine != nil && *mine {
+		for _, r := range rows {
+			texts = append(texts, r.QuestionText)
+			if r.Mine {
 				saved++
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return saved, texts, err
 }
@@ -168,9 +158,7 @@ func (s *Store) GenerationProgress(ctx context.Context, id, jobID quiz.ID) (save
 // is stored).
 func (s *Store) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.NewQuestion) error {
 	return s.inTx(ctx, func(q txQueries) error {
-		var holds bool
-		err := q.tx.QueryRow(ctx, `SELECT llm_generation_job_id = $2 AND llm_generation_status = 'processing'
-			FROM quiz WHERE id = $1 FOR UPDATE`, id, jobID).Scan(&holds)
+		holds, err := q.LockGenerationHeld(ctx, dbsqlc.LockGenerationHeldParams{ID: id, JobID: jobID})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return quiz.ErrNotFound
 		}
@@ -211,18 +199,18 @@ func (s *Store) ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Quest
 // SetCanvasQuizID stores the Canvas quiz an export created, as soon as
 // Canvas returns it, if job jobID holds the export.
 func (s *Store) SetCanvasQuizID(ctx context.Context, id, jobID quiz.ID, canvasQuizID string) error {
-	return s.guarded(ctx, "set canvas quiz id",
-		`UPDATE quiz SET canvas_quiz_id = $3, updated_at = now()
-		 WHERE id = $1 AND export_job_id = $2 AND export_status = 'processing'`, id, jobID, canvasQuizID)
+	return s.guarded(ctx, "set canvas quiz id", func(q txQueries) (int64, error) {
+		return q.SetCanvasQuizID(ctx, dbsqlc.SetCanvasQuizIDParams{ID: id, JobID: jobID, CanvasQuizID: canvasQuizID})
+	})
 }
 
 // SetCanvasItemID stores the Canvas item created for question questionID
 // of quiz id, if job jobID holds the export (else quiz.ErrConflict and
 // nothing is stored). Storing the same id again is harmless.
 func (s *Store) SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.ID, itemID string) error {
-	return s.guarded(ctx, "set canvas item id",
-		`UPDATE question SET canvas_item_id = $4
-		 WHERE id = $3 AND quiz_id = $1 AND EXISTS (
-			SELECT 1 FROM quiz WHERE id = $1 AND export_job_id = $2 AND export_status = 'processing')`,
-		id, jobID, questionID, itemID)
+	return s.guarded(ctx, "set canvas item id", func(q txQueries) (int64, error) {
+		return q.SetCanvasItemID(ctx, dbsqlc.SetCanvasItemIDParams{
+			QuizID: id, JobID: jobID, QuestionID: questionID, CanvasItemID: itemID,
+		})
+	})
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
+	"quizgen/internal/db/dbsqlc"
 	"quizgen/internal/quiz"
 )
 
@@ -95,12 +97,9 @@ func (s *Store) UpdateStatusCharged(ctx context.Context, owner, id quiz.ID, stag
 // queued. A deleted quiz has no runs left to take back.
 func (s *Store) Refund(ctx context.Context, owner, id quiz.ID, ch quiz.Charge) error {
 	err := s.inTx(ctx, func(q txQueries) error {
-		_, err := q.tx.Exec(ctx, `WITH d AS (
-				UPDATE usage_daily SET questions = greatest(questions - $3, 0)
-				WHERE user_id = $1 AND day = $4::date)
-			UPDATE quiz_usage SET generation_runs = greatest(generation_runs - 1, 0) WHERE quiz_id = $2`,
-			owner, id, ch.Questions, ch.Day.Format(time.DateOnly))
-		return err
+		return q.RefundRun(ctx, dbsqlc.RefundRunParams{
+			OwnerID: owner, QuizID: id, Questions: int32(ch.Questions), Day: pgDate(ch.Day),
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("refund a generation run of quiz %s: %w", id, err)
@@ -116,27 +115,22 @@ func (s *Store) Refund(ctx context.Context, owner, id quiz.ID, ch quiz.Charge) e
 func usageIn(ctx context.Context, q txQueries, owner quiz.ID, id *quiz.ID) (quiz.Usage, time.Time, error) {
 	var u quiz.Usage
 	var day time.Time
-	err := q.tx.QueryRow(ctx, `SELECT now() FROM "user" WHERE id = $1 FOR UPDATE`, owner).Scan(&u.Now)
+	now, err := q.LockUserNow(ctx, owner)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return quiz.Usage{}, day, fmt.Errorf("user %s: %w", owner, quiz.ErrNotFound)
 	}
 	if err != nil {
 		return quiz.Usage{}, day, fmt.Errorf("lock user %s: %w", owner, err)
 	}
+	u.Now = now
 	day = quiz.DayStart(u.Now)
-	lease := fmt.Sprintf("%d milliseconds", quiz.GenerateLease.Milliseconds())
-	err = q.tx.QueryRow(ctx, `SELECT
-		COALESCE((SELECT questions FROM usage_daily WHERE user_id = $1 AND day = $2::date), 0),
-		(SELECT count(*) FROM quiz WHERE owner_id = $1 AND id IS DISTINCT FROM $3::uuid AND (
-			(content_extraction_status = 'pending' AND content_extraction_job_id IS NOT NULL)
-			OR (content_extraction_status = 'processing' AND content_extraction_started_at > now() - $4::interval)
-			OR (llm_generation_status = 'pending' AND llm_generation_job_id IS NOT NULL)
-			OR (llm_generation_status = 'processing' AND llm_generation_started_at > now() - $4::interval))),
-		COALESCE((SELECT generation_runs FROM quiz_usage WHERE quiz_id = $3::uuid), 0)`,
-		owner, day.Format(time.DateOnly), id, lease).Scan(&u.QuestionsToday, &u.Processing, &u.Runs)
+	c, err := q.UsageCounts(ctx, dbsqlc.UsageCountsParams{
+		OwnerID: owner, Day: pgDate(day), QuizID: id, Lease: quiz.GenerateLease,
+	})
 	if err != nil {
 		return quiz.Usage{}, day, fmt.Errorf("count usage of user %s: %w", owner, err)
 	}
+	u.QuestionsToday, u.Processing, u.Runs = int(c.QuestionsToday), int(c.Processing), int(c.Runs)
 	return u, day, nil
 }
 
@@ -146,16 +140,16 @@ const usageKeepDays = 31
 // chargeIn counts a generation run of quiz id for owner: ch.Questions on
 // ch.Day and one run of the quiz; counts older than usageKeepDays go.
 func chargeIn(ctx context.Context, q txQueries, owner, id quiz.ID, ch quiz.Charge) error {
-	_, err := q.tx.Exec(ctx, `WITH d AS (
-			INSERT INTO usage_daily (user_id, day, questions) VALUES ($1, $3::date, $4)
-			ON CONFLICT (user_id, day) DO UPDATE SET questions = usage_daily.questions + EXCLUDED.questions),
-		r AS (
-			INSERT INTO quiz_usage (quiz_id, generation_runs) VALUES ($2, 1)
-			ON CONFLICT (quiz_id) DO UPDATE SET generation_runs = quiz_usage.generation_runs + 1)
-		DELETE FROM usage_daily WHERE user_id = $1 AND day < $3::date - $5::integer`,
-		owner, id, ch.Day.Format(time.DateOnly), ch.Questions, usageKeepDays)
+	err := q.ChargeRun(ctx, dbsqlc.ChargeRunParams{
+		OwnerID: owner, QuizID: id, Day: pgDate(ch.Day), Questions: int32(ch.Questions), KeepDays: usageKeepDays,
+	})
 	if err != nil {
 		return fmt.Errorf("charge a generation run of quiz %s: %w", id, err)
 	}
 	return nil
+}
+
+// pgDate is the date of day (a UTC day start, quiz.DayStart).
+func pgDate(day time.Time) pgtype.Date {
+	return pgtype.Date{Time: day, Valid: true}
 }

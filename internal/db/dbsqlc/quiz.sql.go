@@ -75,45 +75,15 @@ func (q *Queries) GetQuiz(ctx context.Context, id uuid.UUID) (Quiz, error) {
 }
 
 const getQuizForUpdate = `-- name: GetQuizForUpdate :one
-SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-       created_at, updated_at, question_count, llm_model, llm_temperature,
-       content_extraction_status, llm_generation_status, extracted_content,
-       content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason,
-       now()::timestamptz AS db_now
+SELECT quiz.id, quiz.owner_id, quiz.canvas_course_id, quiz.canvas_course_name, quiz.selected_modules, quiz.title, quiz.created_at, quiz.updated_at, quiz.question_count, quiz.llm_model, quiz.llm_temperature, quiz.content_extraction_status, quiz.llm_generation_status, quiz.extracted_content, quiz.content_extracted_at, quiz.canvas_quiz_id, quiz.export_status, quiz.exported_at, quiz.content_extraction_started_at, quiz.llm_generation_started_at, quiz.export_started_at, quiz.content_extraction_job_id, quiz.llm_generation_job_id, quiz.export_job_id, quiz.failure_reason, now()::timestamptz AS db_now
 FROM quiz
 WHERE id = $1
 FOR UPDATE
 `
 
 type GetQuizForUpdateRow struct {
-	ID                         uuid.UUID
-	OwnerID                    uuid.UUID
-	CanvasCourseID             int64
-	CanvasCourseName           string
-	SelectedModules            json.RawMessage
-	Title                      string
-	CreatedAt                  *time.Time
-	UpdatedAt                  *time.Time
-	QuestionCount              int32
-	LlmModel                   string
-	LlmTemperature             float64
-	ContentExtractionStatus    string
-	LlmGenerationStatus        string
-	ExtractedContent           json.RawMessage
-	ContentExtractedAt         *time.Time
-	CanvasQuizID               *string
-	ExportStatus               string
-	ExportedAt                 *time.Time
-	ContentExtractionStartedAt *time.Time
-	LlmGenerationStartedAt     *time.Time
-	ExportStartedAt            *time.Time
-	ContentExtractionJobID     *uuid.UUID
-	LlmGenerationJobID         *uuid.UUID
-	ExportJobID                *uuid.UUID
-	FailureReason              *string
-	DbNow                      time.Time
+	Quiz  Quiz
+	DbNow time.Time
 }
 
 // get_quiz_for_update of the original: lock the row for a status move and
@@ -123,31 +93,31 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 	row := q.db.QueryRow(ctx, getQuizForUpdate, id)
 	var i GetQuizForUpdateRow
 	err := row.Scan(
-		&i.ID,
-		&i.OwnerID,
-		&i.CanvasCourseID,
-		&i.CanvasCourseName,
-		&i.SelectedModules,
-		&i.Title,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.QuestionCount,
-		&i.LlmModel,
-		&i.LlmTemperature,
-		&i.ContentExtractionStatus,
-		&i.LlmGenerationStatus,
-		&i.ExtractedContent,
-		&i.ContentExtractedAt,
-		&i.CanvasQuizID,
-		&i.ExportStatus,
-		&i.ExportedAt,
-		&i.ContentExtractionStartedAt,
-		&i.LlmGenerationStartedAt,
-		&i.ExportStartedAt,
-		&i.ContentExtractionJobID,
-		&i.LlmGenerationJobID,
-		&i.ExportJobID,
-		&i.FailureReason,
+		&i.Quiz.ID,
+		&i.Quiz.OwnerID,
+		&i.Quiz.CanvasCourseID,
+		&i.Quiz.CanvasCourseName,
+		&i.Quiz.SelectedModules,
+		&i.Quiz.Title,
+		&i.Quiz.CreatedAt,
+		&i.Quiz.UpdatedAt,
+		&i.Quiz.QuestionCount,
+		&i.Quiz.LlmModel,
+		&i.Quiz.LlmTemperature,
+		&i.Quiz.ContentExtractionStatus,
+		&i.Quiz.LlmGenerationStatus,
+		&i.Quiz.ExtractedContent,
+		&i.Quiz.ContentExtractedAt,
+		&i.Quiz.CanvasQuizID,
+		&i.Quiz.ExportStatus,
+		&i.Quiz.ExportedAt,
+		&i.Quiz.ContentExtractionStartedAt,
+		&i.Quiz.LlmGenerationStartedAt,
+		&i.Quiz.ExportStartedAt,
+		&i.Quiz.ContentExtractionJobID,
+		&i.Quiz.LlmGenerationJobID,
+		&i.Quiz.ExportJobID,
+		&i.Quiz.FailureReason,
 		&i.DbNow,
 	)
 	return i, err

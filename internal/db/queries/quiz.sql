@@ -24,13 +24,7 @@ WHERE id = @id;
 -- get_quiz_for_update of the original: lock the row for a status move and
 -- read the database clock in the same statement, so lease checks never
 -- depend on the clock of one Lambda environment.
-SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-       created_at, updated_at, question_count, llm_model, llm_temperature,
-       content_extraction_status, llm_generation_status, extracted_content,
-       content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason,
-       now()::timestamptz AS db_now
+SELECT sqlc.embed(quiz), now()::timestamptz AS db_now
 FROM quiz
 WHERE id = @id
 FOR UPDATE;
