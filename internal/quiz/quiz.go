@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"quizgen/internal/quiz/qtype"
 )
 
 // Errors returned by stores and services. Callers match them with
@@ -131,6 +133,16 @@ type Quiz struct {
 	// ContentUnread is set when the row holds extracted content that this
 	// read left out (ExtractedContent is then nil).
 	ContentUnread bool
+
+	// Today's settings (README, Question types). Modules are the modules
+	// with their typed batches; a quiz created through /api/v1 has one
+	// multiple-choice batch per module and V1 set, and keeps v1's
+	// question_count semantics (Modules.V1 projects it back to SelectedModules).
+	Modules            Modules
+	Language           qtype.Language
+	Tone               Tone
+	CustomInstructions string
+	V1                 bool
 }
 
 // JobID returns the id of the job stage s belongs to, or nil.
@@ -213,9 +225,27 @@ type Question struct {
 	CreatedAt     *time.Time
 	UpdatedAt     *time.Time
 	CanvasItemID  *string
+
+	// Today's model (README, Question types). The flat fields above are the
+	// v1 projection of a multiple_choice question's Data, filled for those
+	// only; v1 routes never see other types.
+	Type       qtype.Name
+	Data       json.RawMessage // canonical question_data
+	Difficulty qtype.Difficulty
+	Tags       []string
+	ModuleID   string
+	// Deleted questions (soft delete, with the teacher's reason) are kept
+	// for the review tools but never listed, counted or exported.
+	Deleted           bool
+	DeletedAt         *time.Time
+	RejectionReason   *string
+	RejectionFeedback *string
 }
 
-// NewQuestion is a question to store.
+// NewQuestion is a question to store. A typed question sets Type and Data
+// (its question_data, normalized by the store with the type's Normalize);
+// a v1 caller may leave Type empty and set the flat multiple-choice fields,
+// which the store turns into a multiple_choice question.
 type NewQuestion struct {
 	QuestionText  string
 	OptionA       string
@@ -223,6 +253,14 @@ type NewQuestion struct {
 	OptionC       string
 	OptionD       string
 	CorrectAnswer string
+
+	Type       qtype.Name
+	Data       json.RawMessage
+	Difficulty qtype.Difficulty
+	Tags       []string
+	// ModuleID is the module (of Quiz.Modules) the question was written
+	// from, "" when unknown (questions from before the typed model).
+	ModuleID string
 }
 
 // QuestionStats counts a quiz's questions (SPEC 1.12).
