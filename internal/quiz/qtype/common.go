@@ -73,7 +73,13 @@ func decodeStrict(name Name, data json.RawMessage, v any) error {
 	case errors.As(err, &typeErr):
 		var path []any
 		if typeErr.Field != "" {
+			// Go 1.27 names list elements too ("blanks.0.position"):
+			// indexes become numbers, as in every other path here.
 			for f := range strings.SplitSeq(typeErr.Field, ".") {
+				if i, err := strconv.Atoi(f); err == nil {
+					path = append(path, i)
+					continue
+				}
 				path = append(path, f)
 			}
 		}

@@ -146,7 +146,7 @@ func TestFillInBlankNormalize(t *testing.T) {
 		{name: "unknown blank field", data: set(fibBlank(0, "case_sensitive", true)),
 			wantPaths: paths(path("case_sensitive"))},
 		{name: "position a string", data: set(fibBlank(0, "position", "1")),
-			wantPaths: paths(path("blanks", "position"))},
+			wantPaths: paths(path("blanks", 0, "position"))},
 		{name: "an array", raw: `[]`, wantPaths: paths(path())},
 		{name: "trailing data", raw: `{"question_text":"x"} {}`, wantPaths: paths(path())},
 		{name: "trimmed", data: set(field("question_text", "  [blank_1] [blank_2]\n"),

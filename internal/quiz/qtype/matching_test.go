@@ -103,7 +103,7 @@ func TestMatchingNormalize(t *testing.T) {
 		{name: "unknown field", data: set(field("hints", []any{})), wantPaths: paths(path("hints"))},
 		{name: "unknown pair field", data: set(matchPair(0, "id", "1")), wantPaths: paths(path("id"))},
 		{name: "distractor an object", data: set(field("distractors", []any{map[string]any{}})),
-			wantPaths: paths(path("distractors"))},
+			wantPaths: paths(path("distractors", 0))},
 		{name: "trimmed", data: set(matchPair(0, "question", " Norway\t"), field("distractors", []any{" Bergen "})),
 			check: func(t *testing.T, out map[string]any) {
 				assert.Equal(t, "Norway", out["pairs"].([]any)[0].(map[string]any)["question"])
