@@ -66,11 +66,11 @@ type BatchRequest struct {
 	// ModuleName and Content are the module's name and course text.
 	ModuleName string
 	Content    string
-	// Existing are the questions the quiz already has, each as
-	// QuestionKey gives it of its question_data (a bare question text
-	// also works, for types whose question text alone tells questions
-	// apart). The model is told to avoid them, and a new question that is
-	// a near-duplicate of one is dropped.
+	// Existing are the questions the quiz already has, of every type,
+	// each as QuestionKey gives it of its type and question_data (for
+	// multiple_choice, true_false and fill_in_blank that is the bare
+	// question text). The model is told to avoid them, and a new question
+	// that is a near-duplicate of one is dropped.
 	Existing []string
 	// Model and Temperature are the quiz's LLM settings.
 	Model       string
@@ -202,7 +202,7 @@ func (w *BatchWriter) Write(ctx context.Context, r BatchRequest) ([]json.RawMess
 				short.Invalid++
 				continue
 			}
-			key := QuestionKey(q)
+			key := QuestionKey(r.Type, q)
 			if !seen.add(key) {
 				short.Duplicates++
 				continue
@@ -312,14 +312,22 @@ func batchItemsAt(s string) ([]json.RawMessage, bool) {
 //nolint:gochecknoglobals // read-only table
 var keySkip = map[string]bool{"id": true, "correct_items": true, "explanation": true, "correct_answers": true}
 
-// QuestionKey is the text a typed question is compared by for
-// near-duplicates and listed by in a batch prompt's existing questions:
-// the strings of its question_data in order (question text, options,
-// pairs, blanks' answers, categories and items), joined by " | ",
-// without ids, explanations and answer letters. The question text alone
-// would not do: matching and multiple_answer questions often share
-// theirs. data is question_data as Normalize returns it.
-func QuestionKey(data json.RawMessage) string {
+// keyByTextOnly are the types whose question text alone tells questions
+// apart: the same stem with other options is the same question.
+//
+//nolint:gochecknoglobals // read-only table
+var keyByTextOnly = map[qtype.Name]bool{qtype.MultipleChoice: true, qtype.TrueFalse: true, qtype.FillInBlank: true}
+
+// QuestionKey is the text a typed question of type t is compared by for
+// near-duplicates and listed by in a batch prompt's existing questions.
+// For multiple_choice, true_false and fill_in_blank it is the question
+// text: the same stem with other options asks the same thing. For
+// multiple_answer, matching and categorization, whose question texts are
+// often alike ("Match each term with its definition"), it is the strings
+// of the question_data in order (question text, options, pairs,
+// categories and items) joined by " | ", without ids, explanations and
+// answer letters. data is question_data as Normalize returns it.
+func QuestionKey(t qtype.Name, data json.RawMessage) string {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	type frame struct {
 		obj     bool
@@ -353,6 +361,9 @@ func QuestionKey(data json.RawMessage) string {
 			if inObj && stack[len(stack)-1].wantKey {
 				stack[len(stack)-1].name, stack[len(stack)-1].wantKey = v, false
 				continue
+			}
+			if keyByTextOnly[t] && name != "question_text" {
+				break
 			}
 			letter := name == "correct_answer" && len(v) == 1
 			if !keySkip[name] && !letter && strings.TrimSpace(v) != "" {

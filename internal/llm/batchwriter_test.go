@@ -174,7 +174,7 @@ func TestBatchWriterAsksOnlyForInvalidOnes(t *testing.T) {
 func TestBatchWriterDropsDuplicates(t *testing.T) {
 	t.Parallel()
 	existing := mcQuestion(50)
-	existingKey := llm.QuestionKey(mustNormalize(t, qtype.MultipleChoice, existing))
+	existingKey := llm.QuestionKey(qtype.MultipleChoice, mustNormalize(t, qtype.MultipleChoice, existing))
 	near := mcQuestion(1)
 	near["question_text"] = strings.ToUpper(near["question_text"].(string)) + "!!"
 	f := &fakeBatch{script: func(i int, c llm.BatchCall) (string, error) {
@@ -199,7 +199,7 @@ func TestBatchWriterDropsDuplicates(t *testing.T) {
 		mcQuestion(2)["question_text"].(string),
 		mcQuestion(3)["question_text"].(string),
 	}, texts)
-	assert.Equal(t, []string{existingKey, llm.QuestionKey(qs[0])}, f.calls[1].Prompt.Avoid,
+	assert.Equal(t, []string{existingKey, llm.QuestionKey(qtype.MultipleChoice, qs[0])}, f.calls[1].Prompt.Avoid,
 		"the second call avoids the existing and the accepted questions")
 }
 
@@ -348,12 +348,18 @@ func TestBatchWriterAcceptsLooseAnswers(t *testing.T) {
 
 func TestQuestionKey(t *testing.T) {
 	t.Parallel()
-	mc := mustNormalize(t, qtype.MultipleChoice, mcQuestion(1))
 	q := mcQuestion(1)
-	assert.Equal(t, strings.Join([]string{
-		q["question_text"].(string), q["option_a"].(string), q["option_b"].(string),
-		q["option_c"].(string), q["option_d"].(string),
-	}, " | "), llm.QuestionKey(mc), "question and options; no letter, no explanation")
+	mc := mustNormalize(t, qtype.MultipleChoice, q)
+	assert.Equal(t, q["question_text"], llm.QuestionKey(qtype.MultipleChoice, mc), "the stem alone")
+
+	ma := mustNormalize(t, qtype.MultipleAnswer, map[string]any{
+		"question_text": "Which are mammals?",
+		"option_a":      "Whale", "option_b": "Owl", "option_c": "Bat", "option_d": "Trout", "option_e": "Eel",
+		"correct_answers": []any{"A", "C"},
+		"explanation":     "Whales and bats are mammals.",
+	})
+	assert.Equal(t, "Which are mammals? | Whale | Owl | Bat | Trout | Eel", llm.QuestionKey(qtype.MultipleAnswer, ma),
+		"the stem and options; no letters, no explanation")
 
 	cat := mustNormalize(t, qtype.Categorization, map[string]any{
 		"question_text": "Sort the animals.",
@@ -368,7 +374,7 @@ func TestQuestionKey(t *testing.T) {
 		"distractors": []any{},
 		"explanation": "Whales and bats are mammals.",
 	})
-	assert.Equal(t, "Sort the animals. | Mammals | Birds | Whale | Bat | Penguin | Owl", llm.QuestionKey(cat),
+	assert.Equal(t, "Sort the animals. | Mammals | Birds | Whale | Bat | Penguin | Owl", llm.QuestionKey(qtype.Categorization, cat),
 		"ids and the explanation left out")
 }
 

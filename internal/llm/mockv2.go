@@ -54,7 +54,7 @@ func (m mockProvider) Batch(ctx context.Context, c BatchCall) (string, error) {
 	}{Questions: []json.RawMessage{}}
 	for v := 0; v < mockCandidatesPerSentence*len(facts) && len(out.Questions) < p.Count; v++ {
 		q, err := typ.Mock(mockMaterial(facts, vocab, v, p.Language, p.Difficulty))
-		if err != nil || !seen.add(QuestionKey(q)) {
+		if err != nil || !seen.add(QuestionKey(p.Type, q)) {
 			continue // too little material for this one, or asked already
 		}
 		out.Questions = append(out.Questions, q)
