@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -180,58 +178,7 @@ func (p *openAIProvider) Questions(ctx context.Context, r Request) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("encode LLM request: %w", err)
 	}
-
-	callCtx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, p.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return "", fmt.Errorf("%w: LLM request: %s", ErrCritical, p.redact(err.Error()))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "quizgen")
-	if p.key != "" {
-		req.Header.Set("Authorization", "Bearer "+p.key)
-	}
-
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return "", p.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return "", p.transportError(ctx, err)
-	}
-	if len(data) > maxResponseBytes {
-		return "", fmt.Errorf("%w: the LLM response is over %d bytes", ErrInvalidAnswer, maxResponseBytes)
-	}
-
-	switch sc := resp.StatusCode; {
-	case sc >= http.StatusBadRequest:
-		return "", p.apiError(model, sc, data)
-	case sc < 200 || sc >= 300:
-		return "", fmt.Errorf("%w: the LLM endpoint answered HTTP %d; check its base URL", ErrCritical, sc)
-	}
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return "", fmt.Errorf("%w: the LLM endpoint answered %q, not JSON; check its base URL", ErrCritical, p.redact(oneLine(mt, 60)))
-	}
-	var c chatResponse
-	if err := json.Unmarshal(data, &c); err != nil {
-		return "", fmt.Errorf("LLM response unreadable: %w", quiz.ErrTemporary)
-	}
-	if len(c.Choices) == 0 {
-		return "", fmt.Errorf("%w: the response has no choices", ErrInvalidAnswer)
-	}
-	choice := c.Choices[0]
-	if choice.Message.Refusal != nil && *choice.Message.Refusal != "" {
-		return "", fmt.Errorf("%w: the model refused to answer", ErrInvalidAnswer)
-	}
-	if choice.Message.Content == nil || strings.TrimSpace(*choice.Message.Content) == "" {
-		return "", fmt.Errorf("%w: empty answer (finish reason %q)", ErrInvalidAnswer, oneLine(choice.FinishReason, 40))
-	}
-	return *choice.Message.Content, nil
+	return p.complete(ctx, model, body)
 }
 
 // transportError classifies a failure to send the request or to read the

@@ -59,8 +59,8 @@ func (p *openAIProvider) Batch(ctx context.Context, c BatchCall) (string, error)
 }
 
 // complete posts a Chat Completions body and returns the answer's text,
-// its failures classified as Questions documents. It is the second half of
-// Questions (which predates it and keeps its own copy for now).
+// its failures classified as Questions documents; Questions and Batch
+// both send through it.
 func (p *openAIProvider) complete(ctx context.Context, model string, body []byte) (string, error) {
 	callCtx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
