@@ -282,19 +282,16 @@ func userOf(r dbsqlc.User) quiz.User {
 
 // --- quizzes ---------------------------------------------------------------
 
-// CreateQuiz stores a new quiz with all three statuses pending.
+// CreateQuiz stores a new v1 quiz (v1QuizParams) with all three statuses
+// pending.
 func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, error) {
-	mods := n.SelectedModules
-	if mods == nil {
-		mods = []quiz.Module{}
-	}
-	modsJSON, err := json.Marshal(mods)
+	p, err := v1QuizParams(n)
 	if err != nil {
-		return quiz.Quiz{}, fmt.Errorf("encode selected modules: %w", err)
+		return quiz.Quiz{}, err
 	}
 	var out quiz.Quiz
 	err = s.inTx(ctx, func(q txQueries) (err error) {
-		out, err = insertQuizIn(ctx, q, n, modsJSON)
+		out, err = insertQuizIn(ctx, q, p)
 		return err
 	})
 	if err != nil {
@@ -303,14 +300,10 @@ func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, erro
 	return out, nil
 }
 
-// insertQuizIn inserts the quiz n (its modules encoded as modsJSON) in q.
-func insertQuizIn(ctx context.Context, q txQueries, n quiz.NewQuiz, modsJSON json.RawMessage) (quiz.Quiz, error) {
-	row, err := q.InsertQuiz(ctx, dbsqlc.InsertQuizParams{
-		ID: uuid.New(), OwnerID: n.OwnerID, CanvasCourseID: n.CanvasCourseID,
-		CanvasCourseName: n.CanvasCourseName, SelectedModules: modsJSON, Title: n.Title,
-		QuestionCount: int32(n.QuestionCount), LlmModel: n.LLMModel, LlmTemperature: n.LLMTemperature,
-		ContentExtractionJobID: n.ExtractionJobID,
-	})
+// insertQuizIn inserts the quiz p (a new id) in q.
+func insertQuizIn(ctx context.Context, q txQueries, p dbsqlc.InsertQuizParams) (quiz.Quiz, error) {
+	p.ID = uuid.New()
+	row, err := q.InsertQuiz(ctx, p)
 	if err != nil {
 		return quiz.Quiz{}, err
 	}
@@ -466,69 +459,4 @@ func (s *Store) SetExtractedContent(ctx context.Context, id quiz.ID, content jso
 		}
 		return err
 	})
-}
-
-// --- questions -------------------------------------------------------------
-
-// AddQuestions stores questions for quiz id in one transaction.
-func (s *Store) AddQuestions(ctx context.Context, id quiz.ID, qs []quiz.NewQuestion) ([]quiz.Question, error) {
-	out := make([]quiz.Question, 0, len(qs))
-	err := s.inTx(ctx, func(q txQueries) error {
-		for _, nq := range qs {
-			row, err := q.InsertQuestion(ctx, dbsqlc.InsertQuestionParams{
-				ID: uuid.New(), QuizID: id, QuestionText: nq.QuestionText,
-				OptionA: nq.OptionA, OptionB: nq.OptionB, OptionC: nq.OptionC, OptionD: nq.OptionD,
-				CorrectAnswer: nq.CorrectAnswer,
-			})
-			if err != nil {
-				return err
-			}
-			out = append(out, questionOf(row))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("add %d questions to quiz %s: %w", len(qs), id, err)
-	}
-	return out, nil
-}
-
-// Questions returns the questions of quiz id in creation order.
-func (s *Store) Questions(ctx context.Context, id quiz.ID) ([]quiz.Question, error) {
-	var out []quiz.Question
-	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
-		rows, err := q.ListQuestions(ctx, id)
-		out = make([]quiz.Question, 0, len(rows))
-		for _, r := range rows {
-			out = append(out, questionOf(r))
-		}
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list questions of quiz %s: %w", id, err)
-	}
-	return out, nil
-}
-
-// QuestionStats counts the questions of quiz id and the approved ones.
-func (s *Store) QuestionStats(ctx context.Context, id quiz.ID) (quiz.QuestionStats, error) {
-	var out quiz.QuestionStats
-	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
-		r, err := q.QuestionStats(ctx, id)
-		out = quiz.QuestionStats{Total: int(r.Total), Approved: int(r.Approved)}
-		return err
-	})
-	if err != nil {
-		return quiz.QuestionStats{}, fmt.Errorf("count questions of quiz %s: %w", id, err)
-	}
-	return out, nil
-}
-
-func questionOf(r dbsqlc.Question) quiz.Question {
-	return quiz.Question{
-		ID: r.ID, QuizID: r.QuizID, QuestionText: r.QuestionText,
-		OptionA: r.OptionA, OptionB: r.OptionB, OptionC: r.OptionC, OptionD: r.OptionD,
-		CorrectAnswer: r.CorrectAnswer, IsApproved: r.IsApproved, ApprovedAt: r.ApprovedAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CanvasItemID: r.CanvasItemID,
-	}
 }

@@ -64,69 +64,6 @@ func (s *Store) EndSession(ctx context.Context, id quiz.ID) error {
 	return nil
 }
 
-// Question returns question id, or quiz.ErrNotFound.
-func (s *Store) Question(ctx context.Context, id quiz.ID) (quiz.Question, error) {
-	var out quiz.Question
-	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
-		row, err := q.GetQuestion(ctx, id)
-		out = questionOf(row)
-		return err
-	})
-	if err != nil {
-		return quiz.Question{}, fmt.Errorf("get question %s: %w", id, err)
-	}
-	return out, nil
-}
-
-// UpdateQuestion applies p to question id of quiz quizID. It returns
-// quiz.ErrNotFound if the question does not exist in that quiz.
-func (s *Store) UpdateQuestion(ctx context.Context, quizID, id quiz.ID, p quiz.QuestionPatch) (quiz.Question, error) {
-	var out quiz.Question
-	err := s.inTx(ctx, func(q txQueries) error {
-		row, err := q.UpdateQuestion(ctx, dbsqlc.UpdateQuestionParams{
-			ID: id, QuizID: quizID, QuestionText: p.QuestionText, OptionA: p.OptionA, OptionB: p.OptionB,
-			OptionC: p.OptionC, OptionD: p.OptionD, CorrectAnswer: p.CorrectAnswer,
-		})
-		out = questionOf(row)
-		return err
-	})
-	if err != nil {
-		return quiz.Question{}, fmt.Errorf("update question %s: %w", id, err)
-	}
-	return out, nil
-}
-
-// ApproveQuestion approves question id of quiz quizID (again: approved_at
-// is refreshed each time, as SPEC 1.14 says).
-func (s *Store) ApproveQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error) {
-	var out quiz.Question
-	err := s.inTx(ctx, func(q txQueries) error {
-		row, err := q.ApproveQuestion(ctx, dbsqlc.ApproveQuestionParams{ID: id, QuizID: quizID})
-		out = questionOf(row)
-		return err
-	})
-	if err != nil {
-		return quiz.Question{}, fmt.Errorf("approve question %s: %w", id, err)
-	}
-	return out, nil
-}
-
-// DeleteQuestion deletes question id of quiz quizID, or returns
-// quiz.ErrNotFound when the quiz has no such question.
-func (s *Store) DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error {
-	err := s.inTx(ctx, func(q txQueries) error {
-		n, err := q.DeleteQuestion(ctx, dbsqlc.DeleteQuestionParams{ID: id, QuizID: quizID})
-		if err == nil && n == 0 {
-			err = quiz.ErrNotFound
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("delete question %s: %w", id, err)
-	}
-	return nil
-}
-
 // UserAndQuiz reads user userID and quiz quizID in one statement (one
 // round trip, one pooler transaction), for requests that authenticate and
 // then work on a quiz. userErr and quizErr are quiz.ErrNotFound for a
@@ -228,6 +165,7 @@ func apiQuizColumns(content string) string {
 	q.content_extracted_at, q.canvas_quiz_id, q.export_status, q.exported_at,
 	q.content_extraction_started_at, q.llm_generation_started_at, q.export_started_at,
 	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id, q.failure_reason,
+	q.language, q.tone, q.custom_instructions, q.v1,
 	q.extracted_content IS NOT NULL, q.xmin::text`
 }
 
@@ -260,6 +198,8 @@ type nullableQuiz struct {
 	ContentExtractionStartedAt, LlmGenerationStartedAt, ExportStartedAt *time.Time
 	ContentExtractionJobID, LlmGenerationJobID, ExportJobID             *quiz.ID
 	FailureReason                                                       *string
+	Language, Tone, CustomInstructions                                  *string
+	V1                                                                  *bool
 	HasContent                                                          *bool
 	Version                                                             *string
 }
@@ -271,7 +211,8 @@ func (n *nullableQuiz) targets() []any {
 		&n.ContentExtractionStatus, &n.LlmGenerationStatus, &n.ExtractedContent, &n.ContentExtractedAt,
 		&n.CanvasQuizID, &n.ExportStatus, &n.ExportedAt, &n.ContentExtractionStartedAt,
 		&n.LlmGenerationStartedAt, &n.ExportStartedAt, &n.ContentExtractionJobID,
-		&n.LlmGenerationJobID, &n.ExportJobID, &n.FailureReason, &n.HasContent, &n.Version}
+		&n.LlmGenerationJobID, &n.ExportJobID, &n.FailureReason,
+		&n.Language, &n.Tone, &n.CustomInstructions, &n.V1, &n.HasContent, &n.Version}
 }
 
 // quizOf converts a row read with apiQuizColumns.
@@ -303,6 +244,10 @@ func (n nullableQuiz) quiz() dbsqlc.Quiz {
 		ContentExtractionStartedAt: n.ContentExtractionStartedAt, LlmGenerationStartedAt: n.LlmGenerationStartedAt,
 		ExportStartedAt: n.ExportStartedAt, ContentExtractionJobID: n.ContentExtractionJobID,
 		LlmGenerationJobID: n.LlmGenerationJobID, ExportJobID: n.ExportJobID, FailureReason: n.FailureReason,
+		Language: str(n.Language), Tone: str(n.Tone), CustomInstructions: n.CustomInstructions,
+	}
+	if n.V1 != nil {
+		q.V1 = *n.V1
 	}
 	if n.CanvasCourseID != nil {
 		q.CanvasCourseID = *n.CanvasCourseID

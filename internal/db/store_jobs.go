@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"quizgen/internal/db/dbsqlc"
@@ -156,7 +155,14 @@ func (s *Store) GenerationProgress(ctx context.Context, id, jobID quiz.ID) (save
 // SaveGenerated stores questions written by generation job jobID, if it
 // still holds the generation of quiz id (else quiz.ErrConflict and nothing
 // is stored).
+//
+// Every question is normalized by its type first (see AddQuestions): an
+// invalid one is a *qtype.ValidationError and nothing is stored.
 func (s *Store) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.NewQuestion) error {
+	rows, err := insertParams(id, qs, &jobID)
+	if err != nil {
+		return fmt.Errorf("save questions of quiz %s: %w", id, err)
+	}
 	return s.inTx(ctx, func(q txQueries) error {
 		holds, err := q.LockGenerationHeld(ctx, dbsqlc.LockGenerationHeldParams{ID: id, JobID: jobID})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -168,11 +174,8 @@ func (s *Store) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.
 		if !holds {
 			return fmt.Errorf("save questions: the job no longer holds the generation: %w", quiz.ErrConflict)
 		}
-		for _, nq := range qs {
-			if _, err := q.InsertQuestion(ctx, dbsqlc.InsertQuestionParams{
-				ID: uuid.New(), QuizID: id, QuestionText: nq.QuestionText, OptionA: nq.OptionA, OptionB: nq.OptionB,
-				OptionC: nq.OptionC, OptionD: nq.OptionD, CorrectAnswer: nq.CorrectAnswer, GenerationJobID: &jobID,
-			}); err != nil {
+		for _, p := range rows {
+			if _, err := q.InsertQuestion(ctx, p); err != nil {
 				return err
 			}
 		}
@@ -180,8 +183,9 @@ func (s *Store) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.
 	})
 }
 
-// ApprovedQuestions returns the approved questions of quiz id in export
-// order (created_at, then id).
+// ApprovedQuestions returns the approved questions of quiz id that v1
+// exports (multiple_choice, not deleted) in export order (created_at, then
+// id).
 func (s *Store) ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error) {
 	qs, err := s.Questions(ctx, id)
 	if err != nil {

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -26,13 +25,9 @@ import (
 // It returns lim's *quiz.LimitError when refused, quiz.ErrNotFound when
 // the owner does not exist.
 func (s *Store) CreateQuizCharged(ctx context.Context, n quiz.NewQuiz, lim quiz.Limits) (quiz.Quiz, quiz.Charge, error) {
-	mods := n.SelectedModules
-	if mods == nil {
-		mods = []quiz.Module{}
-	}
-	modsJSON, err := json.Marshal(mods)
+	p, err := v1QuizParams(n)
 	if err != nil {
-		return quiz.Quiz{}, quiz.Charge{}, fmt.Errorf("encode selected modules: %w", err)
+		return quiz.Quiz{}, quiz.Charge{}, err
 	}
 	var (
 		out quiz.Quiz
@@ -46,7 +41,7 @@ func (s *Store) CreateQuizCharged(ctx context.Context, n quiz.NewQuiz, lim quiz.
 		if err := lim.Allow(u, n.QuestionCount); err != nil {
 			return err
 		}
-		if out, err = insertQuizIn(ctx, q, n, modsJSON); err != nil {
+		if out, err = insertQuizIn(ctx, q, p); err != nil {
 			return err
 		}
 		ch = quiz.Charge{Day: day, Questions: n.QuestionCount}

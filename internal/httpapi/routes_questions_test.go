@@ -68,8 +68,9 @@ func TestListAndGetQuestions(t *testing.T) {
 	t.Run("ordered by created_at, then id", func(t *testing.T) {
 		early, late := uuid.NewString(), uuid.NewString()
 		for id, at := range map[string]string{early: "now() - interval '1 day'", late: "now() + interval '1 day'"} {
-			qe.sql(`INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer, created_at)
-				VALUES ($1, $2, 'Q', 'a', 'b', 'c', 'd', 'D', `+at+`)`, id, qe.quizID)
+			qe.sql(`INSERT INTO question (id, quiz_id, question_type, question_data, created_at)
+				VALUES ($1, $2, 'multiple_choice', '{"question_text": "Q", "option_a": "a", "option_b": "b",
+				"option_c": "c", "option_d": "d", "correct_answer": "D", "explanation": ""}', `+at+`)`, id, qe.quizID)
 		}
 		// The three of one generation run share created_at: by id among them.
 		run := append([]string(nil), qe.qids...)

@@ -214,7 +214,7 @@ func (q *Queries) FinishExtraction(ctx context.Context, arg FinishExtractionPara
 }
 
 const generationProgress = `-- name: GenerationProgress :many
-SELECT question_text, COALESCE(generation_job_id = $1::uuid, false)::boolean AS mine
+SELECT COALESCE(question_data->>'question_text', '')::text AS question_text, COALESCE(generation_job_id = $1::uuid, false)::boolean AS mine
 FROM question
 WHERE quiz_id = $2
 ORDER BY created_at, id
@@ -230,8 +230,9 @@ type GenerationProgressRow struct {
 	Mine         bool
 }
 
-// The texts of every question of the quiz (for de-duplication), and which
-// ones job_id saved (NULL generation_job_id: not this job).
+// The texts of every question of the quiz, of every type and deleted ones
+// too (for de-duplication: a rejected question should not come back), and
+// which ones job_id saved (NULL generation_job_id: not this job).
 func (q *Queries) GenerationProgress(ctx context.Context, arg GenerationProgressParams) ([]GenerationProgressRow, error) {
 	rows, err := q.db.Query(ctx, generationProgress, arg.JobID, arg.QuizID)
 	if err != nil {
@@ -373,7 +374,7 @@ SET export_status = $1::varchar,
                          ELSE export_job_id END,
     updated_at = now()
 WHERE id = $4
-RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 `
 
 type UpdateExportStatusParams struct {
@@ -418,6 +419,11 @@ func (q *Queries) UpdateExportStatus(ctx context.Context, arg UpdateExportStatus
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
 		&i.FailureReason,
+		&i.Language,
+		&i.Tone,
+		&i.CustomInstructions,
+		&i.V1,
+		&i.GenerationMetadata,
 	)
 	return i, err
 }
@@ -435,7 +441,7 @@ SET content_extraction_status = $1::varchar,
                                 ELSE content_extracted_at END,
     updated_at = now()
 WHERE id = $7
-RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 `
 
 type UpdateExtractionStatusParams struct {
@@ -494,6 +500,11 @@ func (q *Queries) UpdateExtractionStatus(ctx context.Context, arg UpdateExtracti
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
 		&i.FailureReason,
+		&i.Language,
+		&i.Tone,
+		&i.CustomInstructions,
+		&i.V1,
+		&i.GenerationMetadata,
 	)
 	return i, err
 }
@@ -507,7 +518,7 @@ SET llm_generation_status = $1::varchar,
                                  ELSE llm_generation_job_id END,
     updated_at = now()
 WHERE id = $4
-RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 `
 
 type UpdateGenerationStatusParams struct {
@@ -552,6 +563,11 @@ func (q *Queries) UpdateGenerationStatus(ctx context.Context, arg UpdateGenerati
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
 		&i.FailureReason,
+		&i.Language,
+		&i.Tone,
+		&i.CustomInstructions,
+		&i.V1,
+		&i.GenerationMetadata,
 	)
 	return i, err
 }

@@ -18,20 +18,24 @@ type OauthState struct {
 }
 
 type Question struct {
-	ID              uuid.UUID
-	QuizID          uuid.UUID
-	QuestionText    string
-	OptionA         string
-	OptionB         string
-	OptionC         string
-	OptionD         string
-	CorrectAnswer   string
-	IsApproved      bool
-	ApprovedAt      *time.Time
-	CreatedAt       *time.Time
-	UpdatedAt       *time.Time
-	CanvasItemID    *string
-	GenerationJobID *uuid.UUID
+	ID                uuid.UUID
+	QuizID            uuid.UUID
+	IsApproved        bool
+	ApprovedAt        *time.Time
+	CreatedAt         *time.Time
+	UpdatedAt         *time.Time
+	CanvasItemID      *string
+	GenerationJobID   *uuid.UUID
+	QuestionType      string
+	QuestionData      json.RawMessage
+	Difficulty        *string
+	Tags              json.RawMessage
+	ModuleID          *string
+	EditLog           json.RawMessage
+	Deleted           bool
+	DeletedAt         *time.Time
+	RejectionReason   *string
+	RejectionFeedback *string
 }
 
 type Quiz struct {
@@ -60,6 +64,11 @@ type Quiz struct {
 	LlmGenerationJobID         *uuid.UUID
 	ExportJobID                *uuid.UUID
 	FailureReason              *string
+	Language                   string
+	Tone                       string
+	CustomInstructions         *string
+	V1                         bool
+	GenerationMetadata         json.RawMessage
 }
 
 type QuizUsage struct {

@@ -7,150 +7,167 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/google/uuid"
 )
 
-const approveQuestion = `-- name: ApproveQuestion :one
+const approveV1Question = `-- name: ApproveV1Question :one
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
-WHERE id = $1 AND quiz_id = $2
-RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+WHERE id = $1 AND quiz_id = $2 AND question_type = 'multiple_choice' AND NOT deleted
+RETURNING id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 `
 
-type ApproveQuestionParams struct {
+type ApproveV1QuestionParams struct {
 	ID     uuid.UUID
 	QuizID uuid.UUID
 }
 
-func (q *Queries) ApproveQuestion(ctx context.Context, arg ApproveQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, approveQuestion, arg.ID, arg.QuizID)
+func (q *Queries) ApproveV1Question(ctx context.Context, arg ApproveV1QuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, approveV1Question, arg.ID, arg.QuizID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
 		&i.QuizID,
-		&i.QuestionText,
-		&i.OptionA,
-		&i.OptionB,
-		&i.OptionC,
-		&i.OptionD,
-		&i.CorrectAnswer,
 		&i.IsApproved,
 		&i.ApprovedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
 		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
 	)
 	return i, err
 }
 
-const deleteQuestion = `-- name: DeleteQuestion :execrows
-DELETE FROM question WHERE id = $1 AND quiz_id = $2
+const deleteV1Question = `-- name: DeleteV1Question :execrows
+DELETE FROM question
+WHERE id = $1 AND quiz_id = $2 AND question_type = 'multiple_choice' AND NOT deleted
 `
 
-type DeleteQuestionParams struct {
+type DeleteV1QuestionParams struct {
 	ID     uuid.UUID
 	QuizID uuid.UUID
 }
 
-func (q *Queries) DeleteQuestion(ctx context.Context, arg DeleteQuestionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteQuestion, arg.ID, arg.QuizID)
+// v1's delete removes the row, as it always did (v1 has no rejection
+// reason to keep).
+func (q *Queries) DeleteV1Question(ctx context.Context, arg DeleteV1QuestionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteV1Question, arg.ID, arg.QuizID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const getQuestion = `-- name: GetQuestion :one
-SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+const getV1Question = `-- name: GetV1Question :one
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
-WHERE id = $1
+WHERE id = $1 AND question_type = 'multiple_choice' AND NOT deleted
 `
 
-func (q *Queries) GetQuestion(ctx context.Context, id uuid.UUID) (Question, error) {
-	row := q.db.QueryRow(ctx, getQuestion, id)
+func (q *Queries) GetV1Question(ctx context.Context, id uuid.UUID) (Question, error) {
+	row := q.db.QueryRow(ctx, getV1Question, id)
 	var i Question
 	err := row.Scan(
 		&i.ID,
 		&i.QuizID,
-		&i.QuestionText,
-		&i.OptionA,
-		&i.OptionB,
-		&i.OptionC,
-		&i.OptionD,
-		&i.CorrectAnswer,
 		&i.IsApproved,
 		&i.ApprovedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
 		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
 	)
 	return i, err
 }
 
 const insertQuestion = `-- name: InsertQuestion :one
-INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer, generation_job_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+INSERT INTO question (id, quiz_id, question_type, question_data, difficulty, tags, module_id, generation_job_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8)
+RETURNING id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 `
 
 type InsertQuestionParams struct {
 	ID              uuid.UUID
 	QuizID          uuid.UUID
-	QuestionText    string
-	OptionA         string
-	OptionB         string
-	OptionC         string
-	OptionD         string
-	CorrectAnswer   string
+	QuestionType    string
+	QuestionData    json.RawMessage
+	Difficulty      *string
+	Tags            json.RawMessage
+	ModuleID        *string
 	GenerationJobID *uuid.UUID
 }
 
+// Questions (README, Question types). question_data is the canonical JSON
+// of the question's type; the store normalizes it before every write. The
+// v1 statements (ListV1Questions, V1QuestionStats, GetV1Question and the
+// edits) see only multiple_choice questions that are not deleted: v1 knows
+// no other type and no soft delete.
 func (q *Queries) InsertQuestion(ctx context.Context, arg InsertQuestionParams) (Question, error) {
 	row := q.db.QueryRow(ctx, insertQuestion,
 		arg.ID,
 		arg.QuizID,
-		arg.QuestionText,
-		arg.OptionA,
-		arg.OptionB,
-		arg.OptionC,
-		arg.OptionD,
-		arg.CorrectAnswer,
+		arg.QuestionType,
+		arg.QuestionData,
+		arg.Difficulty,
+		arg.Tags,
+		arg.ModuleID,
 		arg.GenerationJobID,
 	)
 	var i Question
 	err := row.Scan(
 		&i.ID,
 		&i.QuizID,
-		&i.QuestionText,
-		&i.OptionA,
-		&i.OptionB,
-		&i.OptionC,
-		&i.OptionD,
-		&i.CorrectAnswer,
 		&i.IsApproved,
 		&i.ApprovedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
 		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
 	)
 	return i, err
 }
 
 const listQuestions = `-- name: ListQuestions :many
-SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
-WHERE quiz_id = $1
+WHERE quiz_id = $1 AND NOT deleted
 ORDER BY created_at, id
 `
 
+// Every question of the quiz that is not deleted, of every type.
 func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Question, error) {
 	rows, err := q.db.Query(ctx, listQuestions, quizID)
 	if err != nil {
@@ -163,18 +180,22 @@ func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Questi
 		if err := rows.Scan(
 			&i.ID,
 			&i.QuizID,
-			&i.QuestionText,
-			&i.OptionA,
-			&i.OptionB,
-			&i.OptionC,
-			&i.OptionD,
-			&i.CorrectAnswer,
 			&i.IsApproved,
 			&i.ApprovedAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.CanvasItemID,
 			&i.GenerationJobID,
+			&i.QuestionType,
+			&i.QuestionData,
+			&i.Difficulty,
+			&i.Tags,
+			&i.ModuleID,
+			&i.EditLog,
+			&i.Deleted,
+			&i.DeletedAt,
+			&i.RejectionReason,
+			&i.RejectionFeedback,
 		); err != nil {
 			return nil, err
 		}
@@ -186,76 +207,144 @@ func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Questi
 	return items, nil
 }
 
-const questionStats = `-- name: QuestionStats :one
-SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_approved))::int AS approved
+const listV1Questions = `-- name: ListV1Questions :many
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
-WHERE quiz_id = $1
+WHERE quiz_id = $1 AND question_type = 'multiple_choice' AND NOT deleted
+ORDER BY created_at, id
 `
 
-type QuestionStatsRow struct {
-	Total    int32
-	Approved int32
+func (q *Queries) ListV1Questions(ctx context.Context, quizID uuid.UUID) ([]Question, error) {
+	rows, err := q.db.Query(ctx, listV1Questions, quizID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Question
+	for rows.Next() {
+		var i Question
+		if err := rows.Scan(
+			&i.ID,
+			&i.QuizID,
+			&i.IsApproved,
+			&i.ApprovedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.CanvasItemID,
+			&i.GenerationJobID,
+			&i.QuestionType,
+			&i.QuestionData,
+			&i.Difficulty,
+			&i.Tags,
+			&i.ModuleID,
+			&i.EditLog,
+			&i.Deleted,
+			&i.DeletedAt,
+			&i.RejectionReason,
+			&i.RejectionFeedback,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
-func (q *Queries) QuestionStats(ctx context.Context, quizID uuid.UUID) (QuestionStatsRow, error) {
-	row := q.db.QueryRow(ctx, questionStats, quizID)
-	var i QuestionStatsRow
-	err := row.Scan(&i.Total, &i.Approved)
-	return i, err
-}
-
-const updateQuestion = `-- name: UpdateQuestion :one
-UPDATE question
-SET question_text  = coalesce($1, question_text),
-    option_a       = coalesce($2, option_a),
-    option_b       = coalesce($3, option_b),
-    option_c       = coalesce($4, option_c),
-    option_d       = coalesce($5, option_d),
-    correct_answer = coalesce($6, correct_answer),
-    updated_at     = now()
-WHERE id = $7 AND quiz_id = $8
-RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+const lockV1Question = `-- name: LockV1Question :one
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+FROM question
+WHERE id = $1 AND quiz_id = $2 AND question_type = 'multiple_choice' AND NOT deleted
+FOR UPDATE
 `
 
-type UpdateQuestionParams struct {
-	QuestionText  *string
-	OptionA       *string
-	OptionB       *string
-	OptionC       *string
-	OptionD       *string
-	CorrectAnswer *string
-	ID            uuid.UUID
-	QuizID        uuid.UUID
+type LockV1QuestionParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
 }
 
-func (q *Queries) UpdateQuestion(ctx context.Context, arg UpdateQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, updateQuestion,
-		arg.QuestionText,
-		arg.OptionA,
-		arg.OptionB,
-		arg.OptionC,
-		arg.OptionD,
-		arg.CorrectAnswer,
-		arg.ID,
-		arg.QuizID,
-	)
+// The question to edit, locked until the edit is written.
+func (q *Queries) LockV1Question(ctx context.Context, arg LockV1QuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, lockV1Question, arg.ID, arg.QuizID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
 		&i.QuizID,
-		&i.QuestionText,
-		&i.OptionA,
-		&i.OptionB,
-		&i.OptionC,
-		&i.OptionD,
-		&i.CorrectAnswer,
 		&i.IsApproved,
 		&i.ApprovedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CanvasItemID,
 		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
 	)
+	return i, err
+}
+
+const setQuestionData = `-- name: SetQuestionData :one
+UPDATE question
+SET question_data = $1, updated_at = now()
+WHERE id = $2
+RETURNING id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+`
+
+type SetQuestionDataParams struct {
+	QuestionData json.RawMessage
+	ID           uuid.UUID
+}
+
+// Writes an edit's normalized data.
+func (q *Queries) SetQuestionData(ctx context.Context, arg SetQuestionDataParams) (Question, error) {
+	row := q.db.QueryRow(ctx, setQuestionData, arg.QuestionData, arg.ID)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
+	)
+	return i, err
+}
+
+const v1QuestionStats = `-- name: V1QuestionStats :one
+SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_approved))::int AS approved
+FROM question
+WHERE quiz_id = $1 AND question_type = 'multiple_choice' AND NOT deleted
+`
+
+type V1QuestionStatsRow struct {
+	Total    int32
+	Approved int32
+}
+
+func (q *Queries) V1QuestionStats(ctx context.Context, quizID uuid.UUID) (V1QuestionStatsRow, error) {
+	row := q.db.QueryRow(ctx, v1QuestionStats, quizID)
+	var i V1QuestionStatsRow
+	err := row.Scan(&i.Total, &i.Approved)
 	return i, err
 }

@@ -31,12 +31,7 @@ func (q *Queries) DeleteQuiz(ctx context.Context, arg DeleteQuizParams) (int64, 
 }
 
 const getQuiz = `-- name: GetQuiz :one
-SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-       created_at, updated_at, question_count, llm_model, llm_temperature,
-       content_extraction_status, llm_generation_status, extracted_content,
-       content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 FROM quiz
 WHERE id = $1
 `
@@ -70,12 +65,17 @@ func (q *Queries) GetQuiz(ctx context.Context, id uuid.UUID) (Quiz, error) {
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
 		&i.FailureReason,
+		&i.Language,
+		&i.Tone,
+		&i.CustomInstructions,
+		&i.V1,
+		&i.GenerationMetadata,
 	)
 	return i, err
 }
 
 const getQuizForUpdate = `-- name: GetQuizForUpdate :one
-SELECT quiz.id, quiz.owner_id, quiz.canvas_course_id, quiz.canvas_course_name, quiz.selected_modules, quiz.title, quiz.created_at, quiz.updated_at, quiz.question_count, quiz.llm_model, quiz.llm_temperature, quiz.content_extraction_status, quiz.llm_generation_status, quiz.extracted_content, quiz.content_extracted_at, quiz.canvas_quiz_id, quiz.export_status, quiz.exported_at, quiz.content_extraction_started_at, quiz.llm_generation_started_at, quiz.export_started_at, quiz.content_extraction_job_id, quiz.llm_generation_job_id, quiz.export_job_id, quiz.failure_reason, now()::timestamptz AS db_now
+SELECT quiz.id, quiz.owner_id, quiz.canvas_course_id, quiz.canvas_course_name, quiz.selected_modules, quiz.title, quiz.created_at, quiz.updated_at, quiz.question_count, quiz.llm_model, quiz.llm_temperature, quiz.content_extraction_status, quiz.llm_generation_status, quiz.extracted_content, quiz.content_extracted_at, quiz.canvas_quiz_id, quiz.export_status, quiz.exported_at, quiz.content_extraction_started_at, quiz.llm_generation_started_at, quiz.export_started_at, quiz.content_extraction_job_id, quiz.llm_generation_job_id, quiz.export_job_id, quiz.failure_reason, quiz.language, quiz.tone, quiz.custom_instructions, quiz.v1, quiz.generation_metadata, now()::timestamptz AS db_now
 FROM quiz
 WHERE id = $1
 FOR UPDATE
@@ -118,6 +118,11 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 		&i.Quiz.LlmGenerationJobID,
 		&i.Quiz.ExportJobID,
 		&i.Quiz.FailureReason,
+		&i.Quiz.Language,
+		&i.Quiz.Tone,
+		&i.Quiz.CustomInstructions,
+		&i.Quiz.V1,
+		&i.Quiz.GenerationMetadata,
 		&i.DbNow,
 	)
 	return i, err
@@ -125,15 +130,12 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 
 const insertQuiz = `-- name: InsertQuiz :one
 INSERT INTO quiz (id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-                  updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id)
+                  updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id,
+                  language, tone, custom_instructions, v1)
 VALUES ($1, $2, $3, $4, $5, $6,
-        now(), $7, $8, $9, $10)
-RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-          created_at, updated_at, question_count, llm_model, llm_temperature,
-          content_extraction_status, llm_generation_status, extracted_content,
-          content_extracted_at, canvas_quiz_id, export_status, exported_at,
-          content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+        now(), $7, $8, $9, $10,
+        $11, $12, $13, $14)
+RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 `
 
 type InsertQuizParams struct {
@@ -147,8 +149,13 @@ type InsertQuizParams struct {
 	LlmModel               string
 	LlmTemperature         float64
 	ContentExtractionJobID *uuid.UUID
+	Language               string
+	Tone                   string
+	CustomInstructions     *string
+	V1                     bool
 }
 
+// selected_modules is the stored list of quiz.Modules (StoredJSON).
 func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, error) {
 	row := q.db.QueryRow(ctx, insertQuiz,
 		arg.ID,
@@ -161,6 +168,10 @@ func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, e
 		arg.LlmModel,
 		arg.LlmTemperature,
 		arg.ContentExtractionJobID,
+		arg.Language,
+		arg.Tone,
+		arg.CustomInstructions,
+		arg.V1,
 	)
 	var i Quiz
 	err := row.Scan(
@@ -189,17 +200,17 @@ func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, e
 		&i.LlmGenerationJobID,
 		&i.ExportJobID,
 		&i.FailureReason,
+		&i.Language,
+		&i.Tone,
+		&i.CustomInstructions,
+		&i.V1,
+		&i.GenerationMetadata,
 	)
 	return i, err
 }
 
 const listQuizzesByOwner = `-- name: ListQuizzesByOwner :many
-SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-       created_at, updated_at, question_count, llm_model, llm_temperature,
-       content_extraction_status, llm_generation_status, extracted_content,
-       content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 FROM quiz
 WHERE owner_id = $1
 ORDER BY created_at DESC, id
@@ -240,6 +251,11 @@ func (q *Queries) ListQuizzesByOwner(ctx context.Context, ownerID uuid.UUID) ([]
 			&i.LlmGenerationJobID,
 			&i.ExportJobID,
 			&i.FailureReason,
+			&i.Language,
+			&i.Tone,
+			&i.CustomInstructions,
+			&i.V1,
+			&i.GenerationMetadata,
 		); err != nil {
 			return nil, err
 		}

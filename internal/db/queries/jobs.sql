@@ -104,9 +104,10 @@ WHERE id = @id AND content_extraction_job_id = @job_id::uuid AND content_extract
 RETURNING (llm_generation_job_id = @job_id::uuid)::boolean AS chained;
 
 -- name: GenerationProgress :many
--- The texts of every question of the quiz (for de-duplication), and which
--- ones job_id saved (NULL generation_job_id: not this job).
-SELECT question_text, COALESCE(generation_job_id = @job_id::uuid, false)::boolean AS mine
+-- The texts of every question of the quiz, of every type and deleted ones
+-- too (for de-duplication: a rejected question should not come back), and
+-- which ones job_id saved (NULL generation_job_id: not this job).
+SELECT COALESCE(question_data->>'question_text', '')::text AS question_text, COALESCE(generation_job_id = @job_id::uuid, false)::boolean AS mine
 FROM question
 WHERE quiz_id = @quiz_id
 ORDER BY created_at, id;

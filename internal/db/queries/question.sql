@@ -1,46 +1,59 @@
 -- name: InsertQuestion :one
-INSERT INTO question (id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer, generation_job_id)
-VALUES (@id, @quiz_id, @question_text, @option_a, @option_b, @option_c, @option_d, @correct_answer, sqlc.narg(generation_job_id))
-RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id;
+-- Questions (README, Question types). question_data is the canonical JSON
+-- of the question's type; the store normalizes it before every write. The
+-- v1 statements (ListV1Questions, V1QuestionStats, GetV1Question and the
+-- edits) see only multiple_choice questions that are not deleted: v1 knows
+-- no other type and no soft delete.
+INSERT INTO question (id, quiz_id, question_type, question_data, difficulty, tags, module_id, generation_job_id)
+VALUES (@id, @quiz_id, @question_type, @question_data, sqlc.narg(difficulty), @tags, sqlc.narg(module_id),
+        sqlc.narg(generation_job_id))
+RETURNING *;
 
--- name: ListQuestions :many
-SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+-- name: ListV1Questions :many
+SELECT *
 FROM question
-WHERE quiz_id = @quiz_id
+WHERE quiz_id = @quiz_id AND question_type = 'multiple_choice' AND NOT deleted
 ORDER BY created_at, id;
 
--- name: QuestionStats :one
+-- name: ListQuestions :many
+-- Every question of the quiz that is not deleted, of every type.
+SELECT *
+FROM question
+WHERE quiz_id = @quiz_id AND NOT deleted
+ORDER BY created_at, id;
+
+-- name: V1QuestionStats :one
 SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_approved))::int AS approved
 FROM question
-WHERE quiz_id = @quiz_id;
+WHERE quiz_id = @quiz_id AND question_type = 'multiple_choice' AND NOT deleted;
 
--- name: GetQuestion :one
-SELECT id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-       is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id
+-- name: GetV1Question :one
+SELECT *
 FROM question
-WHERE id = @id;
+WHERE id = @id AND question_type = 'multiple_choice' AND NOT deleted;
 
--- name: UpdateQuestion :one
+-- name: LockV1Question :one
+-- The question to edit, locked until the edit is written.
+SELECT *
+FROM question
+WHERE id = @id AND quiz_id = @quiz_id AND question_type = 'multiple_choice' AND NOT deleted
+FOR UPDATE;
+
+-- name: SetQuestionData :one
+-- Writes an edit's normalized data.
 UPDATE question
-SET question_text  = coalesce(sqlc.narg(question_text), question_text),
-    option_a       = coalesce(sqlc.narg(option_a), option_a),
-    option_b       = coalesce(sqlc.narg(option_b), option_b),
-    option_c       = coalesce(sqlc.narg(option_c), option_c),
-    option_d       = coalesce(sqlc.narg(option_d), option_d),
-    correct_answer = coalesce(sqlc.narg(correct_answer), correct_answer),
-    updated_at     = now()
-WHERE id = @id AND quiz_id = @quiz_id
-RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id;
+SET question_data = @question_data, updated_at = now()
+WHERE id = @id
+RETURNING *;
 
--- name: ApproveQuestion :one
+-- name: ApproveV1Question :one
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
-WHERE id = @id AND quiz_id = @quiz_id
-RETURNING id, quiz_id, question_text, option_a, option_b, option_c, option_d, correct_answer,
-          is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id;
+WHERE id = @id AND quiz_id = @quiz_id AND question_type = 'multiple_choice' AND NOT deleted
+RETURNING *;
 
--- name: DeleteQuestion :execrows
-DELETE FROM question WHERE id = @id AND quiz_id = @quiz_id;
+-- name: DeleteV1Question :execrows
+-- v1's delete removes the row, as it always did (v1 has no rejection
+-- reason to keep).
+DELETE FROM question
+WHERE id = @id AND quiz_id = @quiz_id AND question_type = 'multiple_choice' AND NOT deleted;

@@ -1,22 +1,15 @@
 -- name: InsertQuiz :one
+-- selected_modules is the stored list of quiz.Modules (StoredJSON).
 INSERT INTO quiz (id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-                  updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id)
+                  updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id,
+                  language, tone, custom_instructions, v1)
 VALUES (@id, @owner_id, @canvas_course_id, @canvas_course_name, @selected_modules, @title,
-        now(), @question_count, @llm_model, @llm_temperature, @content_extraction_job_id)
-RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-          created_at, updated_at, question_count, llm_model, llm_temperature,
-          content_extraction_status, llm_generation_status, extracted_content,
-          content_extracted_at, canvas_quiz_id, export_status, exported_at,
-          content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason;
+        now(), @question_count, @llm_model, @llm_temperature, @content_extraction_job_id,
+        @language, @tone, sqlc.narg(custom_instructions), @v1)
+RETURNING *;
 
 -- name: GetQuiz :one
-SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-       created_at, updated_at, question_count, llm_model, llm_temperature,
-       content_extraction_status, llm_generation_status, extracted_content,
-       content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+SELECT *
 FROM quiz
 WHERE id = @id;
 
@@ -30,12 +23,7 @@ WHERE id = @id
 FOR UPDATE;
 
 -- name: ListQuizzesByOwner :many
-SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
-       created_at, updated_at, question_count, llm_model, llm_temperature,
-       content_extraction_status, llm_generation_status, extracted_content,
-       content_extracted_at, canvas_quiz_id, export_status, exported_at,
-       content_extraction_started_at, llm_generation_started_at, export_started_at,
-          content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason
+SELECT *
 FROM quiz
 WHERE owner_id = @owner_id
 ORDER BY created_at DESC, id;
