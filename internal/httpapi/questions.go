@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"quizgen/internal/quiz"
+	"quizgen/internal/quiz/qtype"
 )
 
 // questionJSON is QuestionPublic (SPEC 1.14).
@@ -136,10 +137,33 @@ func (s *Server) updateQuestion(c *call) error {
 		return c.json(questionOut(q))
 	}
 	q, err := s.Store.UpdateQuestion(c.ctx, qid, id, p)
+	var ve *qtype.ValidationError
+	if errors.As(err, &ve) {
+		return typeRulesBroken(b, ve)
+	}
 	if err != nil {
 		return questionNotFound(err)
 	}
 	return c.json(questionOut(q))
+}
+
+// typeRulesBroken is the 422 of an edit the store refused because the
+// edited question breaks a rule of its type (a text of spaces only, which
+// the length checks above let through): one value_error per problem, at
+// the body field it concerns.
+func typeRulesBroken(b body, ve *qtype.ValidationError) error {
+	var ch checks
+	for _, p := range ve.Problems {
+		loc := append([]any{"body"}, p.Path...)
+		var input any
+		if len(p.Path) > 0 {
+			if name, ok := p.Path[0].(string); ok {
+				input = b.value(name)
+			}
+		}
+		ch.add("value_error", loc, "Value error, "+p.Msg, input, nil)
+	}
+	return ch.err()
 }
 
 func (s *Server) approveQuestion(c *call) error {

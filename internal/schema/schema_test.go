@@ -22,7 +22,8 @@ import (
 	"quizgen/internal/schema"
 )
 
-// allTables are the tables the newest migration leaves.
+// allTables are the tables the newest migration leaves (000005, the typed
+// question model, changes columns only: see typed_test.go).
 var allTables = []string{"oauth_state", "question", "quiz", "quiz_usage", "usage_daily", "user"}
 
 func latest(t *testing.T) uint {
