@@ -292,7 +292,7 @@ func TestCreateQuizAndItems(t *testing.T) {
 	require.Len(t, quizzes, 1)
 	q := quizzes[0]
 	assert.Equal(t, "Search and CSP", q.Title)
-	assert.JSONEq(t, `{"title":"Search and CSP","points_possible":2,"quiz_settings":{"shuffle_questions":true,
+	assert.JSONEq(t, `{"title":"Search and CSP","points_possible":2,"published":false,"quiz_settings":{"shuffle_questions":true,
 		"shuffle_answers":true,"time_limit":60,"multiple_attempts":false,"scoring_policy":"keep_highest"}}`, string(q.Raw))
 	require.Len(t, q.Items, 2)
 	var body struct {
@@ -327,7 +327,7 @@ func TestListQuizzesAndItemsAcrossPages(t *testing.T) {
 
 	for pos := 1; pos <= 5; pos++ {
 		it := choiceItem(pos)
-		it.Entry.Title = "Question " + strconv.Itoa(pos)
+		it.Entry["title"] = "Question " + strconv.Itoa(pos)
 		_, err := e.client.CreateItem(ctx, e.token, fakecanvas.CourseAI, qid, it)
 		require.NoError(t, err)
 	}
@@ -344,13 +344,13 @@ func choiceItem(pos int) canvas.NewItem {
 	return canvas.NewItem{
 		ID: "item_x", EntryType: "Item", EntryID: "item_x", Position: pos, ItemType: "Question",
 		Properties: map[string]any{"shuffle_answers": true}, PointsPossible: 1,
-		Entry: canvas.ItemEntry{
-			InteractionTypeSlug: "choice", ItemBody: "<p>Which search is optimal for unit step costs?</p>",
-			InteractionData: map[string]any{"choices": []any{
+		Entry: map[string]any{
+			"interaction_type_slug": "choice", "item_body": "<p>Which search is optimal for unit step costs?</p>",
+			"interaction_data": map[string]any{"choices": []any{
 				map[string]any{"id": "choice_1", "position": float64(1), "item_body": "<p>Breadth-first</p>"},
 				map[string]any{"id": "choice_2", "position": float64(2), "item_body": "<p>Depth-first</p>"},
 			}},
-			ScoringAlgorithm: "Equivalence", ScoringData: map[string]any{"value": "choice_1"},
+			"scoring_algorithm": "Equivalence", "scoring_data": map[string]any{"value": "choice_1"},
 		},
 	}
 }
@@ -362,7 +362,7 @@ func TestCreateItemRejected(t *testing.T) {
 	qid, err := e.client.CreateQuiz(ctx, e.token, fakecanvas.CourseAI, canvas.NewQuiz{Title: "Q"})
 	require.NoError(t, err)
 	bad := choiceItem(1)
-	bad.Entry.InteractionTypeSlug = "multiple-choice"
+	bad.Entry["interaction_type_slug"] = "multiple-choice"
 	_, err = e.client.CreateItem(ctx, e.token, fakecanvas.CourseAI, qid, bad)
 	var ce *canvas.Error
 	require.ErrorAs(t, err, &ce)

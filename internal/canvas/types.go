@@ -118,9 +118,13 @@ type NewQuiz struct {
 	Title string `json:"title"`
 	// Instructions is the quiz's instructions (HTML); Canvas returns it
 	// when listing quizzes, so an exporter can recognise a quiz it made.
-	Instructions   string       `json:"instructions,omitempty"`
-	PointsPossible int          `json:"points_possible"`
-	QuizSettings   QuizSettings `json:"quiz_settings"`
+	Instructions string `json:"instructions,omitempty"`
+	// PointsPossible is the sum of the items' points.
+	PointsPossible float64 `json:"points_possible"`
+	// Published is always sent: an exported quiz is created unpublished,
+	// for the teacher to review in Canvas.
+	Published    bool         `json:"published"`
+	QuizSettings QuizSettings `json:"quiz_settings"`
 }
 
 // ListedQuiz is a New Quiz of a course as ListQuizzes returns it.
@@ -145,28 +149,18 @@ type Choice struct {
 	ItemBody string `json:"item_body"`
 }
 
-// ItemEntry is the question of a New Quizzes item.
-type ItemEntry struct {
-	// Title labels the item for the teacher in the quiz editor; Canvas
-	// returns it when listing items.
-	Title               string         `json:"title,omitempty"`
-	InteractionTypeSlug string         `json:"interaction_type_slug"`
-	ItemBody            string         `json:"item_body"`
-	InteractionData     map[string]any `json:"interaction_data"`
-	ScoringAlgorithm    string         `json:"scoring_algorithm"`
-	ScoringData         map[string]any `json:"scoring_data"`
-	CreatedAt           string         `json:"created_at,omitempty"`
-	UpdatedAt           string         `json:"updated_at,omitempty"`
-}
-
 // NewItem is the body of "create a quiz item" (wrapped as {"item": ...}).
+// Entry is the item's entry object as the question's type builds it
+// (qtype's Canvas: title, item_body, interaction_type_slug,
+// interaction_data, scoring_algorithm, scoring_data, properties, feedback,
+// points_possible); Canvas returns its title when listing items.
 type NewItem struct {
 	ID             string         `json:"id"`
 	EntryType      string         `json:"entry_type"`
 	EntryID        string         `json:"entry_id"`
 	Position       int            `json:"position"`
 	ItemType       string         `json:"item_type"`
-	Properties     map[string]any `json:"properties"`
+	Properties     map[string]any `json:"properties,omitempty"`
 	PointsPossible float64        `json:"points_possible"`
-	Entry          ItemEntry      `json:"entry"`
+	Entry          map[string]any `json:"entry"`
 }

@@ -183,19 +183,21 @@ func (s *Store) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.
 	})
 }
 
-// ApprovedQuestions returns the approved questions of quiz id that v1
-// exports (multiple_choice, not deleted) in export order (created_at, then
-// id).
+// ApprovedQuestions returns the questions an export sends: the approved
+// questions of quiz id that are not deleted, of every type, in export order
+// (created_at, then id).
 func (s *Store) ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error) {
-	qs, err := s.Questions(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	out := qs[:0]
-	for _, q := range qs {
-		if q.IsApproved {
-			out = append(out, q)
+	var out []quiz.Question
+	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
+		rows, err := q.ListApprovedQuestions(ctx, id)
+		if err != nil {
+			return err
 		}
+		out, err = questionsOf(rows)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list approved questions of quiz %s: %w", id, err)
 	}
 	return out, nil
 }
@@ -215,6 +217,18 @@ func (s *Store) SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.
 	return s.guarded(ctx, "set canvas item id", func(q txQueries) (int64, error) {
 		return q.SetCanvasItemID(ctx, dbsqlc.SetCanvasItemIDParams{
 			QuizID: id, JobID: jobID, QuestionID: questionID, CanvasItemID: itemID,
+		})
+	})
+}
+
+// RefuseQuestion leaves question questionID of quiz id unapproved after
+// Canvas refused its item, if job jobID holds the export (else
+// quiz.ErrConflict and nothing is written): the teacher fixes it and
+// approves it again, and a retried export sends it then.
+func (s *Store) RefuseQuestion(ctx context.Context, id, jobID, questionID quiz.ID) error {
+	return s.guarded(ctx, "unapprove refused question", func(q txQueries) (int64, error) {
+		return q.RefuseExportQuestion(ctx, dbsqlc.RefuseExportQuestionParams{
+			QuizID: id, JobID: jobID, QuestionID: questionID,
 		})
 	})
 }

@@ -19,7 +19,7 @@ import (
 // wrapping) and nothing of the call is written.
 //
 // The v1 reads and edits (Questions, Question, QuestionStats,
-// UpdateQuestion, ApproveQuestion, DeleteQuestion, ApprovedQuestions) see
+// UpdateQuestion, ApproveQuestion, DeleteQuestion) see
 // only multiple_choice questions that are not deleted, with the flat
 // fields projected from their data; the other types are invisible to v1.
 

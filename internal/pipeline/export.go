@@ -2,10 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"quizgen/internal/canvas"
 	"quizgen/internal/quiz"
+	"quizgen/internal/quiz/qtype"
 )
 
 // export pushes the approved questions to Canvas (SPEC 3.3), safe for
@@ -28,8 +30,15 @@ func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.
 // times); when no quiz id is stored, a quiz carrying this quiz's marker in
 // its instructions is reused; and before creating items the quiz's items
 // are listed, so an item carrying a question's marker in its title is
-// recorded instead of created again. An export whose items did not all
-// succeed ends failed with the reason.
+// recorded instead of created again.
+//
+// Every approved question of any type is sent as its type's item (qtype's
+// Canvas). A question Canvas refuses (a 4xx about the item, see refusal)
+// or that no longer passes its type's rules is left unapproved for the
+// teacher to fix and the export goes on with the others; the quiz then
+// ends failed with a reason naming each such question, and a retried
+// export sends only what is missing. Any other failure of an item stops
+// the export with the reason.
 func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) error {
 	q, goOn, err := p.Take(ctx, log, id, quiz.StageExport, jobID)
 	if err != nil || !goOn {
@@ -47,23 +56,34 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 	if len(qs) == 0 {
 		return Permanent(errors.New("no approved questions"), "Quiz has no approved questions to export")
 	}
-	canvasQuizID, fresh, err := p.canvasQuiz(ctx, log, tok, q, len(qs), jobID)
+	// Every item is built first: the quiz's points are their sum.
+	items := make([]canvas.NewItem, len(qs))
+	invalid := make([]error, len(qs))
+	var points float64
+	for i, qn := range qs {
+		items[i], invalid[i] = itemOf(qn, i+1)
+		if invalid[i] == nil {
+			points += items[i].PointsPossible
+		}
+	}
+	canvasQuizID, fresh, err := p.canvasQuiz(ctx, log, tok, q, points, jobID)
 	if err != nil || canvasQuizID == "" {
 		return err
 	}
 	// Items an earlier run created but did not record, by marker.
 	existing := map[string]string{}
 	if !fresh && slices.ContainsFunc(qs, func(qn quiz.Question) bool { return !hasItem(qn) }) {
-		items, err := p.Canvas.ListItems(ctx, tok, q.CanvasCourseID, canvasQuizID)
+		listed, err := p.Canvas.ListItems(ctx, tok, q.CanvasCourseID, canvasQuizID)
 		if err != nil {
 			return Fail(err, "Reading the quiz's items in Canvas failed: "+SafeReason(err))
 		}
-		for _, it := range items {
+		for _, it := range listed {
 			if m := itemMarkerIn(it.Title); m != "" {
 				existing[m] = it.ID
 			}
 		}
 	}
+	var refused []string
 	created, found, skipped := 0, 0, 0
 	for i, qn := range qs {
 		if hasItem(qn) {
@@ -71,15 +91,40 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 			continue
 		}
 		itemID, ok := existing[itemMarker(qn.ID)]
-		if ok {
+		why := ""
+		switch {
+		case ok:
 			found++
-		} else {
-			itemID, err = p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, p.item(qn, i+1))
+		case invalid[i] != nil:
+			why = fmt.Sprintf("question %d (%s) is invalid: %s", i+1, qn.Type, SafeReason(invalid[i]))
+		default:
+			itemID, err = p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, items[i])
+			if msg, ok := refusal(err); ok {
+				why = fmt.Sprintf("Canvas refused question %d (%s): %s", i+1, qn.Type, msg)
+				break
+			}
 			if err != nil {
 				return Fail(err, fmt.Sprintf("Exported %d of %d questions; question %d failed: %s",
 					skipped+found+created, len(qs), i+1, SafeReason(err)))
 			}
 			created++
+		}
+		if why != "" {
+			// The teacher fixes the question and approves it again; a
+			// retried export then sends it.
+			log.WarnContext(ctx, "question not exported; unapproving it", "question_id", qn.ID, "reason", why)
+			refused = append(refused, why)
+			err := p.write(ctx, log, "unapprove refused question", func(ctx context.Context) error {
+				return p.Store.RefuseQuestion(ctx, id, jobID, qn.ID)
+			})
+			switch {
+			case errors.Is(err, quiz.ErrConflict):
+				log.InfoContext(ctx, "export was taken over meanwhile; stopping", "question_id", qn.ID)
+				return nil
+			case err != nil:
+				return Retry(fmt.Errorf("unapprove refused question %s: %w", qn.ID, err), "Export to Canvas failed: "+DatabaseReason)
+			}
+			continue
 		}
 		err := p.write(ctx, log, "canvas item id", func(ctx context.Context) error {
 			return p.Store.SetCanvasItemID(ctx, id, jobID, qn.ID, itemID)
@@ -91,6 +136,11 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 		case err != nil:
 			return Retry(fmt.Errorf("store canvas item id %s: %w", itemID, err), "Export to Canvas failed: "+DatabaseReason)
 		}
+	}
+	if len(refused) > 0 {
+		reason := fmt.Sprintf("Exported %d of %d questions; %s (left unapproved: fix, approve and export again)",
+			skipped+found+created, len(qs), strings.Join(refused, "; "))
+		return Permanent(fmt.Errorf("%d questions not exported", len(refused)), reason)
 	}
 	err = p.write(ctx, log, "complete export", func(ctx context.Context) error {
 		return p.Store.CompleteStage(ctx, id, quiz.StageExport, jobID)
@@ -112,7 +162,7 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 // the course carrying q's marker (a run that created it and lost the
 // write), else a new one, whose id is stored at once. An empty id with a
 // nil error means the job lost the stage.
-func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string, q quiz.Quiz, points int, jobID quiz.ID) (string, bool, error) {
+func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string, q quiz.Quiz, points float64, jobID quiz.ID) (string, bool, error) {
 	if q.CanvasQuizID != nil && *q.CanvasQuizID != "" {
 		return *q.CanvasQuizID, false, nil
 	}
@@ -131,7 +181,7 @@ func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string,
 	}
 	if canvasQuizID == "" {
 		canvasQuizID, err = p.Canvas.CreateQuiz(ctx, tok, q.CanvasCourseID, canvas.NewQuiz{
-			Title: q.Title, Instructions: instructionsMarker(marker), PointsPossible: points,
+			Title: q.Title, Instructions: instructionsMarker(marker), PointsPossible: points, Published: false,
 			QuizSettings: canvas.QuizSettings{ShuffleQuestions: true, ShuffleAnswers: true, TimeLimit: 60,
 				MultipleAttempts: false, ScoringPolicy: "keep_highest"},
 		})
@@ -170,9 +220,11 @@ func instructionsMarker(marker string) string {
 }
 func itemMarker(id quiz.ID) string { return markerPrefix + id.String() }
 
-// itemMarkerIn returns the item marker in an item title, or "".
+// itemMarkerIn returns the item marker at the end of an item title, or
+// "". The title starts with the question's text, which may itself hold
+// "quizgen:", so the last one counts.
 func itemMarkerIn(title string) string {
-	i := strings.Index(title, markerPrefix)
+	i := strings.LastIndex(title, markerPrefix)
 	if i < 0 {
 		return ""
 	}
@@ -185,36 +237,74 @@ func itemMarkerIn(title string) string {
 
 func hasItem(q quiz.Question) bool { return q.CanvasItemID != nil && *q.CanvasItemID != "" }
 
-// item is the New Quizzes item of a question at position (SPEC 3.3), with
-// the question and options HTML-escaped (the original inserted them raw).
-func (p *Pipeline) item(q quiz.Question, position int) canvas.NewItem {
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
+// itemOf is the New Quizzes item of question q at position (README,
+// Export): the entry its type builds (qtype's Canvas, with the payload of
+// the type, its points and every text HTML-escaped, fresh uuids for the
+// ids inside it), the item id we choose ("item_<question id>"), and the
+// question's marker appended to the entry's title so that a later run
+// finds the item. The error is the type's *qtype.ValidationError when the
+// stored data breaks the type's rules, or an unknown type.
+func itemOf(q quiz.Question, position int) (canvas.NewItem, error) {
+	typ, ok := qtype.Lookup(q.Type)
+	if !ok {
+		return canvas.NewItem{}, fmt.Errorf("unknown question type %q", q.Type)
 	}
-	ts := now().UTC().Format(time.RFC3339)
-	opts := []string{q.OptionA, q.OptionB, q.OptionC, q.OptionD}
-	choices := make([]map[string]any, len(opts))
-	for i, o := range opts {
-		choices[i] = map[string]any{"id": fmt.Sprintf("choice_%d", i+1), "position": i + 1,
-			"item_body": "<p>" + html.EscapeString(o) + "</p>"}
+	ci, err := typ.Canvas(q.Data, uuid.NewString)
+	if err != nil {
+		return canvas.NewItem{}, err
 	}
-	answer := map[string]int{"A": 1, "B": 2, "C": 3, "D": 4}[q.CorrectAnswer]
-	if answer == 0 {
-		answer = 1
-	}
+	title, _ := ci.Entry["title"].(string)
+	ci.Entry["title"] = strings.TrimSpace(title + " " + itemMarker(q.ID))
 	id := "item_" + q.ID.String()
 	return canvas.NewItem{
 		ID: id, EntryType: "Item", EntryID: id, Position: position, ItemType: "Question",
-		Properties: map[string]any{"shuffle_answers": true}, PointsPossible: 1,
-		Entry: canvas.ItemEntry{
-			Title:               fmt.Sprintf("Question %d %s", position, itemMarker(q.ID)),
-			InteractionTypeSlug: "choice",
-			ItemBody:            "<p>" + html.EscapeString(q.QuestionText) + "</p>",
-			InteractionData:     map[string]any{"choices": choices},
-			ScoringAlgorithm:    "Equivalence",
-			ScoringData:         map[string]any{"value": fmt.Sprintf("choice_%d", answer)},
-			CreatedAt:           ts, UpdatedAt: ts,
-		},
+		PointsPossible: ci.Points, Entry: ci.Entry,
+	}, nil
+}
+
+// refusal reports whether err is Canvas refusing an item for what it holds
+// (a 4xx other than an authorization, a missing quiz or a rate limit,
+// which are not about the item) and returns Canvas's message.
+func refusal(err error) (string, bool) {
+	var ce *canvas.Error
+	if !errors.As(err, &ce) || ce.Status < 400 || ce.Status > 499 || ce.Temporary() {
+		return "", false
 	}
+	switch ce.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return "", false
+	}
+	return canvasMessage(ce), true
+}
+
+// canvasMessage is the message of a Canvas error answer: the messages of
+// its errors list ({"errors": [{"message": ...}]}), its message or error
+// field, else the start of the body, else the status.
+func canvasMessage(ce *canvas.Error) string {
+	var body struct {
+		Errors  []struct{ Message string } `json:"errors"`
+		Message string                     `json:"message"`
+		Error   string                     `json:"error"`
+	}
+	var msgs []string
+	if json.Unmarshal([]byte(ce.Body), &body) == nil {
+		for _, e := range body.Errors {
+			if e.Message != "" {
+				msgs = append(msgs, e.Message)
+			}
+		}
+		msgs = append(msgs, body.Message, body.Error)
+	}
+	msgs = slices.DeleteFunc(msgs, func(m string) bool { return strings.TrimSpace(m) == "" })
+	msg := strings.Join(msgs, "; ")
+	switch {
+	case msg == "" && strings.TrimSpace(ce.Body) != "":
+		msg = strings.TrimSpace(ce.Body)
+	case msg == "":
+		msg = fmt.Sprintf("HTTP %d", ce.Status)
+	}
+	if len(msg) > 300 {
+		msg = strings.ToValidUTF8(msg[:300], "") + "..."
+	}
+	return msg
 }

@@ -49,6 +49,7 @@ type Store interface {
 	ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error)
 	SetCanvasQuizID(ctx context.Context, id, jobID quiz.ID, canvasQuizID string) error
 	SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.ID, itemID string) error
+	RefuseQuestion(ctx context.Context, id, jobID, questionID quiz.ID) error
 }
 
 // Exporter creates New Quizzes in Canvas and lists what exists, so that a
@@ -67,8 +68,6 @@ type Pipeline struct {
 	Tokens canvastoken.Source
 	Canvas Exporter
 	Log    *slog.Logger
-	// Now is the clock of Canvas timestamps (time.Now when nil).
-	Now func() time.Time
 }
 
 // ErrBusy: another delivery of the same job holds the stage under a live
