@@ -44,7 +44,7 @@ func quizOf(r dbsqlc.Quiz) (quiz.Quiz, error) {
 		ContentExtractionJobID: r.ContentExtractionJobID, LLMGenerationJobID: r.LlmGenerationJobID,
 		ExportJobID: r.ExportJobID, FailureReason: r.FailureReason,
 		Modules: modules, Language: qtype.Language(r.Language), Tone: quiz.Tone(r.Tone),
-		CustomInstructions: ci, V1: r.V1,
+		CustomInstructions: ci, V1: r.V1, GenerationMetadata: r.GenerationMetadata,
 	}, nil
 }
 

@@ -28,6 +28,10 @@ var decodeCases = []struct {
 	{"bad quiz id", `{"version":1,"type":"export_quiz","quiz_id":"7"}`, false},
 	{"missing quiz id", `{"version":1,"type":"export_quiz"}`, false},
 	{"missing job id", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"}`, false},
+	{"generate batch", `{"version":1,"type":"generate_batch","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","batch_id":"7d2c9f1e-4b3a-4e5d-9c8b-1a2b3c4d5e6f"}`, true},
+	{"generate batch without batch id", `{"version":1,"type":"generate_batch","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d"}`, false},
+	{"generate batch with nil batch id", `{"version":1,"type":"generate_batch","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","batch_id":"00000000-0000-0000-0000-000000000000"}`, false},
+	{"batch id on another kind", `{"version":1,"type":"generate_questions","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","batch_id":"7d2c9f1e-4b3a-4e5d-9c8b-1a2b3c4d5e6f"}`, false},
 	{"not json", `quiz 7 please`, false},
 	{"empty", ``, false},
 	{"huge", `{"version":1,"type":"export_quiz","quiz_id":"5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f","job_id":"0b9e4b7c-9a53-4d8e-9d0e-3c2f1a0b9c8d","request_id":"` + strings.Repeat("x", 5000) + `"}`, false},
@@ -57,6 +61,13 @@ func TestEncodeRoundTrip(t *testing.T) {
 	got, err := queue.Decode(b)
 	require.NoError(t, err)
 	assert.Equal(t, m, got)
+	assert.NotContains(t, string(b), "batch_id", "a version 1 message of another kind reads as before")
+	bm := queue.Message{Version: 1, Kind: queue.KindGenerateBatch, QuizID: uuid.New(), JobID: uuid.New(), BatchID: uuid.New()}
+	b, err = bm.Encode()
+	require.NoError(t, err)
+	got, err = queue.Decode(b)
+	require.NoError(t, err)
+	assert.Equal(t, bm, got)
 	_, err = queue.Message{Kind: "x"}.Encode()
 	assert.ErrorIs(t, err, queue.ErrMalformed, "never send what the consumer would drop")
 }

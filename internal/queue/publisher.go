@@ -34,7 +34,8 @@ func NewPublisher(client *sqs.Client, generateURL, exportURL string, timeout tim
 
 // PublishJob sends j to its queue; it implements quiz.Publisher.
 func (p *Publisher) PublishJob(ctx context.Context, j quiz.Job) error {
-	return p.Publish(ctx, Message{Version: Version, Kind: j.Kind, QuizID: j.QuizID, JobID: j.ID, RequestID: j.RequestID})
+	return p.Publish(ctx, Message{Version: Version, Kind: j.Kind, QuizID: j.QuizID, JobID: j.ID, RequestID: j.RequestID,
+		BatchID: j.BatchID})
 }
 
 var _ quiz.Publisher = (*Publisher)(nil)

@@ -143,6 +143,9 @@ type Quiz struct {
 	Tone               Tone
 	CustomInstructions string
 	V1                 bool
+	// GenerationMetadata is the outcome of the last generation run (a
+	// GenerationMetadata as JSON; {} before one ends): see GenerationPartial.
+	GenerationMetadata json.RawMessage
 }
 
 // JobID returns the id of the job stage s belongs to, or nil.

@@ -42,6 +42,9 @@ const (
 	JobGenerate JobKind = "generate_questions"
 	// JobExport exports the approved questions to Canvas.
 	JobExport JobKind = "export_quiz"
+	// JobGenerateBatch writes one batch of a generation run (README,
+	// Jobs): its Job carries the batch's id.
+	JobGenerateBatch JobKind = "generate_batch"
 )
 
 // Job is a request for background work on one quiz.
@@ -53,6 +56,9 @@ type Job struct {
 	ID ID
 	// RequestID is the API request that asked for it, for tracing.
 	RequestID string
+	// BatchID is the generation batch of a JobGenerateBatch (zero for
+	// the other kinds); ID is then the batch's own job id.
+	BatchID ID
 }
 
 // ErrUnavailable means a job could not be queued; nothing was changed.

@@ -12,6 +12,23 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type GenerationBatch struct {
+	ID            uuid.UUID
+	QuizID        uuid.UUID
+	RunID         uuid.UUID
+	ModuleID      string
+	QuestionType  string
+	Difficulty    string
+	Count         int32
+	Round         int32
+	Regenerate    bool
+	Status        string
+	JobID         uuid.UUID
+	StartedAt     *time.Time
+	FailureReason *string
+	CreatedAt     time.Time
+}
+
 type OauthState struct {
 	Nonce     string
 	ExpiresAt time.Time
