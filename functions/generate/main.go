@@ -43,6 +43,9 @@ const (
 	retryMax  = 15 * time.Minute
 )
 
+// publishTimeout bounds the send of one batch message.
+const publishTimeout = 10 * time.Second
+
 func main() { app.Main("generate", run) }
 
 func run(ctx context.Context, log *slog.Logger) error {
@@ -64,17 +67,18 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("token cipher: %w", err)
 	}
-	var provider llm.Provider
+	var provider llm.BatchProvider
 	switch cfg.LLM.Provider {
 	case config.LLMOpenAI:
-		provider, err = llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey.Value(),
+		provider, err = llm.NewOpenAIBatch(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey.Value(),
 			Model: cfg.LLM.Model, Timeout: cfg.LLM.Timeout, HTTPClient: &http.Client{}})
 		if err != nil {
 			return fmt.Errorf("llm provider: %w", err)
 		}
 	default:
-		provider = llm.NewMock(cfg.LLM.MockLatency)
+		provider = llm.NewBatchMock(cfg.LLM.MockLatency)
 	}
+	sqsClient := sqs.NewFromConfig(awsCfg)
 	p := &generation.Generator{
 		Pipeline: &pipeline.Pipeline{
 			Store:  store,
@@ -87,9 +91,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 			MaxPagesPerModule: cfg.Content.MaxPagesPerModule, MaxContentLength: cfg.Content.MaxContentLength,
 			MinContentLength: cfg.Content.MinContentLength,
 		}},
-		Writer: &llm.Writer{Provider: provider, Concurrency: cfg.LLM.Concurrency, MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
+		Runs:    store,
+		Batches: &llm.BatchWriter{Provider: provider, MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
+		// Each batch of a run is its own message on this queue (README, Jobs).
+		Jobs: queue.NewPublisher(sqsClient, cfg.GenerateQueueURL, "", publishTimeout),
 	}
-	sqsClient := sqs.NewFromConfig(awsCfg)
 	poolMetrics := metrics.NewPool(os.Stdout, pool, "generate")
 	batch := queue.Batch(log, queue.MaxReceiveCount, invocationMargin, p.HandleGenerate,
 		queue.WithBackoff(sqsClient, cfg.GenerateQueueURL, retryBase, retryMax))

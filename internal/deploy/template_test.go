@@ -742,7 +742,7 @@ func TestIAM(t *testing.T) {
 
 			// Nothing beyond what the code calls.
 			known := map[string]bool{
-				"secretsmanager:GetSecretValue": true, "kms:Decrypt": true, "sqs:SendMessage": c.name == "api",
+				"secretsmanager:GetSecretValue": true, "kms:Decrypt": true, "sqs:SendMessage": c.name == "api" || c.name == "generate",
 				"rds:DescribeDBProxyTargets": c.name == "api", "rds-db:connect": c.pooled,
 				"sqs:ReceiveMessage": c.queueVar != "", "sqs:DeleteMessage": c.queueVar != "",
 				"sqs:ChangeMessageVisibility": c.queueVar != "", "sqs:GetQueueAttributes": c.queueVar != "",

@@ -14,7 +14,6 @@ import (
 
 	"quizgen/internal/canvas"
 	"quizgen/internal/content"
-	"quizgen/internal/llm"
 	"quizgen/internal/pipeline"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
@@ -25,18 +24,21 @@ type Extractor interface {
 	Extract(ctx context.Context, token string, courseID int64, moduleIDs []int64) (content.Result, error)
 }
 
-// Writer writes questions with the LLM; llm.Writer implements it.
-type Writer interface {
-	Write(ctx context.Context, job llm.Job, save func(ctx context.Context, qs []llm.Question) error) (llm.Result, error)
-}
-
 // Generator runs the generate queue's jobs.
 type Generator struct {
 	*pipeline.Pipeline
 	Extractor Extractor
-	Writer    Writer
-	// ChunkSize is the largest piece of content one LLM call sees.
-	ChunkSize int
+	// Runs stores the generation runs and their batches.
+	Runs RunStore
+	// Batches writes each batch's questions with the LLM.
+	Batches BatchWriter
+	// Jobs publishes one generate_batch message per batch of a run; nil
+	// runs the batches in the generation job itself, one after another
+	// (tests and single-process runs).
+	Jobs quiz.Publisher
+	// BatchContentChars bounds the module text of one batch's prompt
+	// (DefaultBatchContentChars when 0).
+	BatchContentChars int
 }
 
 // Handle runs one job message of any kind (tests and single-process runs).
@@ -57,6 +59,8 @@ func (g *Generator) HandleGenerate(ctx context.Context, j queue.Job) error {
 		return g.extract(ctx, log, m.QuizID, m.JobID, j.Final)
 	case queue.KindGenerate:
 		return g.generate(ctx, log, m.QuizID, m.JobID, j.Final)
+	case queue.KindGenerateBatch:
+		return g.batch(ctx, log.With("batch_id", m.BatchID), m.QuizID, m.BatchID, m.JobID, j.Final)
 	}
 	log.ErrorContext(ctx, "dropping a job that does not belong on the generate queue")
 	return nil
@@ -123,65 +127,8 @@ func (g *Generator) runExtract(ctx context.Context, log *slog.Logger, id, jobID 
 	return chained, nil
 }
 
-// generate runs a generation job; its errors go through Settle.
+// generate runs a generation job (its batches, README "Jobs"); its errors
+// go through Settle.
 func (g *Generator) generate(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, final, g.runGenerate(ctx, log, id, jobID))
-}
-
-func (g *Generator) runGenerate(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) error {
-	q, goOn, err := g.Take(ctx, log, id, quiz.StageGeneration, jobID)
-	if err != nil || !goOn {
-		return err
-	}
-	start := time.Now()
-	size := g.ChunkSize
-	if size <= 0 {
-		size = 6000
-	}
-	chunks := llm.Chunks(q.ExtractedContent, size)
-	if len(chunks) == 0 {
-		return pipeline.Permanent(errors.New("no content"), "No course content long enough to write questions from.")
-	}
-	saved, texts, err := g.Store.GenerationProgress(ctx, id, jobID)
-	if err != nil {
-		return pipeline.Retry(fmt.Errorf("read generation progress: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
-	}
-	missing := q.QuestionCount - saved
-	if missing > 0 {
-		res, werr := g.Writer.Write(ctx, llm.Job{
-			Model: q.LLMModel, Temperature: q.LLMTemperature, Title: q.Title, Chunks: chunks,
-			Target: len(texts) + missing, Existing: texts,
-		}, func(ctx context.Context, qs []llm.Question) error {
-			return g.Store.SaveGenerated(ctx, id, jobID, newQuestions(qs))
-		})
-		log.InfoContext(ctx, "questions written", "saved", res.Saved, "before", saved, "target", q.QuestionCount,
-			"calls", res.Calls, "retries", res.Retries, "duplicates", res.Duplicates, "short", res.Short,
-			"ms", time.Since(start).Milliseconds())
-		switch {
-		case errors.Is(werr, quiz.ErrConflict):
-			log.InfoContext(ctx, "generation was taken over meanwhile; stopping")
-			return nil
-		case errors.Is(werr, llm.ErrCritical):
-			return pipeline.Permanent(werr, "Question generation failed: "+pipeline.SafeReason(werr))
-		case werr != nil:
-			return pipeline.Fail(werr, "Question generation failed: "+pipeline.SafeReason(werr))
-		}
-	}
-	err = g.Store.CompleteStage(ctx, id, quiz.StageGeneration, jobID)
-	switch {
-	case errors.Is(err, quiz.ErrConflict):
-		return nil
-	case err != nil:
-		return pipeline.Retry(fmt.Errorf("complete generation: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
-	}
-	return nil
-}
-
-func newQuestions(qs []llm.Question) []quiz.NewQuestion {
-	out := make([]quiz.NewQuestion, len(qs))
-	for i, q := range qs {
-		out[i] = quiz.NewQuestion{QuestionText: q.QuestionText, OptionA: q.OptionA, OptionB: q.OptionB,
-			OptionC: q.OptionC, OptionD: q.OptionD, CorrectAnswer: q.CorrectAnswer}
-	}
-	return out
+	return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, final, g.fanOut(ctx, log, id, jobID, final))
 }

@@ -14,6 +14,7 @@ import (
 
 	"quizgen/internal/db"
 	"quizgen/internal/pipeline"
+	"quizgen/internal/pipeline/generation"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 )
@@ -27,14 +28,61 @@ var errReset = fmt.Errorf("%w: database unavailable: write tcp 127.0.0.1:6432: c
 // "SetCanvasItemID:<question id>" for one question's item write).
 type flakyStore struct {
 	pipeline.Store
-	mu sync.Mutex
+	runs generation.RunStore
+	mu   sync.Mutex
 	// once: keys whose first call fails; always: keys every call fails.
 	once, always map[string]bool
 	failed       map[string]int
 }
 
-func newFlaky(s pipeline.Store) *flakyStore {
-	return &flakyStore{Store: s, once: map[string]bool{}, always: map[string]bool{}, failed: map[string]int{}}
+func newFlaky(s *db.Store) *flakyStore {
+	return &flakyStore{Store: s, runs: s, once: map[string]bool{}, always: map[string]bool{}, failed: map[string]int{}}
+}
+
+// The generation run's store (generation.RunStore).
+
+func (f *flakyStore) FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, []quiz.GenerationBatch, error) {
+	if err := f.hit("FanOutGeneration"); err != nil {
+		return quiz.Quiz{}, 0, nil, err
+	}
+	return f.runs.FanOutGeneration(ctx, id, jobID, lease)
+}
+
+func (f *flakyStore) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, db.Take, error) {
+	if err := f.hit("TakeBatch"); err != nil {
+		return quiz.Quiz{}, quiz.GenerationBatch{}, 0, err
+	}
+	return f.runs.TakeBatch(ctx, id, batchID, jobID, lease)
+}
+
+func (f *flakyStore) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (bool, error) {
+	if err := f.hit("SaveBatch"); err != nil {
+		return false, err
+	}
+	return f.runs.SaveBatch(ctx, id, batchID, jobID, qs)
+}
+
+func (f *flakyStore) FailBatch(ctx context.Context, id, batchID, jobID quiz.ID, reason string) (bool, error) {
+	return f.runs.FailBatch(ctx, id, batchID, jobID, reason)
+}
+
+func (f *flakyStore) ReleaseBatch(ctx context.Context, id, batchID, jobID quiz.ID) error {
+	return f.runs.ReleaseBatch(ctx, id, batchID, jobID)
+}
+
+func (f *flakyStore) QuestionData(ctx context.Context, id quiz.ID) ([]db.StoredQuestion, error) {
+	if err := f.hit("QuestionData"); err != nil {
+		return nil, err
+	}
+	return f.runs.QuestionData(ctx, id)
+}
+
+func (f *flakyStore) RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.GenerationBatch, error) {
+	return f.runs.RetryFailedBatches(ctx, id)
+}
+
+func (f *flakyStore) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) (quiz.GenerationBatch, error) {
+	return f.runs.RegenerateBatch(ctx, id, sp)
 }
 
 func (f *flakyStore) set(m map[string]bool, keys ...string) {
@@ -254,17 +302,19 @@ func TestLastDeliveryRecordsEveryStepsFailure(t *testing.T) {
 	}{
 		{"TakeStage:content_extraction", quiz.StageExtraction},
 		{"FinishExtraction", quiz.StageExtraction},
-		{"TakeStage:llm_generation", quiz.StageGeneration},
-		{"GenerationProgress", quiz.StageGeneration},
-		{"SaveGenerated", quiz.StageGeneration},
-		{"CompleteStage:llm_generation", quiz.StageGeneration},
+		// The generation fans out (batches.go): the run, then its one
+		// batch's steps; a batch failed on its last delivery fails the run.
+		{"FanOutGeneration", quiz.StageGeneration},
+		{"TakeBatch", quiz.StageGeneration},
+		{"QuestionData", quiz.StageGeneration},
+		{"SaveBatch", quiz.StageGeneration},
 	}
 	for _, tt := range generateSteps {
 		t.Run(tt.step, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t, options{})
 			f := newFlaky(b.store)
-			b.p.Store = f
+			b.p.Store, b.p.Runs = f, f
 			q, msg := b.create(3, modules[0])
 			f.set(f.always, tt.step)
 			require.NoError(t, b.run(msg, queue.MaxReceiveCount), "the last delivery settles the job")

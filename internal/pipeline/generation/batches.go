@@ -1,0 +1,276 @@
+package generation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"quizgen/internal/db"
+	"quizgen/internal/llm"
+	"quizgen/internal/pipeline"
+	"quizgen/internal/queue"
+	"quizgen/internal/quiz"
+)
+
+// Generation fans out (README, Jobs): the generation job of a quiz
+// stores one batch per (module x batch) and publishes one generate_batch
+// message per batch; each batch job writes its questions and saves them
+// with its batch's completion in one transaction, and the last batch of
+// the run to settle decides the stage.
+
+// RunStore is the persistence of a generation that fans out;
+// internal/db implements it.
+type RunStore interface {
+	FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, []quiz.GenerationBatch, error)
+	TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, db.Take, error)
+	SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (bool, error)
+	FailBatch(ctx context.Context, id, batchID, jobID quiz.ID, reason string) (bool, error)
+	ReleaseBatch(ctx context.Context, id, batchID, jobID quiz.ID) error
+	QuestionData(ctx context.Context, id quiz.ID) ([]db.StoredQuestion, error)
+	RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.GenerationBatch, error)
+	RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) (quiz.GenerationBatch, error)
+}
+
+var _ RunStore = (*db.Store)(nil)
+
+// BatchWriter writes one typed batch; llm.BatchWriter implements it.
+type BatchWriter interface {
+	Write(ctx context.Context, r llm.BatchRequest) ([]json.RawMessage, error)
+}
+
+// DefaultBatchContentChars bounds the module text one batch's prompt
+// carries (Generator.BatchContentChars).
+const DefaultBatchContentChars = 30_000
+
+// fanOut runs the generation job jobID of quiz id: it stores the run's
+// batches (or finds them, on a redelivery) and publishes every batch still
+// pending. A failed publish is retried by redelivery, which publishes what
+// is still pending.
+func (g *Generator) fanOut(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
+	q, take, batches, err := g.Runs.FanOutGeneration(ctx, id, jobID, quiz.GenerateLease)
+	switch {
+	case errors.Is(err, quiz.ErrNotFound):
+		log.InfoContext(ctx, "quiz deleted; nothing to do")
+		return nil
+	case err != nil:
+		return pipeline.Retry(fmt.Errorf("fan out generation: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
+	}
+	switch take {
+	case db.TakeStale:
+		log.InfoContext(ctx, "stale job: the generation belongs to a newer request")
+		return nil
+	case db.TakeDone:
+		log.InfoContext(ctx, "job already done", "status", q.LLMGenerationStatus)
+		return nil
+	}
+	log.InfoContext(ctx, "generation fanned out", "take", take, "publish", len(batches))
+	return g.dispatch(ctx, log, id, batches, final)
+}
+
+// dispatch publishes one message per batch, or, without a publisher
+// (tests, single-process runs), runs each batch here, one after another,
+// through the same code a batch job runs.
+func (g *Generator) dispatch(ctx context.Context, log *slog.Logger, id quiz.ID, batches []quiz.GenerationBatch, final bool) error {
+	var errs []error
+	for _, b := range batches {
+		var err error
+		if g.Jobs == nil {
+			err = g.batch(ctx, log.With("batch_id", b.ID), id, b.ID, b.JobID, final)
+		} else {
+			err = g.Jobs.PublishJob(ctx, quiz.Job{Kind: queue.KindGenerateBatch, QuizID: id, ID: b.JobID, BatchID: b.ID})
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return pipeline.Retry(fmt.Errorf("dispatch %d of %d batches: %w", len(errs), len(batches), err),
+			"Question generation failed: background jobs are unavailable.")
+	}
+	return nil
+}
+
+// RetryFailed re-runs only the failed batches of quiz id's last run (a
+// partial or failed quiz): fresh job ids, the stage processing again,
+// one message each. It returns quiz.ErrConflict when there is nothing to
+// retry. (The API calls it; issue 13 adds the route.)
+func (g *Generator) RetryFailed(ctx context.Context, id quiz.ID) error {
+	bs, err := g.Runs.RetryFailedBatches(ctx, id)
+	if err != nil {
+		return err
+	}
+	return g.dispatch(ctx, g.Log.With("quiz_id", id, "job", "retry_failed"), id, bs, false)
+}
+
+// RegenerateBatch adds sp.Count questions to one (module, type,
+// difficulty) of quiz id's finished run (SPEC-HEAD F14) as a new round,
+// the stage processing until it settles. (The API calls it; issue 13 adds
+// the route.)
+func (g *Generator) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) error {
+	b, err := g.Runs.RegenerateBatch(ctx, id, sp)
+	if err != nil {
+		return err
+	}
+	return g.dispatch(ctx, g.Log.With("quiz_id", id, "job", "regenerate_batch"), id, []quiz.GenerationBatch{b}, false)
+}
+
+// batch runs batch job jobID of batch batchID and settles its outcome:
+// nil when the batch reached a final state, an error for SQS to deliver
+// the message again (the batch back to pending for it) unless final, when
+// the failure is recorded on the batch.
+func (g *Generator) batch(ctx context.Context, log *slog.Logger, id, batchID, jobID quiz.ID, final bool) error {
+	err := g.runBatch(ctx, log, id, batchID, jobID)
+	if err == nil || errors.Is(err, pipeline.ErrBusy) {
+		return err
+	}
+	reason, temporary := pipeline.Classify(quiz.StageGeneration, err)
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if temporary && !final {
+		log.WarnContext(ctx, "temporary failure; SQS will deliver the batch again", "err", err)
+		if rerr := g.Runs.ReleaseBatch(fctx, id, batchID, jobID); rerr != nil && !errors.Is(rerr, quiz.ErrConflict) {
+			log.WarnContext(ctx, "could not release the batch; its lease will", "err", rerr)
+		}
+		return err
+	}
+	if temporary {
+		reason += " (gave up after repeated temporary failures)"
+	}
+	log.ErrorContext(ctx, "batch failed", "reason", reason, "err", err)
+	decided, ferr := g.Runs.FailBatch(fctx, id, batchID, jobID, reason)
+	if ferr != nil && !errors.Is(ferr, quiz.ErrConflict) {
+		return fmt.Errorf("record failure of batch %s: %w", batchID, errors.Join(ferr, err))
+	}
+	if decided {
+		log.InfoContext(ctx, "generation run decided by the last batch")
+	}
+	return nil
+}
+
+func (g *Generator) runBatch(ctx context.Context, log *slog.Logger, id, batchID, jobID quiz.ID) error {
+	q, b, take, err := g.Runs.TakeBatch(ctx, id, batchID, jobID, quiz.GenerateLease)
+	switch {
+	case errors.Is(err, quiz.ErrNotFound):
+		log.InfoContext(ctx, "quiz or batch deleted; nothing to do")
+		return nil
+	case err != nil:
+		return pipeline.Retry(fmt.Errorf("take batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
+	}
+	switch take {
+	case db.TakeStale:
+		log.InfoContext(ctx, "stale batch job: the batch or its run belongs to a newer request")
+		return nil
+	case db.TakeDone:
+		log.InfoContext(ctx, "batch already done", "status", b.Status)
+		return nil
+	case db.TakeBusy:
+		return pipeline.ErrBusy
+	case db.TakeResumed:
+		log.WarnContext(ctx, "batch lease ran out: taking it over")
+	}
+	start := time.Now()
+	mod, _ := q.Modules.Find(b.ModuleID)
+	text := g.moduleContent(q, mod)
+	if text == "" {
+		return pipeline.Permanent(errors.New("no content"), "No course content in this module to write questions from.")
+	}
+	stored, err := g.Runs.QuestionData(ctx, id)
+	if err != nil {
+		return pipeline.Retry(fmt.Errorf("read existing questions: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
+	}
+	existing := make([]string, len(stored))
+	for i, s := range stored {
+		existing[i] = llm.QuestionKey(s.Type, s.Data)
+	}
+	data, werr := g.Batches.Write(ctx, llm.BatchRequest{
+		Type: b.Type, Count: b.Count, Difficulty: b.Difficulty, Language: q.Language, Tone: string(q.Tone),
+		CustomInstructions: q.CustomInstructions, ModuleName: mod.Name, Content: text, Existing: existing,
+		Model: q.LLMModel, Temperature: q.LLMTemperature,
+	})
+	var short *llm.ShortBatchError
+	switch {
+	case errors.Is(werr, llm.ErrCritical):
+		return pipeline.Permanent(werr, "Question generation failed: "+pipeline.SafeReason(werr))
+	case errors.As(werr, &short):
+		// The model cannot write this batch from this content: asking
+		// again gives the same answer.
+		return pipeline.Permanent(werr, "Question generation failed: "+pipeline.SafeReason(werr))
+	case werr != nil:
+		return pipeline.Fail(werr, "Question generation failed: "+pipeline.SafeReason(werr))
+	}
+	qs := make([]quiz.NewQuestion, len(data))
+	for i, d := range data {
+		qs[i] = quiz.NewQuestion{Type: b.Type, Data: d, Difficulty: b.Difficulty, ModuleID: b.ModuleID}
+	}
+	var decided bool
+	err = g.Save(ctx, log, "save batch", func(ctx context.Context) (err error) {
+		decided, err = g.Runs.SaveBatch(ctx, id, batchID, jobID, qs)
+		return err
+	})
+	switch {
+	case errors.Is(err, quiz.ErrConflict):
+		log.InfoContext(ctx, "batch was taken over or ended meanwhile; dropping this result")
+		return nil
+	case err != nil:
+		return pipeline.Retry(fmt.Errorf("save batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
+	}
+	log.InfoContext(ctx, "batch written", "type", b.Type, "count", len(qs), "module_id", b.ModuleID,
+		"decided", decided, "ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// moduleContent is the text a batch of module m is written from: a
+// manual module's own text, or the module's extracted pages and files. A
+// v1 quiz's module without content of its own is written from all the
+// quiz's content, as v1 wrote over all of it.
+func (g *Generator) moduleContent(q quiz.Quiz, m quiz.ModuleSpec) string {
+	limit := g.BatchContentChars
+	if limit <= 0 {
+		limit = DefaultBatchContentChars
+	}
+	if m.Manual != nil {
+		return truncate(m.Manual.Text, limit)
+	}
+	chunks := llm.Chunks(q.ExtractedContent, limit)
+	text := joinChunks(chunks, m.ID, limit)
+	if text == "" && q.V1 {
+		text = joinChunks(chunks, "", limit)
+	}
+	return text
+}
+
+// joinChunks joins the chunks of module (every module when "") with their
+// titles, up to limit characters.
+func joinChunks(chunks []llm.Chunk, module string, limit int) string {
+	var sb strings.Builder
+	n := 0
+	for _, c := range chunks {
+		if module != "" && c.ModuleID != module {
+			continue
+		}
+		part := "## " + c.Title + "\n\n" + c.Content + "\n\n"
+		if k := utf8.RuneCountInString(part); n+k > limit {
+			if n == 0 {
+				sb.WriteString(truncate(part, limit))
+			}
+			break
+		} else {
+			n += k
+		}
+		sb.WriteString(part)
+	}
+	return strings.TrimSpace(sb.String())
+}
+
+// truncate keeps the first limit characters of s.
+func truncate(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	return string([]rune(s)[:limit])
+}

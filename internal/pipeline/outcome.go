@@ -1,0 +1,33 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"quizgen/internal/quiz"
+)
+
+// Classify is Settle's reading of a job's error, for jobs that record
+// their outcome somewhere else than a stage (a generation batch): the
+// reason to record if the job fails for good (err's Failure's, else
+// stage's generic reason with err), and whether another delivery may
+// succeed (quiz.ErrTemporary, a deadline or cancellation, a Retry; never
+// a Permanent).
+func Classify(stage quiz.Stage, err error) (reason string, temporary bool) {
+	temporary = errors.Is(err, quiz.ErrTemporary) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled)
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Reason, (temporary || f.retry) && !f.permanent
+	}
+	return stageFailed(stage) + ": " + SafeReason(err), temporary
+}
+
+// Save runs an idempotent write of a job's progress as the export's
+// writes run (a few tries after short pauses unless it reports
+// quiz.ErrConflict or quiz.ErrNotFound), for the jobs of
+// pipeline/generation.
+func (p *Pipeline) Save(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) error {
+	return p.write(ctx, log, what, f)
+}
