@@ -226,8 +226,9 @@ func (g *Generator) runBatch(ctx context.Context, log *slog.Logger, id, batchID,
 
 // moduleContent is the text a batch of module m is written from: a
 // manual module's own text, or the module's extracted pages and files. A
-// v1 quiz's module without content of its own is written from all the
-// quiz's content, as v1 wrote over all of it.
+// v1 quiz asks its question_count of all its content (a module may ask
+// for more questions than its own content holds), so its batches are
+// written from the module's content followed by the other modules'.
 func (g *Generator) moduleContent(q quiz.Quiz, m quiz.ModuleSpec) string {
 	limit := g.BatchContentChars
 	if limit <= 0 {
@@ -237,14 +238,21 @@ func (g *Generator) moduleContent(q quiz.Quiz, m quiz.ModuleSpec) string {
 		return truncate(m.Manual.Text, limit)
 	}
 	chunks := llm.Chunks(q.ExtractedContent, limit)
-	text := joinChunks(chunks, m.ID, limit)
-	if text == "" && q.V1 {
-		text = joinChunks(chunks, "", limit)
+	if q.V1 {
+		var own, rest []llm.Chunk
+		for _, c := range chunks {
+			if c.ModuleID == m.ID {
+				own = append(own, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		return joinChunks(append(own, rest...), "", limit)
 	}
-	return text
+	return joinChunks(chunks, m.ID, limit)
 }
 
-// joinChunks joins the chunks of module (every module when "") with their
+// joinChunks joins the chunks of module (every chunk when "") with their
 // titles, up to limit characters.
 func joinChunks(chunks []llm.Chunk, module string, limit int) string {
 	var sb strings.Builder
