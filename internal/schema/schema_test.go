@@ -24,7 +24,7 @@ import (
 
 // allTables are the tables the newest migration leaves (000005, the typed
 // question model, changes columns only: see typed_test.go).
-var allTables = []string{"oauth_state", "question", "quiz", "quiz_usage", "usage_daily", "user"}
+var allTables = []string{"generation_batch", "oauth_state", "question", "quiz", "quiz_usage", "usage_daily", "user"}
 
 func latest(t *testing.T) uint {
 	v, err := db.MigrationVersion()
