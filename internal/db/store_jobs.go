@@ -132,57 +132,6 @@ func (s *Store) FinishExtraction(ctx context.Context, id, jobID quiz.ID, content
 	return chained, err
 }
 
-// GenerationProgress returns how many questions job jobID already saved for
-// quiz id, and the texts of all the quiz's questions (for de-duplication).
-func (s *Store) GenerationProgress(ctx context.Context, id, jobID quiz.ID) (saved int, texts []string, err error) {
-	err = s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
-		rows, err := q.GenerationProgress(ctx, dbsqlc.GenerationProgressParams{QuizID: id, JobID: jobID})
-		if err != nil {
-			return err
-		}
-		saved, texts = 0, nil
-		for _, r := range rows {
-			texts = append(texts, r.QuestionText)
-			if r.Mine {
-				saved++
-			}
-		}
-		return nil
-	})
-	return saved, texts, err
-}
-
-// SaveGenerated stores questions written by generation job jobID, if it
-// still holds the generation of quiz id (else quiz.ErrConflict and nothing
-// is stored).
-//
-// Every question is normalized by its type first (see AddQuestions): an
-// invalid one is a *qtype.ValidationError and nothing is stored.
-func (s *Store) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.NewQuestion) error {
-	rows, err := insertParams(id, qs, &jobID)
-	if err != nil {
-		return fmt.Errorf("save questions of quiz %s: %w", id, err)
-	}
-	return s.inTx(ctx, func(q txQueries) error {
-		holds, err := q.LockGenerationHeld(ctx, dbsqlc.LockGenerationHeldParams{ID: id, JobID: jobID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return quiz.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if !holds {
-			return fmt.Errorf("save questions: the job no longer holds the generation: %w", quiz.ErrConflict)
-		}
-		for _, p := range rows {
-			if _, err := q.InsertQuestion(ctx, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // ApprovedQuestions returns the questions an export sends: the approved
 // questions of quiz id that are not deleted, of every type, in export order
 // (created_at, then id).

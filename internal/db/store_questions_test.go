@@ -40,8 +40,8 @@ func TestInvalidQuestionsAreRefusedAndNothingIsStored(t *testing.T) {
 		var ve *qtype.ValidationError
 		require.ErrorAs(t, err, &ve, name)
 		assert.NotEmpty(t, ve.Problems, name)
-		err = s.SaveGenerated(ctx, q.ID, uuid.New(), []quiz.NewQuestion{bad})
-		require.ErrorAs(t, err, &ve, "%s: generated questions are checked before anything else", name)
+		_, err = s.SaveBatch(ctx, q.ID, uuid.New(), uuid.New(), []quiz.NewQuestion{bad})
+		require.ErrorAs(t, err, &ve, "%s: a batch's questions are checked before anything else", name)
 	}
 	all, err := s.AllQuestions(ctx, q.ID)
 	require.NoError(t, err)

@@ -44,8 +44,6 @@ type Store interface {
 	CompleteStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID) error
 	FailStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, reason string) error
 	FinishExtraction(ctx context.Context, id, jobID quiz.ID, content json.RawMessage, generateLease time.Duration) (bool, error)
-	GenerationProgress(ctx context.Context, id, jobID quiz.ID) (saved int, texts []string, err error)
-	SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.NewQuestion) error
 	ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error)
 	SetCanvasQuizID(ctx context.Context, id, jobID quiz.ID, canvasQuizID string) error
 	SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.ID, itemID string) error
@@ -152,16 +150,7 @@ func (p *Pipeline) Settle(ctx context.Context, log *slog.Logger, id quiz.ID, sta
 	if errors.Is(err, ErrBusy) {
 		return err
 	}
-	var reason string
-	temporary := errors.Is(err, quiz.ErrTemporary) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, context.Canceled) // the run was stopped: the next delivery resumes it
-	var f *Failure
-	if errors.As(err, &f) {
-		reason = f.Reason
-		temporary = (temporary || f.retry) && !f.permanent
-	} else {
-		reason = stageFailed(stage) + ": " + SafeReason(err)
-	}
+	reason, temporary := Classify(stage, err)
 	if temporary && !final {
 		log.WarnContext(ctx, "temporary failure; SQS will deliver the job again", "stage", stage, "err", err)
 		return err

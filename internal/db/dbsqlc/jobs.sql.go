@@ -213,67 +213,6 @@ func (q *Queries) FinishExtraction(ctx context.Context, arg FinishExtractionPara
 	return chained, err
 }
 
-const generationProgress = `-- name: GenerationProgress :many
-SELECT COALESCE(question_data->>'question_text', '')::text AS question_text, COALESCE(generation_job_id = $1::uuid, false)::boolean AS mine
-FROM question
-WHERE quiz_id = $2
-ORDER BY created_at, id
-`
-
-type GenerationProgressParams struct {
-	JobID  uuid.UUID
-	QuizID uuid.UUID
-}
-
-type GenerationProgressRow struct {
-	QuestionText string
-	Mine         bool
-}
-
-// The texts of every question of the quiz, of every type and deleted ones
-// too (for de-duplication: a rejected question should not come back), and
-// which ones job_id saved (NULL generation_job_id: not this job).
-func (q *Queries) GenerationProgress(ctx context.Context, arg GenerationProgressParams) ([]GenerationProgressRow, error) {
-	rows, err := q.db.Query(ctx, generationProgress, arg.JobID, arg.QuizID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []GenerationProgressRow
-	for rows.Next() {
-		var i GenerationProgressRow
-		if err := rows.Scan(&i.QuestionText, &i.Mine); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const lockGenerationHeld = `-- name: LockGenerationHeld :one
-SELECT (llm_generation_job_id IS NOT DISTINCT FROM $1::uuid
-        AND llm_generation_status = 'processing')::boolean AS holds
-FROM quiz
-WHERE id = $2
-FOR UPDATE
-`
-
-type LockGenerationHeldParams struct {
-	JobID uuid.UUID
-	ID    uuid.UUID
-}
-
-// Locks the quiz and says whether job_id holds its generation.
-func (q *Queries) LockGenerationHeld(ctx context.Context, arg LockGenerationHeldParams) (bool, error) {
-	row := q.db.QueryRow(ctx, lockGenerationHeld, arg.JobID, arg.ID)
-	var holds bool
-	err := row.Scan(&holds)
-	return holds, err
-}
-
 const lockUserNow = `-- name: LockUserNow :one
 SELECT now()::timestamptz AS now
 FROM "user"

@@ -103,23 +103,6 @@ SET content_extraction_status = 'completed', extracted_content = sqlc.narg(conte
 WHERE id = @id AND content_extraction_job_id = @job_id::uuid AND content_extraction_status = 'processing'
 RETURNING (llm_generation_job_id = @job_id::uuid)::boolean AS chained;
 
--- name: GenerationProgress :many
--- The texts of every question of the quiz, of every type and deleted ones
--- too (for de-duplication: a rejected question should not come back), and
--- which ones job_id saved (NULL generation_job_id: not this job).
-SELECT COALESCE(question_data->>'question_text', '')::text AS question_text, COALESCE(generation_job_id = @job_id::uuid, false)::boolean AS mine
-FROM question
-WHERE quiz_id = @quiz_id
-ORDER BY created_at, id;
-
--- name: LockGenerationHeld :one
--- Locks the quiz and says whether job_id holds its generation.
-SELECT (llm_generation_job_id IS NOT DISTINCT FROM @job_id::uuid
-        AND llm_generation_status = 'processing')::boolean AS holds
-FROM quiz
-WHERE id = @id
-FOR UPDATE;
-
 -- name: SetCanvasQuizID :execrows
 -- Records the Canvas quiz of an export, if job_id holds the export.
 UPDATE quiz

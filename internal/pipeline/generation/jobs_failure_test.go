@@ -133,20 +133,6 @@ func (f *flakyStore) FinishExtraction(ctx context.Context, id, jobID quiz.ID, co
 	return f.Store.FinishExtraction(ctx, id, jobID, content, lease)
 }
 
-func (f *flakyStore) GenerationProgress(ctx context.Context, id, jobID quiz.ID) (int, []string, error) {
-	if err := f.hit("GenerationProgress"); err != nil {
-		return 0, nil, err
-	}
-	return f.Store.GenerationProgress(ctx, id, jobID)
-}
-
-func (f *flakyStore) SaveGenerated(ctx context.Context, id, jobID quiz.ID, qs []quiz.NewQuestion) error {
-	if err := f.hit("SaveGenerated"); err != nil {
-		return err
-	}
-	return f.Store.SaveGenerated(ctx, id, jobID, qs)
-}
-
 func (f *flakyStore) ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error) {
 	if err := f.hit("ApprovedQuestions"); err != nil {
 		return nil, err
