@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
@@ -41,8 +42,8 @@ type BatchCall struct {
 // the model's raw answer, which should be the JSON object
 // {"questions": [...]} of Schema.
 //
-// Its errors are classified as Provider's are: failures that may pass
-// when asked again wrap quiz.ErrTemporary, failures that will not wrap
+// Its errors are classified: failures that may pass when asked again
+// (rate limits, timeouts, 5xx, lost connections) wrap quiz.ErrTemporary, failures that will not wrap
 // ErrCritical, and when ctx is done it returns an error matching
 // ctx.Err(). Implementations must be safe for concurrent use.
 type BatchProvider interface {
@@ -110,7 +111,8 @@ type BatchWriter struct {
 	// missing.
 	MaxRounds int
 	// MaxAttempts is how often one call is tried while it fails with a
-	// temporary error (DefaultMaxAttempts), with backoff as Writer's.
+	// temporary error (DefaultMaxAttempts), waiting 1 s, 2 s, 4 s, … (at
+	// most 30 s) between attempts.
 	MaxAttempts int
 	// Log receives one line per retry and per round short of questions,
 	// never content or answers. Nil discards.
@@ -122,8 +124,9 @@ type BatchWriter struct {
 
 // Write returns r.Count questions of type r.Type, each the canonical
 // question_data that the type's Normalize returns, in the order they were
-// accepted. None is a near-duplicate (QuestionKey's texts compared as
-// Writer compares question texts) of another or of r.Existing.
+// accepted. None is a near-duplicate of another or of r.Existing: their
+// QuestionKeys are the same once lower-cased without punctuation and
+// spacing, or share 90% or more of their distinct words.
 //
 // An answer that holds invalid items, duplicates or too few items is
 // followed by a call for the missing number only, up to MaxRounds answers
@@ -163,7 +166,7 @@ func (w *BatchWriter) Write(ctx context.Context, r BatchRequest) ([]json.RawMess
 		return nil, fmt.Errorf("%w: write batch: %w", ErrCritical, err)
 	}
 	maxRounds := cmp.Or(max(w.MaxRounds, 0), DefaultMaxRounds)
-	s := (&Writer{MaxAttempts: w.MaxAttempts, Log: w.Log, Sleep: w.Sleep}).settings()
+	s := w.settings()
 	schema := BatchSchema(typ)
 
 	seen := newDedupe()
@@ -260,8 +263,7 @@ func (w *BatchWriter) call(ctx context.Context, s settings, c BatchCall) (string
 }
 
 // parseBatch returns the items of a batch answer: the JSON object
-// {"questions": [...]}, or, as ParseAnswer accepts of models without
-// structured output, a bare array, an object whose only key holds the
+// {"questions": [...]}, or, as models without structured output write it, a bare array, an object whose only key holds the
 // array, code fences and text around the JSON. It reads the first JSON
 // value, at one of the first maxJSONStarts '{' or '[', of that shape. The
 // items are not checked; an empty list is a valid answer.
@@ -375,4 +377,70 @@ func QuestionKey(t qtype.Name, data json.RawMessage) string {
 		}
 	}
 	return strings.Join(parts, " | ")
+}
+
+// DefaultMaxAttempts is how often BatchWriter tries one call
+// (BatchWriter.MaxAttempts): LLM_MAX_RETRIES plus one.
+const DefaultMaxAttempts = 3
+
+// Backoff between attempts of a call: 1 s, 2 s, 4 s, … up to 30 s.
+const (
+	baseBackoff = time.Second
+	maxBackoff  = 30 * time.Second
+)
+
+// maxJSONStarts bounds how many '{' or '[' positions parseBatch tries to
+// decode a JSON value from, so that hostile answers cost linear time.
+const maxJSONStarts = 8
+
+// settings is a BatchWriter's call settings with their defaults filled in.
+type settings struct {
+	maxAttempts int
+	log         *slog.Logger
+	sleep       func(ctx context.Context, d time.Duration) error
+}
+
+func (w *BatchWriter) settings() settings {
+	s := settings{maxAttempts: cmp.Or(max(w.MaxAttempts, 0), DefaultMaxAttempts), log: w.Log, sleep: w.Sleep}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.sleep == nil {
+		s.sleep = sleep
+	}
+	return s
+}
+
+// critical reports whether err is critical: it wraps ErrCritical, or it
+// is unclassified and matches one of SPEC 3.2's critical patterns.
+func critical(err error) bool {
+	if errors.Is(err, ErrCritical) {
+		return true
+	}
+	return !errors.Is(err, quiz.ErrTemporary) && !errors.Is(err, ErrInvalidAnswer) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		isCriticalText(err.Error())
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// oneLine collapses the whitespace of s to single spaces and shortens it to
+// at most limit characters, marking a cut with "…".
+func oneLine(s string, limit int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:limit-1])) + "…"
 }

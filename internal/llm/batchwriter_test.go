@@ -43,6 +43,19 @@ func (f *fakeBatch) counts() []int {
 	return out
 }
 
+// syllables build made-up terms, so that generated sentences differ.
+var syllables = []string{"ka", "lo", "mi", "ren", "tor", "vas", "qui", "del", "bar", "sun", "pe", "zo"}
+
+// term returns a made-up word of four syllables for i.
+func term(i int) string {
+	var b strings.Builder
+	for range 4 {
+		b.WriteString(syllables[i%len(syllables)])
+		i /= len(syllables)
+	}
+	return b.String()
+}
+
 // mcQuestion is a valid multiple_choice item about fact n; each n gives a
 // question unlike the others.
 func mcQuestion(n int) map[string]any {

@@ -1,13 +1,13 @@
-// Package llm writes multiple-choice questions from course content with a
-// large language model.
+// Package llm writes batches of typed questions (README "Question types")
+// from course content with a large language model.
 //
-// It holds the prompts (texts embedded from prompts/), the providers
-// that send them (an OpenAI-compatible client and an offline mock), the
-// parsing and validation of the model's answers, the chunking of a quiz's
-// extracted content, and Writer, which plans the calls for a quiz, runs
-// them with bounded concurrency, retries what may succeed, drops
-// near-duplicates and hands accepted questions to a save function in
-// batches.
+// It holds the prompts per type and language (texts embedded from
+// prompts/v2, RenderBatch) and their answer schemas (BatchSchema), the
+// providers that send them (an OpenAI-compatible client and an offline
+// mock), the chunking of a quiz's extracted content, and BatchWriter,
+// which writes one batch: it checks every item with its type's rules,
+// drops near-duplicates, asks again for only what is missing and retries
+// what may succeed.
 //
 // It does no storage itself and never logs prompts, course content or whole
 // model answers (STYLE §11.5): only sizes, counts and ids. Errors crossing

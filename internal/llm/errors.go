@@ -15,9 +15,9 @@ var (
 	// API key, the prompt or the model's answer.
 	ErrCritical = errors.New("critical error during question generation")
 
-	// ErrInvalidAnswer is wrapped around answers that do not hold a valid
-	// question: no JSON, JSON of another shape, missing or over-long fields,
-	// a correct answer other than A-D. Asking again may help.
+	// ErrInvalidAnswer is wrapped around answers that hold no list of
+	// questions: no JSON, JSON of another shape, a refusal, an empty or
+	// over-long answer. Asking again may help.
 	ErrInvalidAnswer = errors.New("invalid LLM answer")
 )
 

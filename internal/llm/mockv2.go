@@ -17,8 +17,8 @@ const mockCandidatesPerSentence = 3
 
 var _ BatchProvider = mockProvider{}
 
-// NewBatchMock returns the mock (see NewMock) as a BatchProvider, for
-// offline development and tests: it waits latency (MOCK_LLM_LATENCY;
+// NewBatchMock returns a BatchProvider that writes from the content
+// itself, for offline development and tests: it waits latency (MOCK_LLM_LATENCY;
 // returning early with ctx's error when ctx is done), then answers
 // {"questions": [...]} with up to c.Prompt.Count questions of
 // c.Prompt.Type, written by the type's Mock in c.Prompt.Language at

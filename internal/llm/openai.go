@@ -51,8 +51,8 @@ type OpenAIConfig struct {
 	HTTPClient *http.Client
 }
 
-// openAIProvider is a Provider on the Chat Completions API with structured
-// output, one request per call (Writer retries).
+// openAIProvider is a BatchProvider on the Chat Completions API with
+// structured output, one request per call (BatchWriter retries).
 //
 // It speaks the wire protocol with net/http and encoding/json rather than
 // through the official SDK: one endpoint and a handful of fields do not
@@ -67,19 +67,9 @@ type openAIProvider struct {
 	timeout  time.Duration
 }
 
-var _ Provider = (*openAIProvider)(nil)
-
-// NewOpenAI returns a Provider that asks an OpenAI-compatible Chat
-// Completions endpoint for questions, with the answer schema of
-// AnswerSchema as a strict json_schema response format. It does not
-// retry; Writer does. It reads no environment variables. It fails if
-// BaseURL is not an absolute http or https URL.
-//
-// Errors of Questions are classified: 408, 409, 429 (except exhausted
-// quota), 5xx, timeouts and connection failures wrap quiz.ErrTemporary;
-// 401, 403, 404, exhausted quota, other 4xx (context length, invalid
-// request) and an endpoint that does not answer JSON wrap ErrCritical.
-func NewOpenAI(cfg OpenAIConfig) (Provider, error) {
+// newOpenAI returns the provider of NewOpenAIBatch. It fails if BaseURL
+// is not an absolute http or https URL.
+func newOpenAI(cfg OpenAIConfig) (*openAIProvider, error) {
 	base := cfg.BaseURL
 	if base == "" {
 		base = DefaultBaseURL
@@ -129,7 +119,7 @@ type jsonSchema struct {
 	Schema json.RawMessage `json:"schema"`
 }
 
-// chatResponse is what Questions reads of a completion.
+// chatResponse is what complete reads of a completion.
 type chatResponse struct {
 	Choices []struct {
 		FinishReason string `json:"finish_reason"`
@@ -148,37 +138,6 @@ type apiErrorBody struct {
 		Type    string          `json:"type"`
 		Code    json.RawMessage `json:"code"`
 	} `json:"error"`
-}
-
-// Questions implements Provider.
-func (p *openAIProvider) Questions(ctx context.Context, r Request) (string, error) {
-	model := p.model
-	if model == "" {
-		model = r.Model
-	}
-	if model == "" {
-		return "", fmt.Errorf("%w: no LLM model is configured", ErrCritical)
-	}
-	prompt, err := BuildPrompt(r)
-	if err != nil {
-		return "", err
-	}
-	body, err := json.Marshal(chatRequest{
-		Model: model,
-		Messages: []chatMessage{
-			{Role: "system", Content: prompt.System},
-			{Role: "user", Content: prompt.User},
-		},
-		Temperature: r.Temperature,
-		ResponseFormat: responseFormat{
-			Type:       "json_schema",
-			JSONSchema: jsonSchema{Name: "quiz_questions", Strict: true, Schema: answerSchema},
-		},
-	})
-	if err != nil {
-		return "", fmt.Errorf("encode LLM request: %w", err)
-	}
-	return p.complete(ctx, model, body)
 }
 
 // transportError classifies a failure to send the request or to read the

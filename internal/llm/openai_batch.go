@@ -15,16 +15,24 @@ import (
 
 var _ BatchProvider = (*openAIProvider)(nil)
 
-// NewOpenAIBatch returns the OpenAI-compatible provider of NewOpenAI as a
-// BatchProvider: each call sends c.System and c.User as the system and
-// user messages and c.Schema as a strict json_schema response format
-// named "quiz_batch". Its errors are classified as NewOpenAI's.
+// NewOpenAIBatch returns a BatchProvider on an OpenAI-compatible Chat
+// Completions endpoint (OpenAI, Azure OpenAI, Ollama, vLLM): each call
+// sends c.System and c.User as the system and user messages and c.Schema
+// as a strict json_schema response format named "quiz_batch". It does not
+// retry; BatchWriter does. It reads no environment variables. It fails if
+// BaseURL is not an absolute http or https URL.
+//
+// Errors of Batch are classified: 408, 409, 429 (except exhausted quota),
+// 5xx, timeouts and connection failures wrap quiz.ErrTemporary; 401, 403,
+// 404, exhausted quota, other 4xx (context length, invalid request) and
+// an endpoint that does not answer JSON wrap ErrCritical; no choices, a
+// refusal or an empty answer wrap ErrInvalidAnswer.
 func NewOpenAIBatch(cfg OpenAIConfig) (BatchProvider, error) {
-	p, err := NewOpenAI(cfg)
+	p, err := newOpenAI(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return p.(*openAIProvider), nil //nolint:forcetypeassert // NewOpenAI's own type
+	return p, nil
 }
 
 // Batch implements BatchProvider.
@@ -59,8 +67,7 @@ func (p *openAIProvider) Batch(ctx context.Context, c BatchCall) (string, error)
 }
 
 // complete posts a Chat Completions body and returns the answer's text,
-// its failures classified as Questions documents; Questions and Batch
-// both send through it.
+// its failures classified as NewOpenAIBatch documents.
 func (p *openAIProvider) complete(ctx context.Context, model string, body []byte) (string, error) {
 	callCtx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()

@@ -2,7 +2,6 @@ package llm_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -16,69 +15,32 @@ import (
 	"quizgen/internal/llm/llmtest"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
+	"quizgen/internal/quiz/qtype"
 )
 
 const testKey = "sk-test-0123456789abcdef"
 
-func newOpenAI(t *testing.T, srv *llmtest.Server, cfg llm.OpenAIConfig) llm.Provider {
+func newOpenAI(t *testing.T, srv *llmtest.Server, cfg llm.OpenAIConfig) llm.BatchProvider {
 	t.Helper()
 	cfg.BaseURL = srv.URL
 	if cfg.APIKey == "" {
 		cfg.APIKey = testKey
 	}
-	p, err := llm.NewOpenAI(cfg)
+	p, err := llm.NewOpenAIBatch(cfg)
 	require.NoError(t, err)
 	return p
 }
 
-func askThree() llm.Request {
-	return llm.Request{
-		Model:       "gpt-4.1-mini",
-		Temperature: 0.3,
-		Content:     "Binary search halves a sorted range at every step.",
-		Count:       3,
-		Avoid:       []string{"What does binary search need?"},
-		Title:       "Algorithms",
-	}
-}
-
-func TestOpenAISendsStructuredOutputRequest(t *testing.T) {
-	t.Parallel()
-	srv := llmtest.NewServer(t)
-	p := newOpenAI(t, srv, llm.OpenAIConfig{})
-
-	raw, err := p.Questions(t.Context(), askThree())
+// askThree is a call for 3 multiple-choice questions.
+func askThree(t *testing.T) llm.BatchCall {
+	t.Helper()
+	prompt := llm.BatchPrompt{Type: qtype.MultipleChoice, Count: 3, Difficulty: qtype.Medium, Language: qtype.English,
+		ModuleName: "Algorithms", Content: "Binary search halves a sorted range at every step.",
+		Avoid: []string{"What does binary search need?"}}
+	system, user, err := llm.RenderBatch(prompt)
 	require.NoError(t, err)
-	qs, err := llm.ParseAnswer(raw)
-	require.NoError(t, err)
-	assert.Len(t, qs, 3, "the fake server answers the count the prompt asks for")
-
-	reqs := srv.Requests()
-	require.Len(t, reqs, 1)
-	r := reqs[0]
-	assert.Equal(t, "/v1/chat/completions", r.Path)
-	assert.Equal(t, "Bearer "+testKey, r.Authorization)
-	assert.Equal(t, "gpt-4.1-mini", r.Model)
-	require.NotNil(t, r.Temperature)
-	assert.InDelta(t, 0.3, *r.Temperature, 1e-9)
-
-	want, err := llm.BuildPrompt(askThree())
-	require.NoError(t, err)
-	assert.Equal(t, []llmtest.Message{{Role: "system", Content: want.System}, {Role: "user", Content: want.User}}, r.Messages)
-
-	var rf struct {
-		Type       string `json:"type"`
-		JSONSchema struct {
-			Name   string          `json:"name"`
-			Strict bool            `json:"strict"`
-			Schema json.RawMessage `json:"schema"`
-		} `json:"json_schema"`
-	}
-	require.NoError(t, json.Unmarshal(r.ResponseFormat, &rf))
-	assert.Equal(t, "json_schema", rf.Type)
-	assert.Equal(t, "quiz_questions", rf.JSONSchema.Name)
-	assert.True(t, rf.JSONSchema.Strict)
-	assert.JSONEq(t, string(llm.AnswerSchema()), string(rf.JSONSchema.Schema))
+	return llm.BatchCall{Model: "gpt-4.1-mini", Temperature: 0.3, Prompt: prompt, System: system, User: user,
+		Schema: llm.BatchSchema(mustType(t, qtype.MultipleChoice))}
 }
 
 func TestOpenAIModel(t *testing.T) {
@@ -88,7 +50,7 @@ func TestOpenAIModel(t *testing.T) {
 		t.Parallel()
 		srv := llmtest.NewServer(t)
 		p := newOpenAI(t, srv, llm.OpenAIConfig{Model: "llama3.1"})
-		_, err := p.Questions(t.Context(), askThree())
+		_, err := p.Batch(t.Context(), askThree(t))
 		require.NoError(t, err)
 		assert.Equal(t, "llama3.1", srv.Requests()[0].Model)
 	})
@@ -97,9 +59,9 @@ func TestOpenAIModel(t *testing.T) {
 		t.Parallel()
 		srv := llmtest.NewServer(t)
 		p := newOpenAI(t, srv, llm.OpenAIConfig{})
-		r := askThree()
+		r := askThree(t)
 		r.Model = ""
-		_, err := p.Questions(t.Context(), r)
+		_, err := p.Batch(t.Context(), r)
 		require.ErrorIs(t, err, llm.ErrCritical)
 		assert.Empty(t, srv.Requests())
 	})
@@ -107,9 +69,9 @@ func TestOpenAIModel(t *testing.T) {
 	t.Run("no key sends no Authorization", func(t *testing.T) {
 		t.Parallel()
 		srv := llmtest.NewServer(t)
-		p, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: srv.URL})
+		p, err := llm.NewOpenAIBatch(llm.OpenAIConfig{BaseURL: srv.URL})
 		require.NoError(t, err)
-		_, err = p.Questions(t.Context(), askThree())
+		_, err = p.Batch(t.Context(), askThree(t))
 		require.NoError(t, err)
 		assert.Empty(t, srv.Requests()[0].Authorization)
 	})
@@ -118,7 +80,7 @@ func TestOpenAIModel(t *testing.T) {
 func TestNewOpenAIRejectsBadBaseURL(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"api.openai.com/v1", "ftp://x/v1", "http://", "://"} {
-		_, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: u, APIKey: testKey})
+		_, err := llm.NewOpenAIBatch(llm.OpenAIConfig{BaseURL: u, APIKey: testKey})
 		require.Error(t, err, u)
 		assert.NotContains(t, err.Error(), testKey)
 	}
@@ -152,7 +114,7 @@ func TestOpenAIErrors(t *testing.T) {
 			srv := llmtest.NewServer(t)
 			srv.Push(tt.reply)
 			p := newOpenAI(t, srv, llm.OpenAIConfig{})
-			_, err := p.Questions(t.Context(), askThree())
+			_, err := p.Batch(t.Context(), askThree(t))
 			require.Error(t, err)
 			if tt.temporary {
 				require.ErrorIs(t, err, quiz.ErrTemporary)
@@ -165,7 +127,7 @@ func TestOpenAIErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.reason)
 			assert.NotContains(t, err.Error(), testKey)
 			assert.NotContains(t, err.Error(), "sk-")
-			assert.Len(t, srv.Requests(), 1, "the provider does not retry; Writer does")
+			assert.Len(t, srv.Requests(), 1, "the provider does not retry; BatchWriter does")
 		})
 	}
 }
@@ -182,7 +144,7 @@ func TestOpenAIInvalidAnswers(t *testing.T) {
 			t.Parallel()
 			srv := llmtest.NewServer(t)
 			srv.Push(llmtest.Reply{Body: body})
-			_, err := newOpenAI(t, srv, llm.OpenAIConfig{}).Questions(t.Context(), askThree())
+			_, err := newOpenAI(t, srv, llm.OpenAIConfig{}).Batch(t.Context(), askThree(t))
 			require.ErrorIs(t, err, llm.ErrInvalidAnswer)
 		})
 	}
@@ -197,7 +159,7 @@ func TestOpenAITimeout(t *testing.T) {
 		srv.Push(llmtest.Reply{Delay: 5 * time.Second})
 		p := newOpenAI(t, srv, llm.OpenAIConfig{Timeout: 100 * time.Millisecond})
 		start := time.Now()
-		_, err := p.Questions(t.Context(), askThree())
+		_, err := p.Batch(t.Context(), askThree(t))
 		require.ErrorIs(t, err, quiz.ErrTemporary)
 		assert.Contains(t, err.Error(), "timed out after 100ms")
 		assert.Less(t, time.Since(start), 2*time.Second)
@@ -208,7 +170,7 @@ func TestOpenAITimeout(t *testing.T) {
 		srv := llmtest.NewServer(t)
 		srv.Push(llmtest.Reply{Delay: 5 * time.Second})
 		p := newOpenAI(t, srv, llm.OpenAIConfig{HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
-		_, err := p.Questions(t.Context(), askThree())
+		_, err := p.Batch(t.Context(), askThree(t))
 		require.ErrorIs(t, err, quiz.ErrTemporary)
 	})
 
@@ -219,33 +181,32 @@ func TestOpenAITimeout(t *testing.T) {
 		p := newOpenAI(t, srv, llm.OpenAIConfig{})
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
-		_, err := p.Questions(ctx, askThree())
+		_, err := p.Batch(ctx, askThree(t))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.NotErrorIs(t, err, quiz.ErrTemporary)
 	})
 
 	t.Run("a server that is gone is temporary", func(t *testing.T) {
 		t.Parallel()
-		p, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: "http://127.0.0.1:1/v1", APIKey: testKey})
+		p, err := llm.NewOpenAIBatch(llm.OpenAIConfig{BaseURL: "http://127.0.0.1:1/v1", APIKey: testKey})
 		require.NoError(t, err)
-		_, err = p.Questions(t.Context(), askThree())
+		_, err = p.Batch(t.Context(), askThree(t))
 		require.ErrorIs(t, err, quiz.ErrTemporary)
 		assert.NotContains(t, err.Error(), testKey)
 	})
 }
 
-// The issue's scenarios, end to end through the Writer and the fake server.
-func TestOpenAIWithWriter(t *testing.T) {
+// The issue's scenarios, end to end through the BatchWriter and the fake
+// server.
+func TestOpenAIWithBatchWriter(t *testing.T) {
 	t.Parallel()
 
-	chunks := []llm.Chunk{{ModuleID: "1", Title: "Search", Content: "Binary search halves a sorted range at every step."}}
-	job := llm.Job{Model: "gpt-4.1-mini", Temperature: 1, Chunks: chunks, Target: 3}
-	setup := func(t *testing.T, replies ...llmtest.Reply) (*llmtest.Server, *llm.Writer, *[]time.Duration) {
+	setup := func(t *testing.T, cfg llm.OpenAIConfig, replies ...llmtest.Reply) (*llmtest.Server, *llm.BatchWriter, *[]time.Duration) {
 		srv := llmtest.NewServer(t)
 		srv.Push(replies...)
 		var slept []time.Duration
-		w := &llm.Writer{
-			Provider: newOpenAI(t, srv, llm.OpenAIConfig{}),
+		w := &llm.BatchWriter{
+			Provider: newOpenAI(t, srv, cfg),
 			Log:      logging.Test(t),
 			Sleep: func(_ context.Context, d time.Duration) error {
 				slept = append(slept, d)
@@ -257,39 +218,31 @@ func TestOpenAIWithWriter(t *testing.T) {
 
 	t.Run("429 then success is retried", func(t *testing.T) {
 		t.Parallel()
-		srv, w, slept := setup(t, llmtest.Error(429, "requests", "rate_limit_exceeded", "slow down"))
-		var saved []llm.Question
-		res, err := w.Write(t.Context(), job, func(_ context.Context, qs []llm.Question) error {
-			saved = append(saved, qs...)
-			return nil
-		})
+		srv, w, slept := setup(t, llm.OpenAIConfig{}, llmtest.Error(429, "requests", "rate_limit_exceeded", "slow down"))
+		qs, err := w.Write(t.Context(), mcRequest(3))
 		require.NoError(t, err)
-		assert.Len(t, saved, 3)
-		assert.Equal(t, llm.Result{Saved: 3, Calls: 2, Retries: 1}, res)
+		assert.Len(t, qs, 3)
 		assert.Len(t, srv.Requests(), 2)
 		assert.Equal(t, []time.Duration{time.Second}, *slept)
 	})
 
-	t.Run("invalid JSON then valid is retried", func(t *testing.T) {
+	t.Run("invalid JSON then valid is asked again", func(t *testing.T) {
 		t.Parallel()
-		srv, w, _ := setup(t, llmtest.Answer(`{"questions": [{"question_text": "Why`))
-		res, err := w.Write(t.Context(), job, func(context.Context, []llm.Question) error { return nil })
+		srv, w, _ := setup(t, llm.OpenAIConfig{}, llmtest.Answer(`{"questions": [{"question_text": "Why`))
+		qs, err := w.Write(t.Context(), mcRequest(3))
 		require.NoError(t, err)
-		assert.Equal(t, llm.Result{Saved: 3, Calls: 2, Retries: 1, Invalid: 1}, res)
+		assert.Len(t, qs, 3)
 		assert.Len(t, srv.Requests(), 2)
 	})
 
 	t.Run("an invalid API key fails fast with a reason", func(t *testing.T) {
 		t.Parallel()
-		srv, w, slept := setup(t, llmtest.Error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided: "+testKey))
-		res, err := w.Write(t.Context(), job, func(context.Context, []llm.Question) error {
-			t.Error("nothing to save")
-			return nil
-		})
+		srv, w, slept := setup(t, llm.OpenAIConfig{}, llmtest.Error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided: "+testKey))
+		qs, err := w.Write(t.Context(), mcRequest(3))
 		require.ErrorIs(t, err, llm.ErrCritical)
 		assert.Equal(t, "critical error during question generation: the LLM provider rejected the API key (HTTP 401 invalid_api_key)", err.Error())
 		assert.NotContains(t, err.Error(), testKey)
-		assert.Equal(t, llm.Result{Calls: 1}, res)
+		assert.Empty(t, qs)
 		assert.Len(t, srv.Requests(), 1, "no retry")
 		assert.Empty(t, *slept)
 	})
@@ -297,17 +250,11 @@ func TestOpenAIWithWriter(t *testing.T) {
 	t.Run("timeouts on every attempt are temporary", func(t *testing.T) {
 		t.Parallel()
 		slow := llmtest.Reply{Delay: 5 * time.Second}
-		srv := llmtest.NewServer(t)
-		srv.Push(slow, slow, slow)
-		w := &llm.Writer{
-			Provider: newOpenAI(t, srv, llm.OpenAIConfig{Timeout: 50 * time.Millisecond}),
-			Log:      logging.Test(t),
-			Sleep:    func(context.Context, time.Duration) error { return nil },
-		}
-		res, err := w.Write(t.Context(), job, func(context.Context, []llm.Question) error { return nil })
+		srv, w, _ := setup(t, llm.OpenAIConfig{Timeout: 50 * time.Millisecond}, slow, slow, slow)
+		_, err := w.Write(t.Context(), mcRequest(3))
 		require.ErrorIs(t, err, quiz.ErrTemporary)
 		assert.Contains(t, err.Error(), "timed out")
-		assert.Equal(t, llm.Result{Calls: 3, Retries: 2}, res)
+		assert.Len(t, srv.Requests(), llm.DefaultMaxAttempts)
 	})
 }
 
@@ -315,7 +262,7 @@ func TestOpenAIErrorIsOurs(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.NewServer(t)
 	srv.Push(llmtest.Error(500, "server_error", "", "boom"))
-	_, err := newOpenAI(t, srv, llm.OpenAIConfig{}).Questions(t.Context(), askThree())
+	_, err := newOpenAI(t, srv, llm.OpenAIConfig{}).Batch(t.Context(), askThree(t))
 	var target interface{ RawJSON() string }
 	assert.False(t, errors.As(err, &target), "callers never see a client library's error types (STYLE §9.3)")
 }

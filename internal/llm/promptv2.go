@@ -15,8 +15,7 @@ import (
 
 // The prompts of typed batches (README "Question types"): per language a
 // system and a user text, the difficulty and tone descriptions, and one
-// rules file per question type, all in prompts/v2. They have their own
-// embed.FS so the multiple-choice prompts above stay exactly as they are.
+// rules file per question type, all in prompts/v2.
 //
 //go:embed prompts/v2/*.txt
 var promptV2Files embed.FS

@@ -33,7 +33,7 @@ func BenchmarkPipeline200(b *testing.B) {
 		b.Run(fmt.Sprintf("llm-latency=%s", latency), func(b *testing.B) {
 			var extract, generate, export time.Duration
 			for b.Loop() {
-				bd := setup(b, options{provider: llm.NewMock(latency)})
+				bd := setup(b, options{provider: llm.NewBatchMock(latency)})
 				q, msg := bd.create(200, modules...)
 				start := time.Now()
 				// Extraction alone first (a generate_questions job is not

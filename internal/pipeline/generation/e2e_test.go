@@ -33,7 +33,7 @@ func TestEndToEndThroughSQS(t *testing.T) {
 		t.Skip("AWS_ENDPOINT_URL_SQS not set: run `make test`")
 	}
 	srv := llmtest.NewServer(t)
-	provider, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-test", Model: "gpt-test", Timeout: 10 * time.Second})
+	provider, err := llm.NewOpenAIBatch(llm.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-test", Model: "gpt-test", Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	b := setup(t, options{provider: provider})
 

@@ -250,7 +250,7 @@ func TestFailedBatchMakesPartialThenRetryRerunsOnlyIt(t *testing.T) {
 // questions.
 func TestSameBatchMessageFiveTimesAtOnce(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{provider: llm.NewMock(20 * time.Millisecond)})
+	b := setup(t, options{provider: llm.NewBatchMock(20 * time.Millisecond)})
 	q, msg, _ := typedQuiz(t, b)
 	b.p.Jobs = b.jobs
 	require.NoError(t, b.run(msg, 1))

@@ -63,7 +63,7 @@ type bundle struct {
 }
 
 type options struct {
-	provider llm.Provider
+	provider llm.BatchProvider
 }
 
 func setup(t testing.TB, o options) *bundle {
@@ -84,7 +84,7 @@ func setup(t testing.TB, o options) *bundle {
 	require.NoError(t, err)
 	provider := o.provider
 	if provider == nil {
-		provider = llm.NewMock(0)
+		provider = llm.NewBatchMock(0)
 	}
 	log := logging.Discard()
 	p := &generation.Generator{
@@ -96,7 +96,7 @@ func setup(t testing.TB, o options) *bundle {
 		},
 		Extractor: &content.Extractor{Source: cc, Log: log},
 		Runs:      store,
-		Batches: &llm.BatchWriter{Provider: provider.(llm.BatchProvider), Log: log,
+		Batches: &llm.BatchWriter{Provider: provider, Log: log,
 			Sleep: func(context.Context, time.Duration) error { return nil }},
 	}
 	j := &jobs{}
@@ -192,7 +192,7 @@ func TestCreateExtractGenerateApproveExport(t *testing.T) {
 
 func TestSameMessageFiveTimesAtOnce(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{provider: llm.NewMock(20 * time.Millisecond)})
+	b := setup(t, options{provider: llm.NewBatchMock(20 * time.Millisecond)})
 	q, msg := b.create(20, modules...)
 	var wg sync.WaitGroup
 	errs := make([]error, 5)
@@ -262,7 +262,7 @@ func TestInvalidAPIKeyFailsFast(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.NewServer(t)
 	srv.Push(llmtest.Reply{Status: 401, Body: `{"error":{"message":"Incorrect API key provided: sk-secret","type":"invalid_request_error","code":"invalid_api_key"}}`})
-	provider, err := llm.NewOpenAI(llm.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-secret", Model: "gpt-test", Timeout: 5 * time.Second})
+	provider, err := llm.NewOpenAIBatch(llm.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-secret", Model: "gpt-test", Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	b := setup(t, options{provider: provider})
 	q, msg := b.create(5, modules[0])
@@ -273,9 +273,7 @@ func TestInvalidAPIKeyFailsFast(t *testing.T) {
 	require.NotNil(t, got.FailureReason)
 	assert.Contains(t, *got.FailureReason, "API key")
 	assert.NotContains(t, *got.FailureReason, "sk-secret")
-	// Calls already in flight when the 401 came back may finish; no call is
-	// retried and none starts after it.
-	assert.LessOrEqual(t, len(srv.Requests()), llm.DefaultConcurrency, "fails fast: no retry of an invalid key")
+	assert.Len(t, srv.Requests(), 1, "fails fast: the quiz's one batch, no retry of an invalid key")
 }
 
 // A failure of Canvas that is not about the item (here a 502 on the last
@@ -317,7 +315,7 @@ func TestExportFailsOnItemSevenThenRetryFinishesTheRest(t *testing.T) {
 
 func TestKilledJobIsTakenOverAfterItsLease(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{provider: llm.NewMock(50 * time.Millisecond)})
+	b := setup(t, options{provider: llm.NewBatchMock(50 * time.Millisecond)})
 	q, msg := b.create(40, modules...)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
