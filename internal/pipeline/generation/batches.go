@@ -224,18 +224,17 @@ func (g *Generator) runBatch(ctx context.Context, log *slog.Logger, id, batchID,
 	return nil
 }
 
-// moduleContent is the text a batch of module m is written from: a
-// manual module's own text, or the module's extracted pages and files. A
-// v1 quiz asks its question_count of all its content (a module may ask
-// for more questions than its own content holds), so its batches are
-// written from the module's content followed by the other modules'.
+// moduleContent is the text a batch of module m is written from: what
+// the extraction stored under the module's id, for a Canvas module its
+// pages and files, for a manual module its text (extractModules), so
+// both are bounded by the extraction's limits. A v1 quiz asks its
+// question_count of all its content (a module may ask for more questions
+// than its own content holds), so its batches are written from the
+// module's content followed by the other modules'.
 func (g *Generator) moduleContent(q quiz.Quiz, m quiz.ModuleSpec) string {
 	limit := g.BatchContentChars
 	if limit <= 0 {
 		limit = DefaultBatchContentChars
-	}
-	if m.Manual != nil {
-		return truncate(m.Manual.Text, limit)
 	}
 	chunks := llm.Chunks(q.ExtractedContent, limit)
 	if q.V1 {

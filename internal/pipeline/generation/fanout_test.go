@@ -128,8 +128,12 @@ func typedQuiz(t *testing.T, b *bundle) (quiz.Quiz, queue.Message, int) {
 	job := uuid.New()
 	_, err = b.tdb.Conn(t).Exec(t.Context(), `DELETE FROM question WHERE quiz_id = $1`, q.ID)
 	require.NoError(t, err)
+	// The manual module's text, stored as its extraction stores it.
 	_, err = b.tdb.Conn(t).Exec(t.Context(), `UPDATE quiz SET selected_modules = $2, v1 = false, question_count = $3,
-		llm_generation_status = 'pending', llm_generation_job_id = $4 WHERE id = $1`, q.ID, stored, mods.Total(), job)
+		llm_generation_status = 'pending', llm_generation_job_id = $4,
+		extracted_content = extracted_content || jsonb_build_object('module_manual_abc123',
+			jsonb_build_array(jsonb_build_object('title', 'manual', 'content', $5::text, 'type', 'manual')))
+		WHERE id = $1`, q.ID, stored, mods.Total(), job, manual)
 	require.NoError(t, err)
 	return b.quiz(q.ID), queue.Message{Version: queue.Version, Kind: queue.KindGenerate, QuizID: q.ID, JobID: job}, mods.Total()
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"time"
 
-	"quizgen/internal/canvas"
 	"quizgen/internal/content"
 	"quizgen/internal/pipeline"
 	"quizgen/internal/queue"
@@ -92,25 +91,9 @@ func (g *Generator) runExtract(ctx context.Context, log *slog.Logger, id, jobID 
 		return q.ContentExtractionStatus == quiz.StatusCompleted && q.LLMGenerationJobID != nil && *q.LLMGenerationJobID == jobID, nil
 	}
 	start := time.Now()
-	tok, err := g.Token(ctx, q)
+	doc, sum, err := g.extractModules(ctx, q)
 	if err != nil {
-		return false, pipeline.Fail(err, pipeline.TokenReason(err))
-	}
-	mods := make([]int64, len(q.SelectedModules))
-	for i, m := range q.SelectedModules {
-		mods[i] = m.ID
-	}
-	res, err := g.Extractor.Extract(ctx, tok, q.CanvasCourseID, mods)
-	if err != nil {
-		reason := "Content extraction failed: " + pipeline.SafeReason(err)
-		if errors.Is(err, canvas.ErrUnauthorized) {
-			reason = "Canvas refused the access token. Please sign in again and retry."
-		}
-		return false, pipeline.Fail(err, reason)
-	}
-	doc, err := res.JSON()
-	if err != nil {
-		return false, pipeline.Permanent(err, "Content extraction failed.")
+		return false, err
 	}
 	chained, err := g.Store.FinishExtraction(ctx, id, jobID, doc, quiz.GenerateLease)
 	if errors.Is(err, quiz.ErrConflict) {
@@ -120,7 +103,7 @@ func (g *Generator) runExtract(ctx context.Context, log *slog.Logger, id, jobID 
 	if err != nil {
 		return false, pipeline.Retry(fmt.Errorf("store extracted content: %w", err), "Content extraction failed: "+pipeline.DatabaseReason)
 	}
-	log.InfoContext(ctx, "content extracted", "summary", res.Summary(), "skipped", len(res.Skipped), "ms", time.Since(start).Milliseconds())
+	log.InfoContext(ctx, "content extracted", "summary", sum, "ms", time.Since(start).Milliseconds())
 	if !chained {
 		log.InfoContext(ctx, "a generation is already running; not starting another")
 	}
