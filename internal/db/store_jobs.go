@@ -169,15 +169,3 @@ func (s *Store) SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.
 		})
 	})
 }
-
-// RefuseQuestion leaves question questionID of quiz id unapproved after
-// Canvas refused its item, if job jobID holds the export (else
-// quiz.ErrConflict and nothing is written): the teacher fixes it and
-// approves it again, and a retried export sends it then.
-func (s *Store) RefuseQuestion(ctx context.Context, id, jobID, questionID quiz.ID) error {
-	return s.guarded(ctx, "unapprove refused question", func(q txQueries) (int64, error) {
-		return q.RefuseExportQuestion(ctx, dbsqlc.RefuseExportQuestionParams{
-			QuizID: id, JobID: jobID, QuestionID: questionID,
-		})
-	})
-}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"quizgen/internal/canvas"
+	"quizgen/internal/db"
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
 )
@@ -35,10 +36,16 @@ func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.
 // Every approved question of any type is sent as its type's item (qtype's
 // Canvas). A question Canvas refuses (a 4xx about the item, see refusal)
 // or that no longer passes its type's rules is left unapproved for the
-// teacher to fix and the export goes on with the others; the quiz then
-// ends failed with a reason naming each such question, and a retried
-// export sends only what is missing. Any other failure of an item stops
-// the export with the reason.
+// teacher to fix, with why recorded on it in the same write
+// (RejectionCanvasRefused or RejectionInvalid), and the export goes on
+// with the others; the quiz then ends failed with a reason naming each
+// such question, and a retried export sends only what is missing. The
+// reason is built from what is recorded, not from what this delivery
+// saw: a delivery that follows one stopped by a temporary error (its
+// refused questions no longer approved, so not read again) still ends
+// failed naming them, and a question fixed and approved again, or
+// deleted, no longer counts. Any other failure of an item stops the
+// export with the reason.
 func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) error {
 	q, goOn, err := p.Take(ctx, log, id, quiz.StageExport, jobID)
 	if err != nil || !goOn {
@@ -83,7 +90,6 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 			}
 		}
 	}
-	var refused []string
 	created, found, skipped := 0, 0, 0
 	for i, qn := range qs {
 		if hasItem(qn) {
@@ -91,16 +97,16 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 			continue
 		}
 		itemID, ok := existing[itemMarker(qn.ID)]
-		why := ""
+		why, msg := "", ""
 		switch {
 		case ok:
 			found++
 		case invalid[i] != nil:
-			why = fmt.Sprintf("question %d (%s) is invalid: %s", i+1, qn.Type, SafeReason(invalid[i]))
+			why, msg = RejectionInvalid, SafeReason(invalid[i])
 		default:
 			itemID, err = p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, items[i])
-			if msg, ok := refusal(err); ok {
-				why = fmt.Sprintf("Canvas refused question %d (%s): %s", i+1, qn.Type, msg)
+			if m, ok := refusal(err); ok {
+				why, msg = RejectionCanvasRefused, m
 				break
 			}
 			if err != nil {
@@ -112,10 +118,9 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 		if why != "" {
 			// The teacher fixes the question and approves it again; a
 			// retried export then sends it.
-			log.WarnContext(ctx, "question not exported; unapproving it", "question_id", qn.ID, "reason", why)
-			refused = append(refused, why)
+			log.WarnContext(ctx, "question not exported; unapproving it", "question_id", qn.ID, "reason", why, "message", msg)
 			err := p.write(ctx, log, "unapprove refused question", func(ctx context.Context) error {
-				return p.Store.RefuseQuestion(ctx, id, jobID, qn.ID)
+				return p.Store.RefuseQuestion(ctx, id, jobID, qn.ID, why, msg)
 			})
 			switch {
 			case errors.Is(err, quiz.ErrConflict):
@@ -137,10 +142,13 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 			return Retry(fmt.Errorf("store canvas item id %s: %w", itemID, err), "Export to Canvas failed: "+DatabaseReason)
 		}
 	}
+	refused, err := p.Store.ExportRefusals(ctx, id, []string{RejectionCanvasRefused, RejectionInvalid})
+	if err != nil {
+		return Retry(fmt.Errorf("read refused questions: %w", err), "Export to Canvas failed: "+DatabaseReason)
+	}
 	if len(refused) > 0 {
-		reason := fmt.Sprintf("Exported %d of %d questions; %s (left unapproved: fix, approve and export again)",
-			skipped+found+created, len(qs), strings.Join(refused, "; "))
-		return Permanent(fmt.Errorf("%d questions not exported", len(refused)), reason)
+		exported := skipped + found + created
+		return Permanent(fmt.Errorf("%d questions not exported", len(refused)), refusedReason(exported, refused))
 	}
 	err = p.write(ctx, log, "complete export", func(ctx context.Context) error {
 		return p.Store.CompleteStage(ctx, id, quiz.StageExport, jobID)
@@ -155,6 +163,40 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 	log.InfoContext(ctx, "quiz exported", "canvas_quiz_id", canvasQuizID, "created", created, "found", found,
 		"reused", skipped, "ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// The rejection reasons an export records on a question it leaves
+// unapproved (rejection_reason; rejection_feedback holds the message).
+// They sit on the question rather than in the quiz's
+// generation_metadata: the same write that unapproves the question
+// records them, a redelivery finds them with the question, a generation
+// run (which rewrites generation_metadata) cannot lose them, and the
+// teacher sees on the question why it was not exported. A teacher's
+// deletion reason replaces them, and a deleted question is not exported
+// anyway.
+const (
+	// RejectionCanvasRefused: Canvas refused the question's item (a 4xx
+	// about the item); the feedback is Canvas's message.
+	RejectionCanvasRefused = "canvas_refused"
+	// RejectionInvalid: the question's stored data breaks its type's
+	// rules, so it was not sent; the feedback is the type's message.
+	RejectionInvalid = "invalid_for_export"
+)
+
+// refusedReason is the failure reason of an export that sent exported
+// questions and left the refused ones unapproved, naming each refused
+// question by its place in the teacher's list, its type and why.
+func refusedReason(exported int, refused []db.ExportRefusal) string {
+	whys := make([]string, len(refused))
+	for i, r := range refused {
+		if r.Reason == RejectionInvalid {
+			whys[i] = fmt.Sprintf("question %d (%s) is invalid: %s", r.Position, r.Type, r.Feedback)
+		} else {
+			whys[i] = fmt.Sprintf("Canvas refused question %d (%s): %s", r.Position, r.Type, r.Feedback)
+		}
+	}
+	return fmt.Sprintf("Exported %d of %d questions; %s (left unapproved: fix, approve and export again)",
+		exported, exported+len(refused), strings.Join(whys, "; "))
 }
 
 // canvasQuiz returns the Canvas quiz of the export and whether this run

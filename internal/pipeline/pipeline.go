@@ -47,7 +47,8 @@ type Store interface {
 	ApprovedQuestions(ctx context.Context, id quiz.ID) ([]quiz.Question, error)
 	SetCanvasQuizID(ctx context.Context, id, jobID quiz.ID, canvasQuizID string) error
 	SetCanvasItemID(ctx context.Context, id, jobID, questionID quiz.ID, itemID string) error
-	RefuseQuestion(ctx context.Context, id, jobID, questionID quiz.ID) error
+	RefuseQuestion(ctx context.Context, id, jobID, questionID quiz.ID, reason, feedback string) error
+	ExportRefusals(ctx context.Context, id quiz.ID, reasons []string) ([]db.ExportRefusal, error)
 }
 
 // Exporter creates New Quizzes in Canvas and lists what exists, so that a

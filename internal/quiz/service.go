@@ -93,8 +93,9 @@ type JobStore interface {
 	// UpdateStatus locks the quiz, asks decide and writes its decision for
 	// stage; it returns the quiz as written, decide's error, or ErrNotFound.
 	UpdateStatus(ctx context.Context, id ID, stage Stage, decide Decide) (Quiz, error)
-	// QuestionStats counts the quiz's questions and approved ones.
-	QuestionStats(ctx context.Context, id ID) (QuestionStats, error)
+	// ApprovedQuestionCount counts the questions an export of the quiz
+	// would send: approved and not deleted, of every type.
+	ApprovedQuestionCount(ctx context.Context, id ID) (int, error)
 	// CreateQuizCharged is CreateQuiz if lim allows the quiz's first
 	// generation run, which it charges to the owner in the same
 	// transaction; it returns a *LimitError when refused.
@@ -202,15 +203,16 @@ func (s *Service) StartGeneration(ctx context.Context, owner, id ID, requestID s
 }
 
 // StartExport exports owner's quiz to Canvas (SPEC 1.13): 409 when it was
-// exported or an export runs, 400 without approved questions. A failed
-// export may be started again; it finishes only what is missing.
+// exported or an export runs, 400 without approved questions (of any
+// type: the export sends every type). A failed export may be started
+// again; it finishes only what is missing.
 func (s *Service) StartExport(ctx context.Context, owner, id ID, requestID string) error {
 	job := Job{Kind: JobExport, QuizID: id, ID: uuid.New(), RequestID: requestID}
 	q, err := s.store.Quiz(ctx, id)
 	if err != nil || q.OwnerID != owner {
 		return notFound(err)
 	}
-	stats, err := s.store.QuestionStats(ctx, id)
+	approved, err := s.store.ApprovedQuestionCount(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -221,7 +223,7 @@ func (s *Service) StartExport(ctx context.Context, owner, id ID, requestID strin
 		if live(q, StageExport, now) {
 			return Decision{}, &RuleError{Conflict, "Quiz export is already in progress"}
 		}
-		if stats.Approved == 0 {
+		if approved == 0 {
 			return Decision{}, &RuleError{Precondition, "Quiz has no approved questions to export"}
 		}
 		return Decision{To: StatusPending, SetJobID: true, JobID: &job.ID}, nil

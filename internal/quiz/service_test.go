@@ -15,6 +15,7 @@ import (
 	"quizgen/internal/db/dbtest"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
+	"quizgen/internal/quiz/qtype"
 )
 
 // fakeJobs records published jobs, or fails when fail is set.
@@ -189,4 +190,32 @@ func TestStartExport(t *testing.T) {
 	got, _ = b.store.Quiz(ctx, q.ID)
 	assert.Equal(t, quiz.StatusPending, got.ExportStatus)
 	assert.Equal(t, b.jobs.jobs[len(b.jobs.jobs)-1].ID, *got.ExportJobID)
+}
+
+// The export sends every question type, so a quiz whose approved questions
+// are all of other types than multiple_choice (v1's) may be exported;
+// deleted ones do not count.
+func TestStartExportCountsEveryQuestionType(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	q := b.create(t)
+	qs, err := b.store.AddQuestions(ctx, q.ID, []quiz.NewQuestion{
+		{Type: qtype.TrueFalse, Difficulty: qtype.Easy,
+			Data: json.RawMessage(`{"question_text": "Is a queue FIFO?", "correct_answer": true, "explanation": ""}`)},
+		{Type: qtype.TrueFalse, Difficulty: qtype.Easy,
+			Data: json.RawMessage(`{"question_text": "Is a stack FIFO?", "correct_answer": false, "explanation": ""}`)},
+	})
+	require.NoError(t, err)
+	b.exec(t, "UPDATE question SET is_approved = true, approved_at = now(), deleted = true WHERE id = $1", qs[0].ID)
+	err = b.svc.StartExport(ctx, b.owner.ID, q.ID, "")
+	assert.Equal(t, quiz.Precondition, ruleKind(err), "a deleted question does not count")
+	assert.ErrorContains(t, err, "Quiz has no approved questions to export")
+
+	b.exec(t, "UPDATE question SET is_approved = true, approved_at = now() WHERE id = $1", qs[1].ID)
+	require.NoError(t, b.svc.StartExport(ctx, b.owner.ID, q.ID, ""), "an approved true_false question is exportable")
+	got, err := b.store.Quiz(ctx, q.ID)
+	require.NoError(t, err)
+	assert.Equal(t, quiz.StatusPending, got.ExportStatus)
+	assert.Equal(t, quiz.JobExport, b.jobs.jobs[len(b.jobs.jobs)-1].Kind)
 }

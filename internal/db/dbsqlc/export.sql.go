@@ -11,6 +11,21 @@ import (
 	"github.com/google/uuid"
 )
 
+const countApprovedQuestions = `-- name: CountApprovedQuestions :one
+SELECT count(*)::int
+FROM question
+WHERE quiz_id = $1 AND is_approved AND NOT deleted
+`
+
+// The questions an export would send: approved and not deleted, of every
+// type.
+func (q *Queries) CountApprovedQuestions(ctx context.Context, quizID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countApprovedQuestions, quizID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const listApprovedQuestions = `-- name: ListApprovedQuestions :many
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
@@ -59,24 +74,91 @@ func (q *Queries) ListApprovedQuestions(ctx context.Context, quizID uuid.UUID) (
 	return items, nil
 }
 
+const listExportRefusals = `-- name: ListExportRefusals :many
+SELECT id, question_type, rejection_reason::text AS reason,
+    COALESCE(rejection_feedback, '')::text AS feedback, position::int AS position
+FROM (
+    SELECT id, question_type, rejection_reason, rejection_feedback, is_approved,
+        row_number() OVER (ORDER BY created_at, id) AS position
+    FROM question
+    WHERE quiz_id = $1 AND NOT deleted
+) AS listed
+WHERE NOT is_approved AND rejection_reason = ANY($2::text[])
+ORDER BY position
+`
+
+type ListExportRefusalsParams struct {
+	QuizID  uuid.UUID
+	Reasons []string
+}
+
+type ListExportRefusalsRow struct {
+	ID           uuid.UUID
+	QuestionType string
+	Reason       string
+	Feedback     string
+	Position     int32
+}
+
+// The questions an export refused and left unapproved (rejection_reason
+// one of reasons) that are still unapproved and not deleted, with their
+// position among the quiz's questions that are not deleted (the order the
+// teacher reviews them in).
+func (q *Queries) ListExportRefusals(ctx context.Context, arg ListExportRefusalsParams) ([]ListExportRefusalsRow, error) {
+	rows, err := q.db.Query(ctx, listExportRefusals, arg.QuizID, arg.Reasons)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListExportRefusalsRow
+	for rows.Next() {
+		var i ListExportRefusalsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.QuestionType,
+			&i.Reason,
+			&i.Feedback,
+			&i.Position,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const refuseExportQuestion = `-- name: RefuseExportQuestion :execrows
 UPDATE question
-SET is_approved = false, approved_at = NULL, updated_at = now()
-WHERE question.id = $1 AND question.quiz_id = $2 AND EXISTS (
+SET is_approved = false, approved_at = NULL, rejection_reason = $1::text,
+    rejection_feedback = $2::text, updated_at = now()
+WHERE question.id = $3 AND question.quiz_id = $4 AND EXISTS (
     SELECT 1 FROM quiz
-    WHERE quiz.id = $2 AND export_job_id = $3::uuid AND export_status = 'processing')
+    WHERE quiz.id = $4 AND export_job_id = $5::uuid AND export_status = 'processing')
 `
 
 type RefuseExportQuestionParams struct {
+	Reason     string
+	Feedback   string
 	QuestionID uuid.UUID
 	QuizID     uuid.UUID
 	JobID      uuid.UUID
 }
 
-// Leaves a question Canvas refused unapproved, for the teacher to fix, if
-// job_id holds the export (no row otherwise).
+// Leaves a question Canvas refused (or whose data its type refuses)
+// unapproved, for the teacher to fix, and records why in the same write
+// (rejection_reason and rejection_feedback), if job_id holds the export
+// (no row otherwise).
 func (q *Queries) RefuseExportQuestion(ctx context.Context, arg RefuseExportQuestionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, refuseExportQuestion, arg.QuestionID, arg.QuizID, arg.JobID)
+	result, err := q.db.Exec(ctx, refuseExportQuestion,
+		arg.Reason,
+		arg.Feedback,
+		arg.QuestionID,
+		arg.QuizID,
+		arg.JobID,
+	)
 	if err != nil {
 		return 0, err
 	}
