@@ -256,7 +256,11 @@ func (q *Queries) RefundRun(ctx context.Context, arg RefundRunParams) error {
 
 const setCanvasItemID = `-- name: SetCanvasItemID :execrows
 UPDATE question
-SET canvas_item_id = $1::text
+SET canvas_item_id = $1::text,
+    rejection_reason = CASE WHEN rejection_reason IN ('canvas_refused', 'invalid_for_export')
+        THEN NULL ELSE rejection_reason END,
+    rejection_feedback = CASE WHEN rejection_reason IN ('canvas_refused', 'invalid_for_export')
+        THEN NULL ELSE rejection_feedback END
 WHERE question.id = $2 AND question.quiz_id = $3 AND EXISTS (
     SELECT 1 FROM quiz
     WHERE quiz.id = $3 AND export_job_id = $4::uuid AND export_status = 'processing')
@@ -269,7 +273,9 @@ type SetCanvasItemIDParams struct {
 	JobID        uuid.UUID
 }
 
-// Records the Canvas item of a question, if job_id holds the export.
+// Records the Canvas item of a question, if job_id holds the export. An
+// earlier refusal by export (canvas_refused, invalid_for_export) no longer
+// holds once Canvas took the question: it is cleared.
 func (q *Queries) SetCanvasItemID(ctx context.Context, arg SetCanvasItemIDParams) (int64, error) {
 	result, err := q.db.Exec(ctx, setCanvasItemID,
 		arg.CanvasItemID,

@@ -110,9 +110,15 @@ SET canvas_quiz_id = @canvas_quiz_id::text, updated_at = now()
 WHERE id = @id AND export_job_id = @job_id::uuid AND export_status = 'processing';
 
 -- name: SetCanvasItemID :execrows
--- Records the Canvas item of a question, if job_id holds the export.
+-- Records the Canvas item of a question, if job_id holds the export. An
+-- earlier refusal by export (canvas_refused, invalid_for_export) no longer
+-- holds once Canvas took the question: it is cleared.
 UPDATE question
-SET canvas_item_id = @canvas_item_id::text
+SET canvas_item_id = @canvas_item_id::text,
+    rejection_reason = CASE WHEN rejection_reason IN ('canvas_refused', 'invalid_for_export')
+        THEN NULL ELSE rejection_reason END,
+    rejection_feedback = CASE WHEN rejection_reason IN ('canvas_refused', 'invalid_for_export')
+        THEN NULL ELSE rejection_feedback END
 WHERE question.id = @question_id AND question.quiz_id = @quiz_id AND EXISTS (
     SELECT 1 FROM quiz
     WHERE quiz.id = @quiz_id AND export_job_id = @job_id::uuid AND export_status = 'processing');

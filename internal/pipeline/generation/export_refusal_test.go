@@ -65,4 +65,10 @@ func TestExportRefusalSurvivesRedelivery(t *testing.T) {
 	recorded = b.canvas.Quizzes()
 	require.Len(t, recorded[0].Items, 6, "only the refused item was added")
 	assert.Equal(t, pos, recorded[0].Items[5].Position)
+	all, err = b.store.AllQuestions(t.Context(), q.ID)
+	require.NoError(t, err)
+	for _, qn := range all {
+		assert.Nil(t, qn.RejectionReason, "once Canvas took it, the refusal is gone: question %s", qn.Type)
+		assert.Nil(t, qn.RejectionFeedback)
+	}
 }
