@@ -107,9 +107,25 @@ func run(ctx context.Context, log *slog.Logger) error {
 		lambda.Start(handler)
 		return nil
 	}
-	log.Info("polling the generate queue", "queue", cfg.GenerateQueueURL)
-	err = queue.NewPoller(sqsClient, cfg.GenerateQueueURL, handler,
-		queue.PollerOptions{Log: log, InvocationTimeout: 15 * time.Minute}).Run(ctx)
+	// Locally, LLM_CONCURRENCY pollers take one message each, as that many
+	// Lambda environments would, so a quiz's batches run side by side.
+	log.Info("polling the generate queue", "queue", cfg.GenerateQueueURL, "pollers", cfg.LLM.Concurrency)
+	// The first poller to stop (an error, or ctx done) stops the others.
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errs := make(chan error, cfg.LLM.Concurrency)
+	for range cfg.LLM.Concurrency {
+		go func() {
+			err := queue.NewPoller(sqsClient, cfg.GenerateQueueURL, handler,
+				queue.PollerOptions{Log: log, BatchSize: 1, InvocationTimeout: 15 * time.Minute}).Run(pctx)
+			stop()
+			errs <- err
+		}()
+	}
+	first := <-errs
+	for range cfg.LLM.Concurrency - 1 {
+		<-errs
+	}
 	pool.Close()
-	return err
+	return first
 }

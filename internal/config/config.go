@@ -74,8 +74,9 @@ type LLM struct {
 	Model string
 	// Timeout bounds one LLM request (LLM_TIMEOUT, 120s).
 	Timeout time.Duration
-	// Concurrency is how many chunks are sent at once (LLM_CONCURRENCY, 4,
-	// 1..32).
+	// Concurrency is how many batch jobs a local generate process runs at
+	// once, one queue poller each (LLM_CONCURRENCY, 4, 1..32); unused under
+	// Lambda, where each environment runs one job at a time.
 	Concurrency int
 	// MaxRetries is how often a failed LLM request is retried
 	// (LLM_MAX_RETRIES, 3, 0..10).

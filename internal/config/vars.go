@@ -124,7 +124,7 @@ func Variables() []Var {
 		{Name: "LLM_TIMEOUT", Default: "120s", Functions: "generate",
 			Description: "Bounds one LLM request."},
 		{Name: "LLM_CONCURRENCY", Default: "4", Functions: "generate",
-			Description: "Chunks sent to the LLM at once (1-32)."},
+			Description: "Outside Lambda: batch jobs one generate process runs at once (1-32), each its own queue poller taking one message at a time, as that many Lambda environments would. Under Lambda each environment runs one job at a time and the function's concurrency bounds them."},
 		{Name: "LLM_MAX_RETRIES", Default: "3", Functions: "generate",
 			Description: "Retries of a failed LLM request (0-10)."},
 		{Name: "MOCK_LLM_LATENCY", Default: "0s", Functions: "generate",
