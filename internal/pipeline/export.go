@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,8 +20,8 @@ import (
 
 // export pushes the approved questions to Canvas (SPEC 3.3), safe for
 // redelivery; every error it meets goes through Settle.
-func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	return p.Settle(ctx, log, id, quiz.StageExport, jobID, final, p.runExport(ctx, log, id, jobID))
+func (p *Pipeline) export(ctx context.Context, r Run) error {
+	return p.Settle(ctx, r, p.runExport(ctx, r))
 }
 
 // runExport does the export. A redelivered job (after a crash, a timeout
@@ -46,8 +45,8 @@ func (p *Pipeline) export(ctx context.Context, log *slog.Logger, id, jobID quiz.
 // failed naming them, and a question fixed and approved again, or
 // deleted, no longer counts. Any other failure of an item stops the
 // export with the reason.
-func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) error {
-	q, goOn, err := p.Take(ctx, log, id, quiz.StageExport, jobID)
+func (p *Pipeline) runExport(ctx context.Context, r Run) error {
+	q, goOn, err := p.Take(ctx, r)
 	if err != nil || !goOn {
 		return err
 	}
@@ -56,7 +55,7 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 	if err != nil {
 		return Fail(err, TokenReason(err))
 	}
-	qs, err := p.Store.ApprovedQuestions(ctx, id)
+	qs, err := p.Store.ApprovedQuestions(ctx, r.QuizID)
 	if err != nil {
 		return Retry(fmt.Errorf("read approved questions: %w", err), "Export to Canvas failed: "+DatabaseReason)
 	}
@@ -73,7 +72,7 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 			points += items[i].PointsPossible
 		}
 	}
-	canvasQuizID, fresh, err := p.canvasQuiz(ctx, log, tok, q, points, jobID)
+	canvasQuizID, fresh, err := p.canvasQuiz(ctx, r, tok, q, points)
 	if err != nil || canvasQuizID == "" {
 		return err
 	}
@@ -118,31 +117,31 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 		if why != "" {
 			// The teacher fixes the question and approves it again; a
 			// retried export then sends it.
-			log.WarnContext(ctx, "question not exported; unapproving it", "question_id", qn.ID, "reason", why, "message", msg)
-			err := p.write(ctx, log, "unapprove refused question", func(ctx context.Context) error {
-				return p.Store.RefuseQuestion(ctx, id, jobID, qn.ID, why, msg)
+			r.Log.WarnContext(ctx, "question not exported; unapproving it", "question_id", qn.ID, "reason", why, "message", msg)
+			err := Save(ctx, r, "unapprove refused question", func(ctx context.Context) error {
+				return p.Store.RefuseQuestion(ctx, r.QuizID, r.JobID, qn.ID, why, msg)
 			})
 			switch {
 			case errors.Is(err, quiz.ErrConflict):
-				log.InfoContext(ctx, "export was taken over meanwhile; stopping", "question_id", qn.ID)
+				r.Log.InfoContext(ctx, "export was taken over meanwhile; stopping", "question_id", qn.ID)
 				return nil
 			case err != nil:
 				return Retry(fmt.Errorf("unapprove refused question %s: %w", qn.ID, err), "Export to Canvas failed: "+DatabaseReason)
 			}
 			continue
 		}
-		err := p.write(ctx, log, "canvas item id", func(ctx context.Context) error {
-			return p.Store.SetCanvasItemID(ctx, id, jobID, qn.ID, itemID)
+		err := Save(ctx, r, "canvas item id", func(ctx context.Context) error {
+			return p.Store.SetCanvasItemID(ctx, r.QuizID, r.JobID, qn.ID, itemID)
 		})
 		switch {
 		case errors.Is(err, quiz.ErrConflict):
-			log.InfoContext(ctx, "export was taken over meanwhile; stopping", "canvas_item_id", itemID)
+			r.Log.InfoContext(ctx, "export was taken over meanwhile; stopping", "canvas_item_id", itemID)
 			return nil
 		case err != nil:
 			return Retry(fmt.Errorf("store canvas item id %s: %w", itemID, err), "Export to Canvas failed: "+DatabaseReason)
 		}
 	}
-	refused, err := p.Store.ExportRefusals(ctx, id, []string{RejectionCanvasRefused, RejectionInvalid})
+	refused, err := p.Store.ExportRefusals(ctx, r.QuizID, []string{RejectionCanvasRefused, RejectionInvalid})
 	if err != nil {
 		return Retry(fmt.Errorf("read refused questions: %w", err), "Export to Canvas failed: "+DatabaseReason)
 	}
@@ -150,17 +149,17 @@ func (p *Pipeline) runExport(ctx context.Context, log *slog.Logger, id, jobID qu
 		exported := skipped + found + created
 		return Permanent(fmt.Errorf("%d questions not exported", len(refused)), refusedReason(exported, refused))
 	}
-	err = p.write(ctx, log, "complete export", func(ctx context.Context) error {
-		return p.Store.CompleteStage(ctx, id, quiz.StageExport, jobID)
+	err = Save(ctx, r, "complete export", func(ctx context.Context) error {
+		return p.Store.CompleteStage(ctx, r.QuizID, r.Stage, r.JobID)
 	})
 	switch {
 	case errors.Is(err, quiz.ErrConflict):
-		log.InfoContext(ctx, "export was taken over meanwhile")
+		r.Log.InfoContext(ctx, "export was taken over meanwhile")
 		return nil
 	case err != nil:
 		return Retry(fmt.Errorf("complete export: %w", err), "Export to Canvas failed: "+DatabaseReason)
 	}
-	log.InfoContext(ctx, "quiz exported", "canvas_quiz_id", canvasQuizID, "created", created, "found", found,
+	r.Log.InfoContext(ctx, "quiz exported", "canvas_quiz_id", canvasQuizID, "created", created, "found", found,
 		"reused", skipped, "ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -204,7 +203,7 @@ func refusedReason(exported int, refused []db.ExportRefusal) string {
 // the course carrying q's marker (a run that created it and lost the
 // write), else a new one, whose id is stored at once. An empty id with a
 // nil error means the job lost the stage.
-func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string, q quiz.Quiz, points float64, jobID quiz.ID) (string, bool, error) {
+func (p *Pipeline) canvasQuiz(ctx context.Context, r Run, tok string, q quiz.Quiz, points float64) (string, bool, error) {
 	if q.CanvasQuizID != nil && *q.CanvasQuizID != "" {
 		return *q.CanvasQuizID, false, nil
 	}
@@ -217,7 +216,7 @@ func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string,
 	for _, l := range listed {
 		if strings.Contains(l.Instructions, marker) {
 			canvasQuizID = l.ID
-			log.InfoContext(ctx, "reusing the Canvas quiz an earlier run created", "canvas_quiz_id", canvasQuizID)
+			r.Log.InfoContext(ctx, "reusing the Canvas quiz an earlier run created", "canvas_quiz_id", canvasQuizID)
 			break
 		}
 	}
@@ -232,12 +231,12 @@ func (p *Pipeline) canvasQuiz(ctx context.Context, log *slog.Logger, tok string,
 		}
 		fresh = true
 	}
-	err = p.write(ctx, log, "canvas quiz id", func(ctx context.Context) error {
-		return p.Store.SetCanvasQuizID(ctx, q.ID, jobID, canvasQuizID)
+	err = Save(ctx, r, "canvas quiz id", func(ctx context.Context) error {
+		return p.Store.SetCanvasQuizID(ctx, q.ID, r.JobID, canvasQuizID)
 	})
 	switch {
 	case errors.Is(err, quiz.ErrConflict):
-		log.InfoContext(ctx, "export was taken over meanwhile; stopping", "canvas_quiz_id", canvasQuizID)
+		r.Log.InfoContext(ctx, "export was taken over meanwhile; stopping", "canvas_quiz_id", canvasQuizID)
 		return "", false, nil
 	case err != nil:
 		return "", false, Retry(fmt.Errorf("store canvas quiz id %s: %w", canvasQuizID, err), "Export to Canvas failed: "+DatabaseReason)

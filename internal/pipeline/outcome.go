@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"log/slog"
 
 	"quizgen/internal/quiz"
 )
@@ -22,12 +21,4 @@ func Classify(stage quiz.Stage, err error) (reason string, temporary bool) {
 		return f.Reason, (temporary || f.retry) && !f.permanent
 	}
 	return stageFailed(stage) + ": " + SafeReason(err), temporary
-}
-
-// Save runs an idempotent write of a job's progress as the export's
-// writes run (a few tries after short pauses unless it reports
-// quiz.ErrConflict or quiz.ErrNotFound), for the jobs of
-// pipeline/generation.
-func (p *Pipeline) Save(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) error {
-	return p.write(ctx, log, what, f)
 }

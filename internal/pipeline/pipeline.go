@@ -77,36 +77,74 @@ var ErrBusy = fmt.Errorf("another delivery of this job is working on it: %w", qu
 // the export function). It does not reach the generation code, so the
 // export binary does not link the LLM client.
 func (p *Pipeline) HandleExport(ctx context.Context, j queue.Job) error {
-	m := j.Message
-	log := p.Log.With("quiz_id", m.QuizID, "job", m.Kind, "attempt", j.Attempt)
-	if m.Kind != queue.KindExport {
-		log.ErrorContext(ctx, "dropping a job that does not belong on the export queue")
+	r := p.NewRun(j)
+	if j.Message.Kind != queue.KindExport {
+		r.Log.ErrorContext(ctx, "dropping a job that does not belong on the export queue")
 		return nil
 	}
-	return p.export(ctx, log, m.QuizID, m.JobID, j.Final)
+	return p.export(ctx, r)
 }
 
-// Take starts stage for jobID and says whether to go on.
-func (p *Pipeline) Take(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID) (quiz.Quiz, bool, error) {
-	q, take, err := p.Store.TakeStage(ctx, id, stage, jobID, quiz.Lease(stage))
+// Run is one delivery of a job: what each of its steps needs besides the
+// context, built once from the queue.Job by the Handle functions.
+type Run struct {
+	// Log carries the quiz id, the job kind and the attempt (and the
+	// batch id of a batch job).
+	Log    *slog.Logger
+	QuizID quiz.ID
+	// JobID is the id the job's stage (or batch) must carry.
+	JobID quiz.ID
+	// BatchID is the generation batch of a batch job; zero otherwise.
+	BatchID quiz.ID
+	// Stage is the stage the job works on (an extraction job moves on to
+	// the generation).
+	Stage quiz.Stage
+	// Final is set on the last delivery: a temporary failure is recorded
+	// rather than left for another delivery.
+	Final bool
+}
+
+// NewRun is the Run of job j, on the stage of its kind (none for an
+// unknown kind).
+func (p *Pipeline) NewRun(j queue.Job) Run {
+	m := j.Message
+	r := Run{Log: p.Log.With("quiz_id", m.QuizID, "job", m.Kind, "attempt", j.Attempt),
+		QuizID: m.QuizID, JobID: m.JobID, BatchID: m.BatchID, Final: j.Final}
+	switch m.Kind {
+	case queue.KindExtract:
+		r.Stage = quiz.StageExtraction
+	case queue.KindGenerate:
+		r.Stage = quiz.StageGeneration
+	case queue.KindGenerateBatch:
+		r.Stage = quiz.StageGeneration
+		r.Log = r.Log.With("batch_id", m.BatchID)
+	case queue.KindExport:
+		r.Stage = quiz.StageExport
+	}
+	return r
+}
+
+// Take starts r's stage for its job and says whether to go on.
+func (p *Pipeline) Take(ctx context.Context, r Run) (quiz.Quiz, bool, error) {
+	q, take, err := p.Store.TakeStage(ctx, r.QuizID, r.Stage, r.JobID, quiz.Lease(r.Stage))
 	switch {
 	case errors.Is(err, quiz.ErrNotFound):
-		log.InfoContext(ctx, "quiz deleted; nothing to do")
+		r.Log.InfoContext(ctx, "quiz deleted; nothing to do")
 		return q, false, nil
 	case err != nil:
-		return q, false, Retry(fmt.Errorf("take %s: %w", stage, err), stageFailed(stage)+": "+DatabaseReason)
+		return q, false, Retry(fmt.Errorf("take %s: %w", r.Stage, err), stageFailed(r.Stage)+": "+DatabaseReason)
 	}
 	switch take {
 	case db.TakeStale:
-		log.InfoContext(ctx, "stale job: the stage belongs to a newer request", "stage", stage)
+		r.Log.InfoContext(ctx, "stale job: the stage belongs to a newer request", "stage", r.Stage)
 		return q, false, nil
 	case db.TakeDone:
-		log.InfoContext(ctx, "job already done", "stage", stage, "status", q.Status(stage))
+		r.Log.InfoContext(ctx, "job already done", "stage", r.Stage, "status", q.Status(r.Stage))
 		return q, false, nil
 	case db.TakeBusy:
 		return q, false, ErrBusy
 	case db.TakeResumed:
-		log.WarnContext(ctx, "lease ran out: taking the stage over", "stage", stage)
+		r.Log.WarnContext(ctx, "lease ran out: taking the stage over", "stage", r.Stage)
 	}
 	return q, true, nil
 }
@@ -143,27 +181,27 @@ func Permanent(err error, reason string) error {
 // stage and will finish it); a temporary error is returned for SQS to
 // deliver the job again, unless this is the last delivery; anything else,
 // or the last delivery, is recorded on the quiz as a failure with the
-// reason of err's Failure (stage's generic reason when it has none).
-func (p *Pipeline) Settle(ctx context.Context, log *slog.Logger, id quiz.ID, stage quiz.Stage, jobID quiz.ID, final bool, err error) error {
+// reason of err's Failure (the stage's generic reason when it has none).
+func (p *Pipeline) Settle(ctx context.Context, r Run, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, ErrBusy) {
 		return err
 	}
-	reason, temporary := Classify(stage, err)
-	if temporary && !final {
-		log.WarnContext(ctx, "temporary failure; SQS will deliver the job again", "stage", stage, "err", err)
+	reason, temporary := Classify(r.Stage, err)
+	if temporary && !r.Final {
+		r.Log.WarnContext(ctx, "temporary failure; SQS will deliver the job again", "stage", r.Stage, "err", err)
 		return err
 	}
 	if temporary {
 		reason += " (gave up after repeated temporary failures)"
 	}
-	log.ErrorContext(ctx, "job failed", "stage", stage, "reason", reason, "err", err)
+	r.Log.ErrorContext(ctx, "job failed", "stage", r.Stage, "reason", reason, "err", err)
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if ferr := p.Store.FailStage(fctx, id, stage, jobID, reason); ferr != nil && !errors.Is(ferr, quiz.ErrConflict) {
-		return fmt.Errorf("record failure of %s: %w", stage, errors.Join(ferr, err))
+	if ferr := p.Store.FailStage(fctx, r.QuizID, r.Stage, r.JobID, reason); ferr != nil && !errors.Is(ferr, quiz.ErrConflict) {
+		return fmt.Errorf("record failure of %s: %w", r.Stage, errors.Join(ferr, err))
 	}
 	return nil
 }
@@ -193,17 +231,18 @@ const (
 	writePause    = 100 * time.Millisecond
 )
 
-// write runs an idempotent write of the job's progress, trying again a
-// few times after a short pause unless it reports quiz.ErrConflict (the
-// job lost the stage) or quiz.ErrNotFound.
-func (p *Pipeline) write(ctx context.Context, log *slog.Logger, what string, f func(context.Context) error) error {
+// Save runs an idempotent write of the job's progress (the export's and
+// pipeline/generation's), trying again a few times after a short pause
+// unless it reports quiz.ErrConflict (the job lost the stage) or
+// quiz.ErrNotFound.
+func Save(ctx context.Context, r Run, what string, f func(context.Context) error) error {
 	pause := writePause
 	for attempt := 1; ; attempt++ {
 		err := f(ctx)
 		if err == nil || errors.Is(err, quiz.ErrConflict) || errors.Is(err, quiz.ErrNotFound) || attempt >= writeAttempts {
 			return err
 		}
-		log.WarnContext(ctx, "write failed; trying again", "what", what, "attempt", attempt, "err", err)
+		r.Log.WarnContext(ctx, "write failed; trying again", "what", what, "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,42 +46,45 @@ type BatchWriter interface {
 // carries (Generator.BatchContentChars).
 const DefaultBatchContentChars = 30_000
 
-// fanOut runs the generation job jobID of quiz id: it stores the run's
-// batches (or finds them, on a redelivery) and publishes every batch still
-// pending. A failed publish is retried by redelivery, which publishes what
-// is still pending.
-func (g *Generator) fanOut(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	q, take, batches, err := g.Runs.FanOutGeneration(ctx, id, jobID, quiz.GenerateLease)
+// fanOut runs the generation job r: it stores the run's batches (or
+// finds them, on a redelivery) and publishes every batch still pending. A
+// failed publish is retried by redelivery, which publishes what is still
+// pending.
+func (g *Generator) fanOut(ctx context.Context, r pipeline.Run) error {
+	q, take, batches, err := g.Runs.FanOutGeneration(ctx, r.QuizID, r.JobID, quiz.GenerateLease)
 	switch {
 	case errors.Is(err, quiz.ErrNotFound):
-		log.InfoContext(ctx, "quiz deleted; nothing to do")
+		r.Log.InfoContext(ctx, "quiz deleted; nothing to do")
 		return nil
 	case err != nil:
 		return pipeline.Retry(fmt.Errorf("fan out generation: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
 	switch take {
 	case db.TakeStale:
-		log.InfoContext(ctx, "stale job: the generation belongs to a newer request")
+		r.Log.InfoContext(ctx, "stale job: the generation belongs to a newer request")
 		return nil
 	case db.TakeDone:
-		log.InfoContext(ctx, "job already done", "status", q.LLMGenerationStatus)
+		r.Log.InfoContext(ctx, "job already done", "status", q.LLMGenerationStatus)
 		return nil
 	}
-	log.InfoContext(ctx, "generation fanned out", "take", take, "publish", len(batches))
-	return g.dispatch(ctx, log, id, batches, final)
+	r.Log.InfoContext(ctx, "generation fanned out", "take", take, "publish", len(batches))
+	return g.dispatch(ctx, r, batches)
 }
 
 // dispatch publishes one message per batch, or, without a publisher
 // (tests, single-process runs), runs each batch here, one after another,
-// through the same code a batch job runs.
-func (g *Generator) dispatch(ctx context.Context, log *slog.Logger, id quiz.ID, batches []quiz.GenerationBatch, final bool) error {
+// through the same code a batch job runs, as a Run of r's quiz (its
+// logger and Final) with the batch's ids.
+func (g *Generator) dispatch(ctx context.Context, r pipeline.Run, batches []quiz.GenerationBatch) error {
 	var errs []error
 	for _, b := range batches {
 		var err error
 		if g.Jobs == nil {
-			err = g.batch(ctx, log.With("batch_id", b.ID), id, b.ID, b.JobID, final)
+			br := r
+			br.Log, br.BatchID, br.JobID = r.Log.With("batch_id", b.ID), b.ID, b.JobID
+			err = g.batch(ctx, br)
 		} else {
-			err = g.Jobs.PublishJob(ctx, quiz.Job{Kind: queue.KindGenerateBatch, QuizID: id, ID: b.JobID, BatchID: b.ID})
+			err = g.Jobs.PublishJob(ctx, quiz.Job{Kind: queue.KindGenerateBatch, QuizID: r.QuizID, ID: b.JobID, BatchID: b.ID})
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -104,7 +106,7 @@ func (g *Generator) RetryFailed(ctx context.Context, id quiz.ID) error {
 	if err != nil {
 		return err
 	}
-	return g.dispatch(ctx, g.Log.With("quiz_id", id, "job", "retry_failed"), id, bs, false)
+	return g.dispatch(ctx, g.apiRun(id, "retry_failed"), bs)
 }
 
 // RegenerateBatch adds sp.Count questions to one (module, type,
@@ -116,62 +118,68 @@ func (g *Generator) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.Bat
 	if err != nil {
 		return err
 	}
-	return g.dispatch(ctx, g.Log.With("quiz_id", id, "job", "regenerate_batch"), id, []quiz.GenerationBatch{b}, false)
+	return g.dispatch(ctx, g.apiRun(id, "regenerate_batch"), []quiz.GenerationBatch{b})
 }
 
-// batch runs batch job jobID of batch batchID and settles its outcome:
+// apiRun is the Run of what the API asks of quiz id's generation outside
+// a job (RetryFailed, RegenerateBatch), logged as job.
+func (g *Generator) apiRun(id quiz.ID, job string) pipeline.Run {
+	return pipeline.Run{Log: g.Log.With("quiz_id", id, "job", job), QuizID: id, Stage: quiz.StageGeneration}
+}
+
+// batch runs batch job r (r.BatchID, r.JobID) and settles its outcome:
 // nil when the batch reached a final state, an error for SQS to deliver
-// the message again (the batch back to pending for it) unless final, when
+// the message again (the batch back to pending for it) unless r.Final, when
 // the failure is recorded on the batch.
-func (g *Generator) batch(ctx context.Context, log *slog.Logger, id, batchID, jobID quiz.ID, final bool) error {
-	err := g.runBatch(ctx, log, id, batchID, jobID)
+func (g *Generator) batch(ctx context.Context, r pipeline.Run) error {
+	err := g.runBatch(ctx, r)
 	if err == nil || errors.Is(err, pipeline.ErrBusy) {
 		return err
 	}
-	reason, temporary := pipeline.Classify(quiz.StageGeneration, err)
+	reason, temporary := pipeline.Classify(r.Stage, err)
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if temporary && !final {
-		log.WarnContext(ctx, "temporary failure; SQS will deliver the batch again", "err", err)
-		if rerr := g.Runs.ReleaseBatch(fctx, id, batchID, jobID); rerr != nil && !errors.Is(rerr, quiz.ErrConflict) {
-			log.WarnContext(ctx, "could not release the batch; its lease will", "err", rerr)
+	if temporary && !r.Final {
+		r.Log.WarnContext(ctx, "temporary failure; SQS will deliver the batch again", "err", err)
+		if rerr := g.Runs.ReleaseBatch(fctx, r.QuizID, r.BatchID, r.JobID); rerr != nil && !errors.Is(rerr, quiz.ErrConflict) {
+			r.Log.WarnContext(ctx, "could not release the batch; its lease will", "err", rerr)
 		}
 		return err
 	}
 	if temporary {
 		reason += " (gave up after repeated temporary failures)"
 	}
-	log.ErrorContext(ctx, "batch failed", "reason", reason, "err", err)
-	decided, ferr := g.Runs.FailBatch(fctx, id, batchID, jobID, reason)
+	r.Log.ErrorContext(ctx, "batch failed", "reason", reason, "err", err)
+	decided, ferr := g.Runs.FailBatch(fctx, r.QuizID, r.BatchID, r.JobID, reason)
 	if ferr != nil && !errors.Is(ferr, quiz.ErrConflict) {
-		return fmt.Errorf("record failure of batch %s: %w", batchID, errors.Join(ferr, err))
+		return fmt.Errorf("record failure of batch %s: %w", r.BatchID, errors.Join(ferr, err))
 	}
 	if decided {
-		log.InfoContext(ctx, "generation run decided by the last batch")
+		r.Log.InfoContext(ctx, "generation run decided by the last batch")
 	}
 	return nil
 }
 
-func (g *Generator) runBatch(ctx context.Context, log *slog.Logger, id, batchID, jobID quiz.ID) error {
-	q, b, take, err := g.Runs.TakeBatch(ctx, id, batchID, jobID, quiz.GenerateLease)
+func (g *Generator) runBatch(ctx context.Context, r pipeline.Run) error {
+	q, b, take, err := g.Runs.TakeBatch(ctx, r.QuizID, r.BatchID, r.JobID, quiz.GenerateLease)
 	switch {
 	case errors.Is(err, quiz.ErrNotFound):
-		log.InfoContext(ctx, "quiz or batch deleted; nothing to do")
+		r.Log.InfoContext(ctx, "quiz or batch deleted; nothing to do")
 		return nil
 	case err != nil:
 		return pipeline.Retry(fmt.Errorf("take batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
 	switch take {
 	case db.TakeStale:
-		log.InfoContext(ctx, "stale batch job: the batch or its run belongs to a newer request")
+		r.Log.InfoContext(ctx, "stale batch job: the batch or its run belongs to a newer request")
 		return nil
 	case db.TakeDone:
-		log.InfoContext(ctx, "batch already done", "status", b.Status)
+		r.Log.InfoContext(ctx, "batch already done", "status", b.Status)
 		return nil
 	case db.TakeBusy:
 		return pipeline.ErrBusy
 	case db.TakeResumed:
-		log.WarnContext(ctx, "batch lease ran out: taking it over")
+		r.Log.WarnContext(ctx, "batch lease ran out: taking it over")
 	}
 	start := time.Now()
 	mod, _ := q.Modules.Find(b.ModuleID)
@@ -179,7 +187,7 @@ func (g *Generator) runBatch(ctx context.Context, log *slog.Logger, id, batchID,
 	if text == "" {
 		return pipeline.Permanent(errors.New("no content"), "No course content in this module to write questions from.")
 	}
-	stored, err := g.Runs.QuestionData(ctx, id)
+	stored, err := g.Runs.QuestionData(ctx, r.QuizID)
 	if err != nil {
 		return pipeline.Retry(fmt.Errorf("read existing questions: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
@@ -208,18 +216,18 @@ func (g *Generator) runBatch(ctx context.Context, log *slog.Logger, id, batchID,
 		qs[i] = quiz.NewQuestion{Type: b.Type, Data: d, Difficulty: b.Difficulty, ModuleID: b.ModuleID}
 	}
 	var decided bool
-	err = g.Save(ctx, log, "save batch", func(ctx context.Context) (err error) {
-		decided, err = g.Runs.SaveBatch(ctx, id, batchID, jobID, qs)
+	err = pipeline.Save(ctx, r, "save batch", func(ctx context.Context) (err error) {
+		decided, err = g.Runs.SaveBatch(ctx, r.QuizID, r.BatchID, r.JobID, qs)
 		return err
 	})
 	switch {
 	case errors.Is(err, quiz.ErrConflict):
-		log.InfoContext(ctx, "batch was taken over or ended meanwhile; dropping this result")
+		r.Log.InfoContext(ctx, "batch was taken over or ended meanwhile; dropping this result")
 		return nil
 	case err != nil:
 		return pipeline.Retry(fmt.Errorf("save batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
-	log.InfoContext(ctx, "batch written", "type", b.Type, "count", len(qs), "module_id", b.ModuleID,
+	r.Log.InfoContext(ctx, "batch written", "type", b.Type, "count", len(qs), "module_id", b.ModuleID,
 		"decided", decided, "ms", time.Since(start).Milliseconds())
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"quizgen/internal/content"
@@ -51,67 +50,67 @@ func (g *Generator) Handle(ctx context.Context, j queue.Job) error {
 // HandleGenerate runs one message of the generate queue (the
 // queue.Handler of the generate function).
 func (g *Generator) HandleGenerate(ctx context.Context, j queue.Job) error {
-	m := j.Message
-	log := g.Log.With("quiz_id", m.QuizID, "job", m.Kind, "attempt", j.Attempt)
-	switch m.Kind {
+	r := g.NewRun(j)
+	switch j.Message.Kind {
 	case queue.KindExtract:
-		return g.extract(ctx, log, m.QuizID, m.JobID, j.Final)
+		return g.extract(ctx, r)
 	case queue.KindGenerate:
-		return g.generate(ctx, log, m.QuizID, m.JobID, j.Final)
+		return g.generate(ctx, r)
 	case queue.KindGenerateBatch:
-		return g.batch(ctx, log.With("batch_id", m.BatchID), m.QuizID, m.BatchID, m.JobID, j.Final)
+		return g.batch(ctx, r)
 	}
-	log.ErrorContext(ctx, "dropping a job that does not belong on the generate queue")
+	r.Log.ErrorContext(ctx, "dropping a job that does not belong on the generate queue")
 	return nil
 }
 
 // extract runs an extraction job and then the generation it hands to the
 // same job; each stage's errors go through Settle.
-func (g *Generator) extract(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	chained, err := g.runExtract(ctx, log, id, jobID)
+func (g *Generator) extract(ctx context.Context, r pipeline.Run) error {
+	chained, err := g.runExtract(ctx, r)
 	if err != nil {
-		return g.Settle(ctx, log, id, quiz.StageExtraction, jobID, final, err)
+		return g.Settle(ctx, r, err)
 	}
 	if !chained {
 		return nil
 	}
-	return g.generate(ctx, log, id, jobID, final)
+	r.Stage = quiz.StageGeneration
+	return g.generate(ctx, r)
 }
 
 // runExtract extracts and stores the content, and reports whether the
 // generation is this job's to run next.
-func (g *Generator) runExtract(ctx context.Context, log *slog.Logger, id, jobID quiz.ID) (bool, error) {
-	q, goOn, err := g.Take(ctx, log, id, quiz.StageExtraction, jobID)
+func (g *Generator) runExtract(ctx context.Context, r pipeline.Run) (bool, error) {
+	q, goOn, err := g.Take(ctx, r)
 	if err != nil {
 		return false, err
 	}
 	if !goOn {
 		// A redelivery after the extraction completed resumes the
 		// generation it handed to the same job.
-		return q.ContentExtractionStatus == quiz.StatusCompleted && q.LLMGenerationJobID != nil && *q.LLMGenerationJobID == jobID, nil
+		return q.ContentExtractionStatus == quiz.StatusCompleted && q.LLMGenerationJobID != nil && *q.LLMGenerationJobID == r.JobID, nil
 	}
 	start := time.Now()
 	doc, sum, err := g.extractModules(ctx, q)
 	if err != nil {
 		return false, err
 	}
-	chained, err := g.Store.FinishExtraction(ctx, id, jobID, doc, quiz.GenerateLease)
+	chained, err := g.Store.FinishExtraction(ctx, r.QuizID, r.JobID, doc, quiz.GenerateLease)
 	if errors.Is(err, quiz.ErrConflict) {
-		log.InfoContext(ctx, "extraction was taken over meanwhile; dropping this result")
+		r.Log.InfoContext(ctx, "extraction was taken over meanwhile; dropping this result")
 		return false, nil
 	}
 	if err != nil {
 		return false, pipeline.Retry(fmt.Errorf("store extracted content: %w", err), "Content extraction failed: "+pipeline.DatabaseReason)
 	}
-	log.InfoContext(ctx, "content extracted", "summary", sum, "ms", time.Since(start).Milliseconds())
+	r.Log.InfoContext(ctx, "content extracted", "summary", sum, "ms", time.Since(start).Milliseconds())
 	if !chained {
-		log.InfoContext(ctx, "a generation is already running; not starting another")
+		r.Log.InfoContext(ctx, "a generation is already running; not starting another")
 	}
 	return chained, nil
 }
 
 // generate runs a generation job (its batches, README "Jobs"); its errors
 // go through Settle.
-func (g *Generator) generate(ctx context.Context, log *slog.Logger, id, jobID quiz.ID, final bool) error {
-	return g.Settle(ctx, log, id, quiz.StageGeneration, jobID, final, g.fanOut(ctx, log, id, jobID, final))
+func (g *Generator) generate(ctx context.Context, r pipeline.Run) error {
+	return g.Settle(ctx, r, g.fanOut(ctx, r))
 }
