@@ -605,6 +605,13 @@ SELECT 'CREATE DATABASE $DB_NAME OWNER $DB_USER' WHERE NOT EXISTS (SELECT FROM p
 SQL
 		pg_login_ok "$inst" "$port" "$DB_NAME" || die "cannot log in as $DB_USER to postgres $PROFILE/$inst"
 	fi
+	# Tests drop their per-test databases WITH (FORCE), which must also end
+	# an autovacuum worker busy in that database: a process without a role,
+	# which only pg_signal_backend (or a superuser) may end. Test profile only.
+	if [[ $PROFILE == test ]]; then
+		pg_super "$inst" <<<"GRANT pg_signal_backend TO $DB_USER;" >/dev/null 2>&1 ||
+			die "granting pg_signal_backend to $DB_USER on postgres $PROFILE/$inst failed"
+	fi
 }
 
 # ---------------------------------------------------------------- pgbouncer
