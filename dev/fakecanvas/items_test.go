@@ -13,7 +13,7 @@ import (
 )
 
 // typedItems are one valid item per New Quizzes type we export, written by
-// hand from the per-type entries of SPEC-HEAD 2.6 (README "Export").
+// hand from the per-type Canvas items (README "Question types").
 var typedItems = map[string]string{
 	"choice": `{"item": {"entry_type": "Item", "points_possible": 1, "position": 1, "entry": {
 		"title": "Which search is complete?", "item_body": "<p>Which search is complete?</p>",

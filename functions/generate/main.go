@@ -93,7 +93,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}},
 		Runs:    store,
 		Batches: &llm.BatchWriter{Provider: provider, MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
-		// Each batch of a run is its own message on this queue (README, Jobs).
+		// Each batch of a run is its own message on this queue (README, Background jobs).
 		Jobs: queue.NewPublisher(sqsClient, cfg.GenerateQueueURL, "", publishTimeout),
 	}
 	poolMetrics := metrics.NewPool(os.Stdout, pool, "generate")

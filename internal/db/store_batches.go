@@ -15,7 +15,7 @@ import (
 	"quizgen/internal/quiz/qtype"
 )
 
-// This file stores a generation that fans out (README, Jobs): a run of
+// This file stores a generation that fans out (README, Background jobs): a run of
 // the llm_generation stage is one generation_batch row per (module x
 // batch), each with its own job id and lease. Every statement that
 // changes a batch locks the quiz row first, then the batch, so the last
@@ -372,7 +372,7 @@ func (s *Store) RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.Gene
 }
 
 // RegenerateBatch adds a batch of sp.Count more questions of one of quiz
-// id's (module, type, difficulty) to its last run (SPEC-HEAD F14), as the
+// id's (module, type, difficulty) to its last run (README "Background jobs": regenerating a batch), as the
 // next round of that batch, and moves the stage back to processing; when
 // it settles the run is decided again with the same outcome (a failed
 // regeneration is only recorded). It returns the batch to publish,

@@ -9,7 +9,7 @@ import (
 	"quizgen/internal/quiz/qtype"
 )
 
-// This file is the domain of a generation that fans out (README, Jobs):
+// This file is the domain of a generation that fans out (README, Background jobs):
 // a run of the llm_generation stage is one batch job per (module x batch)
 // of the quiz, and the last batch of the run to settle decides the stage.
 
@@ -176,8 +176,8 @@ func DecideRun(bs []GenerationBatch) RunOutcome {
 }
 
 // GenerationPartial reports whether q's last generation run completed with
-// some batches failed: today's status ready_for_review_partial (SPEC-HEAD
-// F13). A retry (RetryFailedBatches) re-runs only those.
+// some batches failed: today's status ready_for_review_partial (README
+// "Background jobs"). A retry (RetryFailedBatches) re-runs only those.
 func GenerationPartial(q Quiz) bool {
 	if q.LLMGenerationStatus != StatusCompleted || len(q.GenerationMetadata) == 0 {
 		return false

@@ -110,7 +110,7 @@ type InsertBatchParams struct {
 	JobID        uuid.UUID
 }
 
-// Generation batches (README, Jobs): one row per (module x batch) of a
+// Generation batches (README, Background jobs): one row per (module x batch) of a
 // generation run. round is the next free one of (module, type,
 // difficulty) in the quiz.
 func (q *Queries) InsertBatch(ctx context.Context, arg InsertBatchParams) error {

@@ -1,4 +1,4 @@
--- Generation fans out (README, Jobs): each (module x batch) of a quiz is
+-- Generation fans out (README, Background jobs): each (module x batch) of a quiz is
 -- one job on the generate queue with its own row here, its own job id and
 -- lease. run_id is the generation run the batch belongs to (the stage's
 -- llm_generation_job_id when the run was fanned out); the last batch of a

@@ -1,5 +1,5 @@
 -- name: InsertBatch :exec
--- Generation batches (README, Jobs): one row per (module x batch) of a
+-- Generation batches (README, Background jobs): one row per (module x batch) of a
 -- generation run. round is the next free one of (module, type,
 -- difficulty) in the quiz.
 INSERT INTO generation_batch (id, quiz_id, run_id, module_id, question_type, difficulty, count, round,

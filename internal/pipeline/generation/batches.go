@@ -16,7 +16,7 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// Generation fans out (README, Jobs): the generation job of a quiz
+// Generation fans out (README, Background jobs): the generation job of a quiz
 // stores one batch per (module x batch) and publishes one generate_batch
 // message per batch; each batch job writes its questions and saves them
 // with its batch's completion in one transaction, and the last batch of
@@ -110,7 +110,7 @@ func (g *Generator) RetryFailed(ctx context.Context, id quiz.ID) error {
 }
 
 // RegenerateBatch adds sp.Count questions to one (module, type,
-// difficulty) of quiz id's finished run (SPEC-HEAD F14) as a new round,
+// difficulty) of quiz id's finished run (README "Background jobs": regenerating a batch) as a new round,
 // the stage processing until it settles. (The API calls it; issue 13 adds
 // the route.)
 func (g *Generator) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) error {

@@ -109,7 +109,7 @@ func (g *Generator) runExtract(ctx context.Context, r pipeline.Run) (bool, error
 	return chained, nil
 }
 
-// generate runs a generation job (its batches, README "Jobs"); its errors
+// generate runs a generation job (its batches, README, Background jobs); its errors
 // go through Settle.
 func (g *Generator) generate(ctx context.Context, r pipeline.Run) error {
 	return g.Settle(ctx, r, g.fanOut(ctx, r))

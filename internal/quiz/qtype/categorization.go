@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// Limits of a categorization question (README "Question types"). SPEC-HEAD
-// 2.4 states no length for an id; 100 characters hold any uuid or label.
+// Limits of a categorization question (README "Question types"). The original
+// states no length for an id; 100 characters hold any uuid or label.
 const (
 	minCategories     = 2
 	maxCategories     = 8
@@ -50,7 +50,7 @@ type catItem struct {
 
 func (categorization) Name() Name { return Categorization }
 
-// Normalize checks the rules of SPEC-HEAD 2.4 for categorization: 2 to 8
+// Normalize checks the rules (README "Question types") for categorization: 2 to 8
 // categories with unique names of 1 to 100 characters, 4 to 20 items and
 // at most 5 distractors with unique texts of 1 to 200 characters (ignoring
 // case), unique ids (a missing id becomes a uuid), every category naming

@@ -50,7 +50,7 @@ type fibBlank struct {
 
 func (fillInBlank) Name() Name { return FillInBlank }
 
-// Normalize checks the rules of SPEC-HEAD 2.4 for fill_in_blank: 1 to 10
+// Normalize checks the rules (README "Question types") for fill_in_blank: 1 to 10
 // blanks with unique positions (sorted on output), each [blank_N] tag of the
 // text once and exactly for the blanks' positions, answers of 1 to 200
 // characters, at most 10 variations (trimmed, deduplicated exactly since

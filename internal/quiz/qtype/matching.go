@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Limits of a matching question (README "Question types"). SPEC-HEAD 2.4
+// Limits of a matching question (README "Question types"). The original
 // states no length for a pair's texts; they get the limit of an option.
 const (
 	minPairs          = 3
@@ -35,7 +35,7 @@ type matchingPair struct {
 
 func (matching) Name() Name { return Matching }
 
-// Normalize checks the rules of SPEC-HEAD 2.4 for matching: 3 to 10 pairs
+// Normalize checks the rules (README "Question types") for matching: 3 to 10 pairs
 // of 1 to 500 characters each side, no question or answer twice (ignoring
 // case), at most 5 distractors (deduplicated ignoring case, the count taken
 // after that), none equal to a correct answer.
