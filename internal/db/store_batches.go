@@ -234,14 +234,44 @@ func heldBatch(ctx context.Context, q txQueries, id, batchID, jobID quiz.ID) (qu
 	return cur, b, nil
 }
 
+// DuplicateCheck is SaveBatch's check of a batch's questions against the
+// quiz's: given the type and data of every question the quiz has (deleted
+// ones too, as QuestionData returns them), read under the quiz's row lock,
+// it returns the indexes of the batch's questions that duplicate one of
+// them. What a near-duplicate is, the caller knows (the generation
+// package compares llm.QuestionKeys).
+type DuplicateCheck func(existing []StoredQuestion) (dup []int)
+
+// DuplicatesError is SaveBatch's error when its DuplicateCheck found some
+// of the batch's questions duplicating the quiz's (questions another
+// batch saved since this one read them): nothing was saved and the job
+// still holds the batch, so it may write replacements and save again.
+// It wraps quiz.ErrConflict; match it with errors.As.
+type DuplicatesError struct {
+	// Index are the indexes of the batch's questions the check returned.
+	Index []int
+	// Existing are the quiz's questions the check was given.
+	Existing []StoredQuestion
+}
+
+func (e *DuplicatesError) Error() string {
+	return fmt.Sprintf("%d questions of the batch duplicate questions of the quiz", len(e.Index))
+}
+
+func (e *DuplicatesError) Unwrap() error { return quiz.ErrConflict }
+
 // SaveBatch stores the questions batch job jobID wrote (each normalized
 // by its type: an invalid one is a *qtype.ValidationError and nothing is
 // stored) and completes the batch, in one transaction and only while the
 // job holds the batch (else quiz.ErrConflict and nothing is stored): of
-// several deliveries of the same batch one set of questions is kept. If
-// it was the run's last batch, the run is decided in the same
-// transaction; decided reports that.
-func (s *Store) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (decided bool, err error) {
+// several deliveries of the same batch one set of questions is kept.
+// Under the quiz's row lock, which every batch's save takes first, check
+// (unless nil) is given the quiz's questions: if it returns any index,
+// nothing is stored and the error is a *DuplicatesError, so of batches
+// saving at the same time none stores a duplicate of another's. If it
+// was the run's last batch, the run is decided in the same transaction;
+// decided reports that.
+func (s *Store) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion, check DuplicateCheck) (decided bool, err error) {
 	rows, err := insertParams(id, qs, &jobID)
 	if err != nil {
 		return false, fmt.Errorf("save batch %s of quiz %s: %w", batchID, id, err)
@@ -250,6 +280,16 @@ func (s *Store) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []
 		cur, b, err := heldBatch(ctx, q, id, batchID, jobID)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			rs, err := q.BatchExistingQuestions(ctx, id)
+			if err != nil {
+				return err
+			}
+			existing := storedOf(rs)
+			if dup := check(existing); len(dup) > 0 {
+				return &DuplicatesError{Index: dup, Existing: existing}
+			}
 		}
 		for _, p := range rows {
 			if _, err := q.InsertQuestion(ctx, p); err != nil {
@@ -463,13 +503,18 @@ func (s *Store) QuestionData(ctx context.Context, id quiz.ID) ([]StoredQuestion,
 	var out []StoredQuestion
 	err := s.read(ctx, func(ctx context.Context, q *dbsqlc.Queries) error {
 		rs, err := q.BatchExistingQuestions(ctx, id)
-		out = make([]StoredQuestion, len(rs))
-		for i, r := range rs {
-			out[i] = StoredQuestion{Type: qtype.Name(r.QuestionType), Data: r.QuestionData}
-		}
+		out = storedOf(rs)
 		return err
 	})
 	return out, err
+}
+
+func storedOf(rs []dbsqlc.BatchExistingQuestionsRow) []StoredQuestion {
+	out := make([]StoredQuestion, len(rs))
+	for i, r := range rs {
+		out[i] = StoredQuestion{Type: qtype.Name(r.QuestionType), Data: r.QuestionData}
+	}
+	return out
 }
 
 // ReleaseBatch puts batch batchID back to pending after job jobID failed

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestLastTwoBatchesSettlingAtOnceDecideOnce(t *testing.T) {
 				for k := range qs {
 					qs[k] = mcq(uuid.NewString())
 				}
-				decided[i], errs[i] = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, qs)
+				decided[i], errs[i] = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, qs, nil)
 			})
 		}
 		wg.Wait()
@@ -78,7 +79,7 @@ func TestLastTwoBatchesSettlingAtOnceDecideOnce(t *testing.T) {
 		n, err := s.QuestionStats(ctx, q.ID)
 		require.NoError(t, err)
 		assert.Equal(t, 10, n.Total)
-		_, err = s.SaveBatch(ctx, q.ID, bs[0].ID, bs[0].JobID, []quiz.NewQuestion{mcq("again")})
+		_, err = s.SaveBatch(ctx, q.ID, bs[0].ID, bs[0].JobID, []quiz.NewQuestion{mcq("again")}, nil)
 		assert.ErrorIs(t, err, quiz.ErrConflict, "a completed batch stores nothing more")
 	}
 }
@@ -129,7 +130,7 @@ func TestBatchLeaseTakeoverPartialAndRetry(t *testing.T) {
 	assert.False(t, decided, "one batch is still pending")
 	_, _, _, err = s.TakeBatch(ctx, q.ID, b.ID, b.JobID, quiz.GenerateLease)
 	require.NoError(t, err)
-	decided, err = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, []quiz.NewQuestion{mcq("one"), mcq("two"), mcq("three"), mcq("four"), mcq("five")})
+	decided, err = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, []quiz.NewQuestion{mcq("one"), mcq("two"), mcq("three"), mcq("four"), mcq("five")}, nil)
 	require.NoError(t, err)
 	assert.True(t, decided)
 	got, err := s.Quiz(ctx, q.ID)
@@ -175,7 +176,7 @@ func TestRegenerateBatchAddsARound(t *testing.T) {
 	for _, b := range bs {
 		_, _, _, err := s.TakeBatch(ctx, q.ID, b.ID, b.JobID, quiz.GenerateLease)
 		require.NoError(t, err)
-		_, err = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, []quiz.NewQuestion{mcq(uuid.NewString())})
+		_, err = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, []quiz.NewQuestion{mcq(uuid.NewString())}, nil)
 		require.NoError(t, err)
 	}
 	sp := quiz.BatchSpec{ModuleID: bs[0].ModuleID, Type: qtype.MultipleChoice, Difficulty: qtype.Medium, Count: 3}
@@ -192,7 +193,7 @@ func TestRegenerateBatchAddsARound(t *testing.T) {
 		if fail {
 			_, err = s.FailBatch(ctx, q.ID, r.ID, r.JobID, "short")
 		} else {
-			_, err = s.SaveBatch(ctx, q.ID, r.ID, r.JobID, []quiz.NewQuestion{mcq("r1"), mcq("r2"), mcq("r3")})
+			_, err = s.SaveBatch(ctx, q.ID, r.ID, r.JobID, []quiz.NewQuestion{mcq("r1"), mcq("r2"), mcq("r3")}, nil)
 		}
 		require.NoError(t, err)
 		got, err = s.Quiz(ctx, q.ID)
@@ -207,4 +208,75 @@ func TestRegenerateBatchAddsARound(t *testing.T) {
 	n, err := s.QuestionStats(ctx, q.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 2+3, n.Total)
+}
+
+// A save whose check finds some of the batch's questions already in the
+// quiz (another batch saved them meanwhile) stores nothing and says
+// which; the job still holds the batch and saves its replacements.
+func TestSaveBatchCheckRefusesDuplicates(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.New(t)
+	s := db.NewStore(tdb.Open(t))
+	u := mustCreateUser(ctx, t, s, 5454)
+	q := mustCreateQuiz(ctx, t, s, u.ID)
+	job := queueGeneration(t, s, q.ID)
+	_, _, bs, err := s.FanOutGeneration(ctx, q.ID, job, quiz.GenerateLease)
+	require.NoError(t, err)
+	require.Len(t, bs, 2)
+	a, b := bs[0], bs[1]
+	for _, x := range bs {
+		_, _, take, err := s.TakeBatch(ctx, q.ID, x.ID, x.JobID, quiz.GenerateLease)
+		require.NoError(t, err)
+		require.Equal(t, db.TakeStarted, take)
+	}
+	_, err = s.SaveBatch(ctx, q.ID, a.ID, a.JobID, []quiz.NewQuestion{mcq("a1"), mcq("a2"), mcq("a3"), mcq("a4"), mcq("a5")}, nil)
+	require.NoError(t, err)
+
+	// The check compares question texts, as a caller's key would.
+	var given []db.StoredQuestion
+	sameText := func(batch []quiz.NewQuestion) db.DuplicateCheck {
+		return func(existing []db.StoredQuestion) []int {
+			given = existing
+			seen := map[string]bool{}
+			for _, e := range existing {
+				var d struct {
+					QuestionText string `json:"question_text"`
+				}
+				require.NoError(t, json.Unmarshal(e.Data, &d))
+				seen[d.QuestionText] = true
+			}
+			var dup []int
+			for i, n := range batch {
+				if seen[n.QuestionText] {
+					dup = append(dup, i)
+				}
+			}
+			return dup
+		}
+	}
+	batch := []quiz.NewQuestion{mcq("b1"), mcq("a2"), mcq("b3"), mcq("a4"), mcq("b5")}
+	decided, err := s.SaveBatch(ctx, q.ID, b.ID, b.JobID, batch, sameText(batch))
+	var de *db.DuplicatesError
+	require.ErrorAs(t, err, &de)
+	assert.ErrorIs(t, err, quiz.ErrConflict)
+	assert.False(t, decided)
+	assert.Equal(t, []int{1, 3}, de.Index)
+	assert.Len(t, de.Existing, 5, "the quiz's questions, as the check was given them")
+	assert.Equal(t, given, de.Existing)
+	n, err := s.QuestionStats(ctx, q.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 5, n.Total, "nothing of the batch stored")
+
+	batch = []quiz.NewQuestion{mcq("b1"), mcq("b2"), mcq("b3"), mcq("b4"), mcq("b5")}
+	decided, err = s.SaveBatch(ctx, q.ID, b.ID, b.JobID, batch, sameText(batch))
+	require.NoError(t, err, "the job still holds the batch")
+	assert.True(t, decided)
+	n, err = s.QuestionStats(ctx, q.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 10, n.Total)
+	got, err := s.Quiz(ctx, q.ID)
+	require.NoError(t, err)
+	assert.Equal(t, quiz.StatusCompleted, got.LLMGenerationStatus)
+	assert.False(t, quiz.GenerationPartial(got))
 }

@@ -40,7 +40,7 @@ func TestInvalidQuestionsAreRefusedAndNothingIsStored(t *testing.T) {
 		var ve *qtype.ValidationError
 		require.ErrorAs(t, err, &ve, name)
 		assert.NotEmpty(t, ve.Problems, name)
-		_, err = s.SaveBatch(ctx, q.ID, uuid.New(), uuid.New(), []quiz.NewQuestion{bad})
+		_, err = s.SaveBatch(ctx, q.ID, uuid.New(), uuid.New(), []quiz.NewQuestion{bad}, nil)
 		require.ErrorAs(t, err, &ve, "%s: a batch's questions are checked before anything else", name)
 	}
 	all, err := s.AllQuestions(ctx, q.ID)

@@ -36,11 +36,42 @@ func (d *dedupe) add(text string) bool {
 			return false
 		}
 	}
+	d.keepTokens(key, set)
+	return true
+}
+
+// keep keeps text without comparing it with the texts kept before.
+func (d *dedupe) keep(text string) {
+	toks := tokens(text)
+	d.keepTokens(strings.Join(toks, ""), slices.Compact(slices.Sorted(slices.Values(toks))))
+}
+
+func (d *dedupe) keepTokens(key string, set []string) {
 	d.exact[key] = struct{}{}
 	if len(set) > 0 {
 		d.sets = append(d.sets, set)
 	}
-	return true
+}
+
+// NearDuplicates returns the indexes, in order, of the keys that are
+// near-duplicates of one of existing or of an earlier key not itself
+// returned, as BatchWriter tells them apart: the same text once
+// lower-cased without punctuation and spacing, or a token-set (Jaccard)
+// similarity of at least 0.9. The keys are QuestionKeys. The existing
+// texts are not compared with each other, so it costs
+// len(keys) x (len(existing) + len(keys)) comparisons at most.
+func NearDuplicates(existing, keys []string) []int {
+	d := newDedupe()
+	for _, e := range existing {
+		d.keep(e)
+	}
+	var dup []int
+	for i, k := range keys {
+		if !d.add(k) {
+			dup = append(dup, i)
+		}
+	}
+	return dup
 }
 
 // tokens returns the lower-cased runs of letters and digits of s.

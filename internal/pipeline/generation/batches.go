@@ -27,7 +27,7 @@ import (
 type RunStore interface {
 	FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, []quiz.GenerationBatch, error)
 	TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, db.Take, error)
-	SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (bool, error)
+	SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion, check db.DuplicateCheck) (bool, error)
 	FailBatch(ctx context.Context, id, batchID, jobID quiz.ID, reason string) (bool, error)
 	ReleaseBatch(ctx context.Context, id, batchID, jobID quiz.ID) error
 	QuestionData(ctx context.Context, id quiz.ID) ([]db.StoredQuestion, error)
@@ -45,6 +45,13 @@ type BatchWriter interface {
 // DefaultBatchContentChars bounds the module text one batch's prompt
 // carries (Generator.BatchContentChars).
 const DefaultBatchContentChars = 30_000
+
+// SaveTries is how often a batch job saves its batch at most: a save that
+// finds some of the batch's questions duplicating questions other batches
+// saved meanwhile stores nothing, and the job writes as many replacements
+// and saves again; after SaveTries such saves the batch fails as a short
+// batch does.
+const SaveTries = 3
 
 // fanOut runs the generation job r: it stores the run's batches (or
 // finds them, on a redelivery) and publishes every batch still pending. A
@@ -191,45 +198,99 @@ func (g *Generator) runBatch(ctx context.Context, r pipeline.Run) error {
 	if err != nil {
 		return pipeline.Retry(fmt.Errorf("read existing questions: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
-	existing := make([]string, len(stored))
-	for i, s := range stored {
-		existing[i] = llm.QuestionKey(s.Type, s.Data)
-	}
-	data, werr := g.Batches.Write(ctx, llm.BatchRequest{
+	req := llm.BatchRequest{
 		Type: b.Type, Count: b.Count, Difficulty: b.Difficulty, Language: q.Language, Tone: string(q.Tone),
-		CustomInstructions: q.CustomInstructions, ModuleName: mod.Name, Content: text, Existing: existing,
+		CustomInstructions: q.CustomInstructions, ModuleName: mod.Name, Content: text, Existing: keysOf(stored),
 		Model: q.LLMModel, Temperature: q.LLMTemperature,
-	})
+	}
+	data, err := g.write(ctx, req)
+	if err != nil {
+		return err
+	}
+	// The save is the point of truth: other batches of the quiz may have
+	// saved questions since stored was read (batches run at the same
+	// time), so the save checks the batch against the quiz's questions
+	// under its row lock; what duplicates them is written again, up to
+	// SaveTries saves.
+	var decided bool
+	for try := 1; ; try++ {
+		keys := make([]string, len(data))
+		qs := make([]quiz.NewQuestion, len(data))
+		for i, d := range data {
+			keys[i] = llm.QuestionKey(b.Type, d)
+			qs[i] = quiz.NewQuestion{Type: b.Type, Data: d, Difficulty: b.Difficulty, ModuleID: b.ModuleID}
+		}
+		check := func(existing []db.StoredQuestion) []int { return llm.NearDuplicates(keysOf(existing), keys) }
+		err = pipeline.Save(ctx, r, "save batch", func(ctx context.Context) (err error) {
+			decided, err = g.Runs.SaveBatch(ctx, r.QuizID, r.BatchID, r.JobID, qs, check)
+			return err
+		})
+		var dup *db.DuplicatesError
+		switch {
+		case errors.As(err, &dup):
+		case errors.Is(err, quiz.ErrConflict):
+			r.Log.InfoContext(ctx, "batch was taken over or ended meanwhile; dropping this result")
+			return nil
+		case err != nil:
+			return pipeline.Retry(fmt.Errorf("save batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
+		default:
+			r.Log.InfoContext(ctx, "batch written", "type", b.Type, "count", len(qs), "module_id", b.ModuleID,
+				"decided", decided, "saves", try, "ms", time.Since(start).Milliseconds())
+			return nil
+		}
+		data = without(data, dup.Index)
+		if try >= SaveTries {
+			err := fmt.Errorf("%d of %d %s questions still duplicated questions other batches saved meanwhile after %d saves",
+				b.Count-len(data), b.Count, b.Type, try)
+			return pipeline.Permanent(err, "Question generation failed: "+pipeline.SafeReason(err))
+		}
+		r.Log.InfoContext(ctx, "questions saved meanwhile duplicate some of the batch; writing replacements",
+			"duplicates", len(dup.Index), "save", try)
+		req.Count = b.Count - len(data)
+		req.Existing = append(keysOf(dup.Existing), without(keys, dup.Index)...)
+		more, err := g.write(ctx, req)
+		if err != nil {
+			return err
+		}
+		data = append(data, more...)
+	}
+}
+
+// write asks the batch writer for r's questions and classifies its
+// error: a critical one, or a batch the model cannot complete (asking
+// again gives the same answer), is permanent.
+func (g *Generator) write(ctx context.Context, r llm.BatchRequest) ([]json.RawMessage, error) {
+	data, err := g.Batches.Write(ctx, r)
 	var short *llm.ShortBatchError
 	switch {
-	case errors.Is(werr, llm.ErrCritical):
-		return pipeline.Permanent(werr, "Question generation failed: "+pipeline.SafeReason(werr))
-	case errors.As(werr, &short):
-		// The model cannot write this batch from this content: asking
-		// again gives the same answer.
-		return pipeline.Permanent(werr, "Question generation failed: "+pipeline.SafeReason(werr))
-	case werr != nil:
-		return pipeline.Fail(werr, "Question generation failed: "+pipeline.SafeReason(werr))
-	}
-	qs := make([]quiz.NewQuestion, len(data))
-	for i, d := range data {
-		qs[i] = quiz.NewQuestion{Type: b.Type, Data: d, Difficulty: b.Difficulty, ModuleID: b.ModuleID}
-	}
-	var decided bool
-	err = pipeline.Save(ctx, r, "save batch", func(ctx context.Context) (err error) {
-		decided, err = g.Runs.SaveBatch(ctx, r.QuizID, r.BatchID, r.JobID, qs)
-		return err
-	})
-	switch {
-	case errors.Is(err, quiz.ErrConflict):
-		r.Log.InfoContext(ctx, "batch was taken over or ended meanwhile; dropping this result")
-		return nil
+	case errors.Is(err, llm.ErrCritical), errors.As(err, &short):
+		return nil, pipeline.Permanent(err, "Question generation failed: "+pipeline.SafeReason(err))
 	case err != nil:
-		return pipeline.Retry(fmt.Errorf("save batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
+		return nil, pipeline.Fail(err, "Question generation failed: "+pipeline.SafeReason(err))
 	}
-	r.Log.InfoContext(ctx, "batch written", "type", b.Type, "count", len(qs), "module_id", b.ModuleID,
-		"decided", decided, "ms", time.Since(start).Milliseconds())
-	return nil
+	return data, nil
+}
+
+// keysOf returns the QuestionKey of each stored question.
+func keysOf(stored []db.StoredQuestion) []string {
+	out := make([]string, len(stored))
+	for i, s := range stored {
+		out[i] = llm.QuestionKey(s.Type, s.Data)
+	}
+	return out
+}
+
+// without returns s without the items at the indexes drop (ascending).
+func without[T any](s []T, drop []int) []T {
+	out := make([]T, 0, len(s))
+	for i, d := range s {
+		if len(drop) > 0 && drop[0] == i {
+			drop = drop[1:]
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // moduleContent is the text a batch of module m is written from: what

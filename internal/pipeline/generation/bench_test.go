@@ -127,8 +127,8 @@ func (r *timedRuns) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, l
 	return q, b, take, err
 }
 
-func (r *timedRuns) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (bool, error) {
-	decided, err := r.RunStore.SaveBatch(ctx, id, batchID, jobID, qs)
+func (r *timedRuns) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion, check db.DuplicateCheck) (bool, error) {
+	decided, err := r.RunStore.SaveBatch(ctx, id, batchID, jobID, qs, check)
 	if err == nil {
 		r.mu.Lock()
 		r.last = time.Now()

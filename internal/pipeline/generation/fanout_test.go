@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"quizgen/internal/db"
 	"quizgen/internal/llm"
 	"quizgen/internal/logging"
 	"quizgen/internal/pipeline/generation"
@@ -78,8 +79,8 @@ func (c *countingRuns) note(d bool) {
 	}
 }
 
-func (c *countingRuns) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (bool, error) {
-	d, err := c.RunStore.SaveBatch(ctx, id, batchID, jobID, qs)
+func (c *countingRuns) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion, check db.DuplicateCheck) (bool, error) {
+	d, err := c.RunStore.SaveBatch(ctx, id, batchID, jobID, qs, check)
 	c.note(d)
 	return d, err
 }

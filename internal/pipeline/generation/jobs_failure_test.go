@@ -55,11 +55,11 @@ func (f *flakyStore) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, 
 	return f.runs.TakeBatch(ctx, id, batchID, jobID, lease)
 }
 
-func (f *flakyStore) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion) (bool, error) {
+func (f *flakyStore) SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion, check db.DuplicateCheck) (bool, error) {
 	if err := f.hit("SaveBatch"); err != nil {
 		return false, err
 	}
-	return f.runs.SaveBatch(ctx, id, batchID, jobID, qs)
+	return f.runs.SaveBatch(ctx, id, batchID, jobID, qs, check)
 }
 
 func (f *flakyStore) FailBatch(ctx context.Context, id, batchID, jobID quiz.ID, reason string) (bool, error) {
