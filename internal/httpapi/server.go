@@ -89,7 +89,16 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 	for _, rt := range s.routes {
 		rt.segs = splitPath(rt.pattern)
 	}
-	doc, err := json.Marshal(buildOpenAPI(cfg.ProjectName, s.routes))
+	// The document at /api/v1/openapi.json describes the v1 contract only:
+	// today's routes at the root reuse v1's operation ids (the generated
+	// clients name their methods after them), so they cannot share it.
+	var v1 []*route
+	for _, rt := range s.routes {
+		if strings.HasPrefix(rt.pattern, "/api/v1/") {
+			v1 = append(v1, rt)
+		}
+	}
+	doc, err := json.Marshal(buildOpenAPI(cfg.ProjectName, v1))
 	if err != nil {
 		panic(fmt.Sprintf("httpapi: OpenAPI document: %v", err)) // static data: a programmer error
 	}
