@@ -35,6 +35,12 @@ type Store interface {
 	UpdateQuestion(ctx context.Context, quizID, id quiz.ID, p quiz.QuestionPatch) (quiz.Question, error)
 	ApproveQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
 	DeleteQuestion(ctx context.Context, quizID, id quiz.ID) error
+
+	// Today's questions of every type (the routes at the root).
+	TypedQuestions(ctx context.Context, quizID quiz.ID, f quiz.QuestionFilter) ([]quiz.Question, error)
+	TypedQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
+	EditTypedQuestion(ctx context.Context, quizID, id quiz.ID, e quiz.QuestionEdit) (quiz.Question, error)
+	ApproveTypedQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
 }
 
 // Quizzes starts background work; quiz.Service implements it.

@@ -152,18 +152,14 @@ func (s *Server) updateQuestion(c *call) error {
 // the length checks above let through): one value_error per problem, at
 // the body field it concerns.
 func typeRulesBroken(b body, ve *qtype.ValidationError) error {
-	var ch checks
-	for _, p := range ve.Problems {
-		loc := append([]any{"body"}, p.Path...)
-		var input any
-		if len(p.Path) > 0 {
-			if name, ok := p.Path[0].(string); ok {
-				input = b.value(name)
+	return typeProblems(ve, []any{"body"}, func(path []any) any {
+		if len(path) > 0 {
+			if name, ok := path[0].(string); ok {
+				return b.value(name)
 			}
 		}
-		ch.add("value_error", loc, "Value error, "+p.Msg, input, nil)
-	}
-	return ch.err()
+		return nil
+	})
 }
 
 func (s *Server) approveQuestion(c *call) error {

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"quizgen/internal/quiz/qtype"
 )
 
 // fieldError is one entry of a 422 body, in pydantic v2's shape (SPEC 0.1).
@@ -378,4 +380,41 @@ func (b body) boolean(name string) (val, present bool) {
 		b.c.add("bool_type", []any{"body", name}, "Input should be a valid boolean", v, nil)
 	}
 	return false, false
+}
+
+// typeProblems is the 422 of question data that breaks a rule of its type
+// (a *qtype.ValidationError, whose paths are inside the data): one
+// value_error per problem at loc at followed by the problem's path, with
+// input(path) as its input (the submitted value there).
+func typeProblems(ve *qtype.ValidationError, at []any, input func(path []any) any) error {
+	var ch checks
+	for _, p := range ve.Problems {
+		loc := append(append([]any{}, at...), p.Path...)
+		ch.add("value_error", loc, "Value error, "+p.Msg, input(p.Path), nil)
+	}
+	return ch.err()
+}
+
+// valueAt returns the value at path inside v (object keys and list
+// indexes), or nil when v has nothing there.
+func valueAt(v any, path []any) any {
+	for _, step := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			k, ok := step.(string)
+			if !ok {
+				return nil
+			}
+			v = x[k]
+		case []any:
+			i, ok := step.(int)
+			if !ok || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
 }

@@ -12,6 +12,45 @@ import (
 	"github.com/google/uuid"
 )
 
+const approveQuizQuestion = `-- name: ApproveQuizQuestion :one
+UPDATE question
+SET is_approved = true, approved_at = now(), updated_at = now()
+WHERE id = $1 AND quiz_id = $2 AND NOT deleted
+RETURNING id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+`
+
+type ApproveQuizQuestionParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
+}
+
+// Approves a question of any type (again: approved_at is refreshed).
+func (q *Queries) ApproveQuizQuestion(ctx context.Context, arg ApproveQuizQuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, approveQuizQuestion, arg.ID, arg.QuizID)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
+	)
+	return i, err
+}
+
 const approveV1Question = `-- name: ApproveV1Question :one
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
@@ -68,6 +107,94 @@ func (q *Queries) DeleteV1Question(ctx context.Context, arg DeleteV1QuestionPara
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const editQuestion = `-- name: EditQuestion :one
+UPDATE question
+SET question_data = $1, difficulty = $2, tags = $3,
+    edit_log = edit_log || $4::jsonb, updated_at = now()
+WHERE id = $5
+RETURNING id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+`
+
+type EditQuestionParams struct {
+	QuestionData json.RawMessage
+	Difficulty   *string
+	Tags         json.RawMessage
+	Edits        json.RawMessage
+	ID           uuid.UUID
+}
+
+// Writes an edit: the normalized data, difficulty and tags, with the edit
+// log's new entries appended.
+func (q *Queries) EditQuestion(ctx context.Context, arg EditQuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, editQuestion,
+		arg.QuestionData,
+		arg.Difficulty,
+		arg.Tags,
+		arg.Edits,
+		arg.ID,
+	)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
+	)
+	return i, err
+}
+
+const getQuizQuestion = `-- name: GetQuizQuestion :one
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+FROM question
+WHERE id = $1 AND quiz_id = $2 AND NOT deleted
+`
+
+type GetQuizQuestionParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
+}
+
+// A question of any type of the quiz, not deleted.
+func (q *Queries) GetQuizQuestion(ctx context.Context, arg GetQuizQuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, getQuizQuestion, arg.ID, arg.QuizID)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
+	)
+	return i, err
 }
 
 const getV1Question = `-- name: GetV1Question :one
@@ -207,6 +334,72 @@ func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Questi
 	return items, nil
 }
 
+const listQuestionsPage = `-- name: ListQuestionsPage :many
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+FROM question
+WHERE quiz_id = $1 AND NOT deleted
+  AND ($2::text IS NULL OR question_type = $2::text)
+  AND (NOT $3::boolean OR is_approved)
+ORDER BY created_at, id
+LIMIT $5::bigint OFFSET $4::bigint
+`
+
+type ListQuestionsPageParams struct {
+	QuizID       uuid.UUID
+	QuestionType *string
+	ApprovedOnly bool
+	Skip         int64
+	MaxRows      *int64
+}
+
+// Today's question list (README, Question types): the quiz's questions that
+// are not deleted, of one type or all (question_type NULL), approved only
+// or all, one page (max_rows NULL: every row) in creation order.
+func (q *Queries) ListQuestionsPage(ctx context.Context, arg ListQuestionsPageParams) ([]Question, error) {
+	rows, err := q.db.Query(ctx, listQuestionsPage,
+		arg.QuizID,
+		arg.QuestionType,
+		arg.ApprovedOnly,
+		arg.Skip,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Question
+	for rows.Next() {
+		var i Question
+		if err := rows.Scan(
+			&i.ID,
+			&i.QuizID,
+			&i.IsApproved,
+			&i.ApprovedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.CanvasItemID,
+			&i.GenerationJobID,
+			&i.QuestionType,
+			&i.QuestionData,
+			&i.Difficulty,
+			&i.Tags,
+			&i.ModuleID,
+			&i.EditLog,
+			&i.Deleted,
+			&i.DeletedAt,
+			&i.RejectionReason,
+			&i.RejectionFeedback,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listV1Questions = `-- name: ListV1Questions :many
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
@@ -251,6 +444,45 @@ func (q *Queries) ListV1Questions(ctx context.Context, quizID uuid.UUID) ([]Ques
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockQuizQuestion = `-- name: LockQuizQuestion :one
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+FROM question
+WHERE id = $1 AND quiz_id = $2 AND NOT deleted
+FOR UPDATE
+`
+
+type LockQuizQuestionParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
+}
+
+// The question of any type to edit, locked until the edit is written.
+func (q *Queries) LockQuizQuestion(ctx context.Context, arg LockQuizQuestionParams) (Question, error) {
+	row := q.db.QueryRow(ctx, lockQuizQuestion, arg.ID, arg.QuizID)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
+	)
+	return i, err
 }
 
 const lockV1Question = `-- name: LockV1Question :one

@@ -57,3 +57,44 @@ RETURNING *;
 -- reason to keep).
 DELETE FROM question
 WHERE id = @id AND quiz_id = @quiz_id AND question_type = 'multiple_choice' AND NOT deleted;
+
+-- name: ListQuestionsPage :many
+-- Today's question list (README, Question types): the quiz's questions that
+-- are not deleted, of one type or all (question_type NULL), approved only
+-- or all, one page (max_rows NULL: every row) in creation order.
+SELECT *
+FROM question
+WHERE quiz_id = @quiz_id AND NOT deleted
+  AND (sqlc.narg(question_type)::text IS NULL OR question_type = sqlc.narg(question_type)::text)
+  AND (NOT @approved_only::boolean OR is_approved)
+ORDER BY created_at, id
+LIMIT sqlc.narg(max_rows)::bigint OFFSET @skip::bigint;
+
+-- name: GetQuizQuestion :one
+-- A question of any type of the quiz, not deleted.
+SELECT *
+FROM question
+WHERE id = @id AND quiz_id = @quiz_id AND NOT deleted;
+
+-- name: LockQuizQuestion :one
+-- The question of any type to edit, locked until the edit is written.
+SELECT *
+FROM question
+WHERE id = @id AND quiz_id = @quiz_id AND NOT deleted
+FOR UPDATE;
+
+-- name: EditQuestion :one
+-- Writes an edit: the normalized data, difficulty and tags, with the edit
+-- log's new entries appended.
+UPDATE question
+SET question_data = @question_data, difficulty = sqlc.narg(difficulty), tags = @tags,
+    edit_log = edit_log || @edits::jsonb, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: ApproveQuizQuestion :one
+-- Approves a question of any type (again: approved_at is refreshed).
+UPDATE question
+SET is_approved = true, approved_at = now(), updated_at = now()
+WHERE id = @id AND quiz_id = @quiz_id AND NOT deleted
+RETURNING *;
