@@ -48,6 +48,44 @@ func quizOf(r dbsqlc.Quiz) (quiz.Quiz, error) {
 	}, nil
 }
 
+// quizParams are the insert parameters of n: typedQuizParams for a quiz
+// of today's model, v1QuizParams for one created through /api/v1.
+func quizParams(n quiz.NewQuiz) (dbsqlc.InsertQuizParams, error) {
+	if n.Typed() {
+		return typedQuizParams(n)
+	}
+	return v1QuizParams(n)
+}
+
+// typedQuizParams store a quiz of today's model as given (the API checked
+// it with Modules.Validate and Settings.Validate): its modules in their
+// stored form, question_count their Total, its language, tone and custom
+// instructions (NULL when empty), V1 false.
+func typedQuizParams(n quiz.NewQuiz) (dbsqlc.InsertQuizParams, error) {
+	mods, err := n.Modules.StoredJSON()
+	if err != nil {
+		return dbsqlc.InsertQuizParams{}, fmt.Errorf("encode modules: %w", err)
+	}
+	var ci *string
+	if n.CustomInstructions != "" {
+		ci = &n.CustomInstructions
+	}
+	lang, tone := n.Language, n.Tone
+	if lang == "" {
+		lang = quiz.DefaultLanguage
+	}
+	if tone == "" {
+		tone = quiz.DefaultTone
+	}
+	return dbsqlc.InsertQuizParams{
+		OwnerID: n.OwnerID, CanvasCourseID: n.CanvasCourseID,
+		CanvasCourseName: n.CanvasCourseName, SelectedModules: mods, Title: n.Title,
+		QuestionCount: int32(n.Modules.Total()), LlmModel: n.LLMModel, LlmTemperature: n.LLMTemperature,
+		ContentExtractionJobID: n.ExtractionJobID, Language: string(lang), Tone: string(tone),
+		CustomInstructions: ci, V1: false,
+	}, nil
+}
+
 // v1QuizParams are the parts of a quiz created through /api/v1 that the
 // typed model adds: its modules as FromV1 makes them (one multiple_choice
 // batch each, question_count spread over them) in their stored form, the

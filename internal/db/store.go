@@ -282,10 +282,10 @@ func userOf(r dbsqlc.User) quiz.User {
 
 // --- quizzes ---------------------------------------------------------------
 
-// CreateQuiz stores a new v1 quiz (v1QuizParams) with all three statuses
-// pending.
+// CreateQuiz stores a new quiz (quizParams: a v1 one, or one of today's
+// model when n.Typed()) with all three statuses pending.
 func (s *Store) CreateQuiz(ctx context.Context, n quiz.NewQuiz) (quiz.Quiz, error) {
-	p, err := v1QuizParams(n)
+	p, err := quizParams(n)
 	if err != nil {
 		return quiz.Quiz{}, err
 	}

@@ -165,7 +165,7 @@ func apiQuizColumns(content string) string {
 	q.content_extracted_at, q.canvas_quiz_id, q.export_status, q.exported_at,
 	q.content_extraction_started_at, q.llm_generation_started_at, q.export_started_at,
 	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id, q.failure_reason,
-	q.language, q.tone, q.custom_instructions, q.v1,
+	q.language, q.tone, q.custom_instructions, q.v1, q.generation_metadata,
 	q.extracted_content IS NOT NULL, q.xmin::text`
 }
 
@@ -200,6 +200,7 @@ type nullableQuiz struct {
 	FailureReason                                                       *string
 	Language, Tone, CustomInstructions                                  *string
 	V1                                                                  *bool
+	GenerationMetadata                                                  []byte
 	HasContent                                                          *bool
 	Version                                                             *string
 }
@@ -212,7 +213,7 @@ func (n *nullableQuiz) targets() []any {
 		&n.CanvasQuizID, &n.ExportStatus, &n.ExportedAt, &n.ContentExtractionStartedAt,
 		&n.LlmGenerationStartedAt, &n.ExportStartedAt, &n.ContentExtractionJobID,
 		&n.LlmGenerationJobID, &n.ExportJobID, &n.FailureReason,
-		&n.Language, &n.Tone, &n.CustomInstructions, &n.V1, &n.HasContent, &n.Version}
+		&n.Language, &n.Tone, &n.CustomInstructions, &n.V1, &n.GenerationMetadata, &n.HasContent, &n.Version}
 }
 
 // quizOf converts a row read with apiQuizColumns.
@@ -245,6 +246,7 @@ func (n nullableQuiz) quiz() dbsqlc.Quiz {
 		ExportStartedAt: n.ExportStartedAt, ContentExtractionJobID: n.ContentExtractionJobID,
 		LlmGenerationJobID: n.LlmGenerationJobID, ExportJobID: n.ExportJobID, FailureReason: n.FailureReason,
 		Language: str(n.Language), Tone: str(n.Tone), CustomInstructions: n.CustomInstructions,
+		GenerationMetadata: json.RawMessage(n.GenerationMetadata),
 	}
 	if n.V1 != nil {
 		q.V1 = *n.V1

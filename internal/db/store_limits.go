@@ -25,7 +25,7 @@ import (
 // It returns lim's *quiz.LimitError when refused, quiz.ErrNotFound when
 // the owner does not exist.
 func (s *Store) CreateQuizCharged(ctx context.Context, n quiz.NewQuiz, lim quiz.Limits) (quiz.Quiz, quiz.Charge, error) {
-	p, err := v1QuizParams(n)
+	p, err := quizParams(n)
 	if err != nil {
 		return quiz.Quiz{}, quiz.Charge{}, err
 	}
@@ -38,13 +38,13 @@ func (s *Store) CreateQuizCharged(ctx context.Context, n quiz.NewQuiz, lim quiz.
 		if err != nil {
 			return err
 		}
-		if err := lim.Allow(u, n.QuestionCount); err != nil {
+		if err := lim.Allow(u, int(p.QuestionCount)); err != nil {
 			return err
 		}
 		if out, err = insertQuizIn(ctx, q, p); err != nil {
 			return err
 		}
-		ch = quiz.Charge{Day: day, Questions: n.QuestionCount}
+		ch = quiz.Charge{Day: day, Questions: int(p.QuestionCount)}
 		return chargeIn(ctx, q, n.OwnerID, out.ID, ch)
 	})
 	if err != nil {

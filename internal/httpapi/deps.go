@@ -29,6 +29,8 @@ type Store interface {
 	QuizSummariesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error)
 	DeleteQuiz(ctx context.Context, owner, id quiz.ID) error
 	QuestionStats(ctx context.Context, id quiz.ID) (quiz.QuestionStats, error)
+	// LiveQuestionStats counts the questions not deleted, of every type.
+	LiveQuestionStats(ctx context.Context, id quiz.ID) (quiz.QuestionStats, error)
 
 	Questions(ctx context.Context, quizID quiz.ID) ([]quiz.Question, error)
 	Question(ctx context.Context, id quiz.ID) (quiz.Question, error)

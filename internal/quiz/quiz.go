@@ -211,7 +211,20 @@ type NewQuiz struct {
 	LLMTemperature   float64
 	// ExtractionJobID is the job that will extract the content, if queued.
 	ExtractionJobID *ID
+
+	// Modules, when not nil, make a quiz of today's model (README,
+	// Question types): stored with V1 false and question_count
+	// Modules.Total(); SelectedModules and QuestionCount are then ignored.
+	// Check them with Modules.Validate and the settings with
+	// Settings.Validate first.
+	Modules            Modules
+	Language           qtype.Language
+	Tone               Tone
+	CustomInstructions string
 }
+
+// Typed reports whether n is a quiz of today's model (Modules set).
+func (n NewQuiz) Typed() bool { return n.Modules != nil }
 
 // Question is one multiple-choice question (SPEC 2.3).
 type Question struct {

@@ -138,12 +138,17 @@ func (s *Service) WithLimits(l Limits) *Service {
 
 // CreateQuiz stores a new quiz for n.OwnerID and queues the extraction of
 // its content, which goes on to generate the questions: the quiz's first
-// generation run, refused with a *LimitError beyond the limits. If the job
+// generation run, refused with a *LimitError beyond the limits (a typed
+// quiz's run counts Modules.Total() questions). If the job
 // cannot be queued the quiz is deleted again, the run refunded, and the
 // error wraps ErrUnavailable.
 func (s *Service) CreateQuiz(ctx context.Context, n NewQuiz, requestID string) (Quiz, error) {
 	jobID := uuid.New()
 	n.ExtractionJobID = &jobID
+	modules := len(n.SelectedModules)
+	if n.Typed() {
+		n.SelectedModules, n.QuestionCount, modules = nil, n.Modules.Total(), len(n.Modules)
+	}
 	q, ch, err := s.store.CreateQuizCharged(ctx, n, s.limits)
 	if err != nil {
 		return Quiz{}, err
@@ -153,7 +158,7 @@ func (s *Service) CreateQuiz(ctx context.Context, n NewQuiz, requestID string) (
 		undoErr := errors.Join(s.store.DeleteQuiz(undoCtx, n.OwnerID, q.ID), s.store.Refund(undoCtx, n.OwnerID, q.ID, ch))
 		return Quiz{}, s.unavailable(ctx, q.ID, JobExtract, err, undoErr)
 	}
-	s.log.InfoContext(ctx, "quiz created", "quiz_id", q.ID, "course_id", n.CanvasCourseID, "modules", len(n.SelectedModules))
+	s.log.InfoContext(ctx, "quiz created", "quiz_id", q.ID, "course_id", n.CanvasCourseID, "modules", modules, "typed", n.Typed())
 	return q, nil
 }
 
