@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make demo: the whole flow against a running `make dev` (started if it is
 # not running): sign in through the fake Canvas, create a quiz over three
-# modules, wait for extraction and generation, approve every question,
-# export, and print a short report.
+# modules through /api/v1, wait for extraction and generation, approve every
+# question, export, and print a short report; then the same through today's
+# routes at the root for a quiz with one batch of each of the six question
+# types over two modules, and a Norwegian one, printing per type the
+# questions generated and the items the fake Canvas accepted.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO"
@@ -88,3 +91,66 @@ printf '  %-28s %s\n' "questions with a Canvas item" "$items"
 received=$(curl -fsS -H "Authorization: Bearer dev-canvas-token" "$CANVAS/api/quiz/v1/courses/37823/quizzes/$canvas_quiz/items?per_page=100")
 printf '  %-28s %s\n' "items the fake Canvas got" "$(jq length <<<"$received")"
 printf '  %-28s %s\n' "first item's body" "$(jq -r '.[0].entry.item_body' <<<"$received" | cut -c1-100)"
+
+# ---- today's model: typed batches through the routes at the root ----------
+ROOT=${API%/api/v1}
+
+# typed_quiz TITLE LANGUAGE SELECTED_MODULES_JSON: creates a quiz, waits for
+# its questions, approves them, exports, and prints per type what was
+# generated and what the fake Canvas accepted.
+typed_quiz() {
+	local title=$1 lang=$2 mods=$3 tq tid state i
+	tq=$(curl -fsS "${auth[@]}" -H 'Content-Type: application/json' "$ROOT/quiz/" -d "{
+	  \"canvas_course_id\": 37823, \"canvas_course_name\": \"INF-2600 AI Methods and applications\",
+	  \"selected_modules\": $mods, \"title\": \"$title\", \"language\": \"$lang\"}")
+	tid=$(jq -r .id <<<"$tq")
+	echo "   quiz $tid ($lang)"
+	for ((i = 0; i < 3000; i++)); do
+		state=$(curl -fsS "${auth[@]}" "$ROOT/quiz/$tid" | jq -r .status)
+		[[ $state == ready_for_review* || $state == failed ]] && break
+		sleep 0.1
+	done
+	[[ $state == ready_for_review ]] || { echo "   generation ended $state: $(curl -fsS "${auth[@]}" "$ROOT/quiz/$tid" | jq -c .failure_reason)" >&2; exit 1; }
+	local qs
+	qs=$(curl -fsS "${auth[@]}" "$ROOT/questions/$tid")
+	for q in $(jq -r '.[].id' <<<"$qs"); do
+		curl -fsS -X PUT "${auth[@]}" "$ROOT/questions/$tid/$q/approve" -o /dev/null
+	done
+	curl -fsS -X POST "${auth[@]}" "$ROOT/quiz/$tid/export" -o /dev/null
+	for ((i = 0; i < 1200; i++)); do
+		state=$(curl -fsS "${auth[@]}" "$ROOT/quiz/$tid" | jq -r .status)
+		[[ $state == published || $state == failed ]] && break
+		sleep 0.1
+	done
+	[[ $state == published ]] || { echo "   export ended $state: $(curl -fsS "${auth[@]}" "$ROOT/quiz/$tid" | jq -c .failure_reason)" >&2; exit 1; }
+	local cq items
+	cq=$(curl -fsS "${auth[@]}" "$ROOT/quiz/$tid" | jq -r .canvas_quiz_id)
+	items=$(curl -fsS -H "Authorization: Bearer dev-canvas-token" "$CANVAS/api/quiz/v1/courses/37823/quizzes/$cq/items?per_page=100")
+	printf '   %-16s %9s %9s  %s\n' "type" "generated" "accepted" "interaction_type_slug"
+	for t in multiple_choice multiple_answer true_false fill_in_blank matching categorization; do
+		local n ids slugs
+		n=$(jq --arg t "$t" '[.[] | select(.question_type == $t)] | length' <<<"$qs")
+		((n > 0)) || continue
+		ids=$(jq -c --arg t "$t" '[.[] | select(.question_type == $t) | .id]' <<<"$qs")
+		slugs=$(jq -r --argjson ids "$ids" '[.[] | select((.entry.title // "") as $x | any($ids[]; . as $id | $x | contains($id))) | .entry.interaction_type_slug] | unique | join(",")' <<<"$items")
+		printf '   %-16s %9s %9s  %s\n' "$t" "$n" \
+			"$(jq --argjson ids "$ids" '[.[] | select((.entry.title // "") as $x | any($ids[]; . as $id | $x | contains($id)))] | length' <<<"$items")" "$slugs"
+	done
+}
+
+echo
+echo "== today's model: two modules, one batch of each of the six types"
+typed_quiz "Demo quiz, six types" en '{
+  "173468": {"name": "Constraint Satisfaction Problems", "source_type": "canvas", "question_batches": [
+    {"question_type": "multiple_choice", "count": 3, "difficulty": "easy"},
+    {"question_type": "multiple_answer", "count": 2, "difficulty": "medium"},
+    {"question_type": "true_false", "count": 3, "difficulty": "medium"}]},
+  "173574": {"name": "Search", "source_type": "canvas", "question_batches": [
+    {"question_type": "fill_in_blank", "count": 2, "difficulty": "medium"},
+    {"question_type": "matching", "count": 2, "difficulty": "hard"},
+    {"question_type": "categorization", "count": 2, "difficulty": "medium"}]}}'
+echo "== today's model in Norwegian: one module, multiple choice and true/false"
+typed_quiz "Demoquiz på norsk" no '{
+  "173469": {"name": "Sheduling and Adversarial Search", "source_type": "canvas", "question_batches": [
+    {"question_type": "multiple_choice", "count": 3, "difficulty": "medium"},
+    {"question_type": "true_false", "count": 2, "difficulty": "easy"}]}}'
