@@ -30,7 +30,9 @@ type queryParam struct {
 	required  bool
 }
 
-// routeTable lists the 27 routes of SPEC section 1, in its order.
+// routeTable lists the routes: the 27 of the v1 contract under /api/v1, in
+// its order, then today's routes at the root (README, Question types and
+// today's routes).
 func (s *Server) routeTable() []*route {
 	const v1 = "/api/v1"
 	return []*route{
