@@ -57,22 +57,6 @@ func insertBatches(ctx context.Context, q txQueries, id, run quiz.ID, specs []qu
 	return nil
 }
 
-// takeOf is TakeStage's decision for a job with jobID over something
-// owned by owner in status st whose lease expired or not.
-func takeOf(owner *quiz.ID, jobID quiz.ID, st quiz.Status, expired bool) Take {
-	switch {
-	case owner == nil || *owner != jobID:
-		return TakeStale
-	case st == quiz.StatusPending:
-		return TakeStarted
-	case st == quiz.StatusProcessing && expired:
-		return TakeResumed
-	case st == quiz.StatusProcessing:
-		return TakeBusy
-	}
-	return TakeDone
-}
-
 // FanOutGeneration starts the generation run of job jobID on quiz id, in
 // one transaction under the quiz's row lock: if the stage is pending for
 // jobID, it stores one pending batch per quiz.PlanBatches (each with a
@@ -102,7 +86,7 @@ func (s *Store) FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease t
 			return err
 		}
 		st := out.LLMGenerationStatus
-		take = takeOf(out.LLMGenerationJobID, jobID, st, out.LeaseExpired(quiz.StageGeneration, lease, row.DbNow))
+		take = quiz.DecideTake(out.LLMGenerationJobID, jobID, st, out.LeaseExpired(quiz.StageGeneration, lease, row.DbNow))
 		if take == TakeStale || take == TakeDone {
 			return nil
 		}
@@ -200,7 +184,7 @@ func (s *Store) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease
 		if cur, b, now, err = lockBatch(ctx, q, id, batchID); err != nil {
 			return err
 		}
-		take = takeOf(&b.JobID, jobID, b.Status, b.LeaseExpired(lease, now))
+		take = quiz.DecideTake(&b.JobID, jobID, b.Status, b.LeaseExpired(lease, now))
 		if take != TakeStarted && take != TakeResumed {
 			return nil
 		}

@@ -13,22 +13,17 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// Take is what TakeStage found.
-type Take int
+// Take is what TakeStage and TakeBatch found (quiz.Take; the decision is
+// the domain's, quiz.DecideTake).
+type Take = quiz.Take
 
-// The outcomes of TakeStage.
+// The outcomes of TakeStage and TakeBatch.
 const (
-	// TakeStarted: the stage was pending for this job and is now processing.
-	TakeStarted Take = iota + 1
-	// TakeResumed: the stage was processing for this job under a lease
-	// that ran out (a crashed or timed-out run); it is taken again.
-	TakeResumed
-	// TakeBusy: another delivery of this job is processing it now.
-	TakeBusy
-	// TakeDone: this job already finished the stage (completed or failed).
-	TakeDone
-	// TakeStale: the stage belongs to another job (a newer request).
-	TakeStale
+	TakeStarted = quiz.TakeStarted
+	TakeResumed = quiz.TakeResumed
+	TakeBusy    = quiz.TakeBusy
+	TakeDone    = quiz.TakeDone
+	TakeStale   = quiz.TakeStale
 )
 
 var errNoChange = errors.New("no change")
@@ -42,19 +37,8 @@ func (s *Store) TakeStage(ctx context.Context, id quiz.ID, stage quiz.Stage, job
 	var cur quiz.Quiz
 	q, err := s.UpdateStatus(ctx, id, stage, func(q quiz.Quiz, now time.Time) (quiz.Decision, error) {
 		cur = q
-		switch jid := q.JobID(stage); {
-		case jid == nil || *jid != jobID:
-			take = TakeStale
-		case q.Status(stage) == quiz.StatusPending:
-			take = TakeStarted
-		case q.Status(stage) == quiz.StatusProcessing && q.LeaseExpired(stage, lease, now):
-			take = TakeResumed
-		case q.Status(stage) == quiz.StatusProcessing:
-			take = TakeBusy
-		default:
-			take = TakeDone
-		}
-		if take != TakeStarted && take != TakeResumed {
+		take = quiz.DecideTake(q.JobID(stage), jobID, q.Status(stage), q.LeaseExpired(stage, lease, now))
+		if !take.Taken() {
 			return quiz.Decision{}, errNoChange
 		}
 		return quiz.Decision{To: quiz.StatusProcessing}, nil

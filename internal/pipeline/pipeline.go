@@ -40,7 +40,7 @@ type Store interface {
 	Quiz(ctx context.Context, id quiz.ID) (quiz.Quiz, error)
 	User(ctx context.Context, id quiz.ID) (quiz.User, error)
 	SetCanvasTokens(ctx context.Context, id quiz.ID, access, refresh string, expiresAt *time.Time) error
-	TakeStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, error)
+	TakeStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.Take, error)
 	CompleteStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID) error
 	FailStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, reason string) error
 	FinishExtraction(ctx context.Context, id, jobID quiz.ID, content json.RawMessage, generateLease time.Duration) (bool, error)
@@ -135,15 +135,15 @@ func (p *Pipeline) Take(ctx context.Context, r Run) (quiz.Quiz, bool, error) {
 		return q, false, Retry(fmt.Errorf("take %s: %w", r.Stage, err), stageFailed(r.Stage)+": "+DatabaseReason)
 	}
 	switch take {
-	case db.TakeStale:
+	case quiz.TakeStale:
 		r.Log.InfoContext(ctx, "stale job: the stage belongs to a newer request", "stage", r.Stage)
 		return q, false, nil
-	case db.TakeDone:
+	case quiz.TakeDone:
 		r.Log.InfoContext(ctx, "job already done", "stage", r.Stage, "status", q.Status(r.Stage))
 		return q, false, nil
-	case db.TakeBusy:
+	case quiz.TakeBusy:
 		return q, false, ErrBusy
-	case db.TakeResumed:
+	case quiz.TakeResumed:
 		r.Log.WarnContext(ctx, "lease ran out: taking the stage over", "stage", r.Stage)
 	}
 	return q, true, nil

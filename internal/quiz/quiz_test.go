@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 
 	"quizgen/internal/quiz"
@@ -47,4 +48,33 @@ func TestStatusAndStageValid(t *testing.T) {
 		assert.True(t, s.Valid(), s)
 	}
 	assert.False(t, quiz.Stage("status").Valid())
+}
+
+func TestDecideTake(t *testing.T) {
+	job, other := uuid.New(), uuid.New()
+	for _, tc := range []struct {
+		name    string
+		owner   *quiz.ID
+		st      quiz.Status
+		expired bool
+		want    quiz.Take
+	}{
+		{"no job stamped", nil, quiz.StatusPending, false, quiz.TakeStale},
+		{"another job's", &other, quiz.StatusPending, false, quiz.TakeStale},
+		{"pending for this job", &job, quiz.StatusPending, false, quiz.TakeStarted},
+		{"processing, lease live", &job, quiz.StatusProcessing, false, quiz.TakeBusy},
+		{"processing, lease ran out", &job, quiz.StatusProcessing, true, quiz.TakeResumed},
+		{"completed", &job, quiz.StatusCompleted, true, quiz.TakeDone},
+		{"failed", &job, quiz.StatusFailed, false, quiz.TakeDone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := quiz.DecideTake(tc.owner, job, tc.st, tc.expired)
+			if got != tc.want {
+				t.Fatalf("DecideTake = %v, want %v", got, tc.want)
+			}
+			if got.Taken() != (tc.want == quiz.TakeStarted || tc.want == quiz.TakeResumed) {
+				t.Fatalf("Taken() = %v for %v", got.Taken(), got)
+			}
+		})
+	}
 }

@@ -25,8 +25,8 @@ import (
 // RunStore is the persistence of a generation that fans out;
 // internal/db implements it.
 type RunStore interface {
-	FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, []quiz.GenerationBatch, error)
-	TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, db.Take, error)
+	FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.Take, []quiz.GenerationBatch, error)
+	TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, quiz.Take, error)
 	SaveBatch(ctx context.Context, id, batchID, jobID quiz.ID, qs []quiz.NewQuestion, check db.DuplicateCheck) (bool, error)
 	FailBatch(ctx context.Context, id, batchID, jobID quiz.ID, reason string) (bool, error)
 	ReleaseBatch(ctx context.Context, id, batchID, jobID quiz.ID) error
@@ -67,10 +67,10 @@ func (g *Generator) fanOut(ctx context.Context, r pipeline.Run) error {
 		return pipeline.Retry(fmt.Errorf("fan out generation: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
 	switch take {
-	case db.TakeStale:
+	case quiz.TakeStale:
 		r.Log.InfoContext(ctx, "stale job: the generation belongs to a newer request")
 		return nil
-	case db.TakeDone:
+	case quiz.TakeDone:
 		r.Log.InfoContext(ctx, "job already done", "status", q.LLMGenerationStatus)
 		return nil
 	}
@@ -177,15 +177,15 @@ func (g *Generator) runBatch(ctx context.Context, r pipeline.Run) error {
 		return pipeline.Retry(fmt.Errorf("take batch: %w", err), "Question generation failed: "+pipeline.DatabaseReason)
 	}
 	switch take {
-	case db.TakeStale:
+	case quiz.TakeStale:
 		r.Log.InfoContext(ctx, "stale batch job: the batch or its run belongs to a newer request")
 		return nil
-	case db.TakeDone:
+	case quiz.TakeDone:
 		r.Log.InfoContext(ctx, "batch already done", "status", b.Status)
 		return nil
-	case db.TakeBusy:
+	case quiz.TakeBusy:
 		return pipeline.ErrBusy
-	case db.TakeResumed:
+	case quiz.TakeResumed:
 		r.Log.WarnContext(ctx, "batch lease ran out: taking it over")
 	}
 	start := time.Now()

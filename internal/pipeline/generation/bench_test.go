@@ -115,9 +115,9 @@ type timedRuns struct {
 	saved       int
 }
 
-func (r *timedRuns) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, db.Take, error) {
+func (r *timedRuns) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, quiz.Take, error) {
 	q, b, take, err := r.RunStore.TakeBatch(ctx, id, batchID, jobID, lease)
-	if err == nil && (take == db.TakeStarted || take == db.TakeResumed) {
+	if err == nil && (take == quiz.TakeStarted || take == quiz.TakeResumed) {
 		r.mu.Lock()
 		if r.first.IsZero() {
 			r.first = time.Now()

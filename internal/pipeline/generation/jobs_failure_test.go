@@ -41,14 +41,14 @@ func newFlaky(s *db.Store) *flakyStore {
 
 // The generation run's store (generation.RunStore).
 
-func (f *flakyStore) FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, []quiz.GenerationBatch, error) {
+func (f *flakyStore) FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.Take, []quiz.GenerationBatch, error) {
 	if err := f.hit("FanOutGeneration"); err != nil {
 		return quiz.Quiz{}, 0, nil, err
 	}
 	return f.runs.FanOutGeneration(ctx, id, jobID, lease)
 }
 
-func (f *flakyStore) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, db.Take, error) {
+func (f *flakyStore) TakeBatch(ctx context.Context, id, batchID, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.GenerationBatch, quiz.Take, error) {
 	if err := f.hit("TakeBatch"); err != nil {
 		return quiz.Quiz{}, quiz.GenerationBatch{}, 0, err
 	}
@@ -112,7 +112,7 @@ func (f *flakyStore) hit(keys ...string) error {
 	return nil
 }
 
-func (f *flakyStore) TakeStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, lease time.Duration) (quiz.Quiz, db.Take, error) {
+func (f *flakyStore) TakeStage(ctx context.Context, id quiz.ID, stage quiz.Stage, jobID quiz.ID, lease time.Duration) (quiz.Quiz, quiz.Take, error) {
 	if err := f.hit("TakeStage:" + string(stage)); err != nil {
 		return quiz.Quiz{}, 0, err
 	}
@@ -320,7 +320,7 @@ func TestItemWriteChecksJobOwnership(t *testing.T) {
 	qs := b.questions(q.ID)
 	_, take, err := b.store.TakeStage(t.Context(), q.ID, quiz.StageExport, msg.JobID, quiz.ExportLease)
 	require.NoError(t, err)
-	require.Equal(t, db.TakeStarted, take)
+	require.Equal(t, quiz.TakeStarted, take)
 
 	err = b.store.SetCanvasItemID(t.Context(), q.ID, uuid.New(), qs[0].ID, "999")
 	require.ErrorIs(t, err, quiz.ErrConflict, "another job id")
