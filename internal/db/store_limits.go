@@ -120,7 +120,7 @@ func usageIn(ctx context.Context, q txQueries, owner quiz.ID, id *quiz.ID) (quiz
 	u.Now = now
 	day = quiz.DayStart(u.Now)
 	c, err := q.UsageCounts(ctx, dbsqlc.UsageCountsParams{
-		OwnerID: owner, Day: pgDate(day), QuizID: id, Lease: quiz.GenerateLease,
+		OwnerID: owner, Day: pgDate(day), QuizID: id, Lease: quiz.GenerateLease, PendingWindow: quiz.PendingWindow,
 	})
 	if err != nil {
 		return quiz.Usage{}, day, fmt.Errorf("count usage of user %s: %w", owner, err)

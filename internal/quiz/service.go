@@ -19,6 +19,12 @@ const (
 	GenerateLease = 16 * time.Minute
 	// ExportLease covers the export (export function, 600 s).
 	ExportLease = 11 * time.Minute
+	// PendingWindow: a stage queued (pending with a job id) for longer than
+	// this without a job taking it no longer counts against
+	// LIMIT_PROCESSING_QUIZZES. SQS retries a message for about half an
+	// hour (README, Background jobs), so such a job is lost, and its quiz
+	// must not hold the teacher's place for ever (README, Limits).
+	PendingWindow = time.Hour
 )
 
 // Lease returns the lease of stage s.

@@ -225,3 +225,20 @@ func TestLimitRefundedWhenNotQueued(t *testing.T) {
 	b.jobs.fail = false
 	require.NoError(t, b.svc.StartGeneration(ctx, b.owner.ID, q.ID, ""), "the failed attempts were refunded")
 }
+
+// TestStaleQueuedStageFreesItsPlace: a stage queued longer than
+// quiz.PendingWindow without a job taking it (its message lost) no longer
+// holds one of the teacher's LIMIT_PROCESSING_QUIZZES places.
+func TestStaleQueuedStageFreesItsPlace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.svc.WithLimits(quiz.Limits{ProcessingQuizzes: 1})
+	ctx := t.Context()
+	q1 := b.create(t) // extraction queued
+	_, err := b.svc.CreateQuiz(ctx, quiz.NewQuiz{OwnerID: b.owner.ID, CanvasCourseID: 1, Title: "Q", QuestionCount: 1, LLMModel: "o3"}, "")
+	assert.Equal(t, "LIMIT_PROCESSING_QUIZZES", limitOf(err), "got %v", err)
+
+	b.exec(t, `UPDATE quiz SET updated_at = now() - interval '2 hours' WHERE id = $1`, q1.ID)
+	_, err = b.svc.CreateQuiz(ctx, quiz.NewQuiz{OwnerID: b.owner.ID, CanvasCourseID: 1, Title: "Q", QuestionCount: 1, LLMModel: "o3"}, "")
+	assert.NoError(t, err, "the lost job's quiz no longer counts")
+}

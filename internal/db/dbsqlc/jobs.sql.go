@@ -523,19 +523,22 @@ SELECT
               WHERE user_id = $1 AND day = $2::date), 0)::integer AS questions_today,
     (SELECT count(*) FROM quiz
      WHERE owner_id = $1 AND id IS DISTINCT FROM $3::uuid AND (
-        (content_extraction_status = 'pending' AND content_extraction_job_id IS NOT NULL)
-        OR (content_extraction_status = 'processing' AND content_extraction_started_at > now() - $4::interval)
-        OR (llm_generation_status = 'pending' AND llm_generation_job_id IS NOT NULL)
-        OR (llm_generation_status = 'processing' AND llm_generation_started_at > now() - $4::interval)))::bigint AS processing,
+        (content_extraction_status = 'pending' AND content_extraction_job_id IS NOT NULL
+            AND updated_at > now() - $4::interval)
+        OR (content_extraction_status = 'processing' AND content_extraction_started_at > now() - $5::interval)
+        OR (llm_generation_status = 'pending' AND llm_generation_job_id IS NOT NULL
+            AND updated_at > now() - $4::interval)
+        OR (llm_generation_status = 'processing' AND llm_generation_started_at > now() - $5::interval)))::bigint AS processing,
     COALESCE((SELECT generation_runs FROM quiz_usage
               WHERE quiz_usage.quiz_id = $3::uuid), 0)::integer AS runs
 `
 
 type UsageCountsParams struct {
-	OwnerID uuid.UUID
-	Day     pgtype.Date
-	QuizID  *uuid.UUID
-	Lease   time.Duration
+	OwnerID       uuid.UUID
+	Day           pgtype.Date
+	QuizID        *uuid.UUID
+	PendingWindow time.Duration
+	Lease         time.Duration
 }
 
 type UsageCountsRow struct {
@@ -546,12 +549,14 @@ type UsageCountsRow struct {
 
 // What owner started: questions on day, the other quizzes in progress
 // (quiz_id excluded; a stage is in progress when pending with a job queued
-// or processing under a live lease) and the generation runs of quiz_id.
+// since less than pending_window, or processing under a live lease) and the
+// generation runs of quiz_id.
 func (q *Queries) UsageCounts(ctx context.Context, arg UsageCountsParams) (UsageCountsRow, error) {
 	row := q.db.QueryRow(ctx, usageCounts,
 		arg.OwnerID,
 		arg.Day,
 		arg.QuizID,
+		arg.PendingWindow,
 		arg.Lease,
 	)
 	var i UsageCountsRow

@@ -134,15 +134,18 @@ FOR UPDATE;
 -- name: UsageCounts :one
 -- What owner started: questions on day, the other quizzes in progress
 -- (quiz_id excluded; a stage is in progress when pending with a job queued
--- or processing under a live lease) and the generation runs of quiz_id.
+-- since less than pending_window, or processing under a live lease) and the
+-- generation runs of quiz_id.
 SELECT
     COALESCE((SELECT questions FROM usage_daily
               WHERE user_id = @owner_id AND day = @day::date), 0)::integer AS questions_today,
     (SELECT count(*) FROM quiz
      WHERE owner_id = @owner_id AND id IS DISTINCT FROM sqlc.narg(quiz_id)::uuid AND (
-        (content_extraction_status = 'pending' AND content_extraction_job_id IS NOT NULL)
+        (content_extraction_status = 'pending' AND content_extraction_job_id IS NOT NULL
+            AND updated_at > now() - @pending_window::interval)
         OR (content_extraction_status = 'processing' AND content_extraction_started_at > now() - @lease::interval)
-        OR (llm_generation_status = 'pending' AND llm_generation_job_id IS NOT NULL)
+        OR (llm_generation_status = 'pending' AND llm_generation_job_id IS NOT NULL
+            AND updated_at > now() - @pending_window::interval)
         OR (llm_generation_status = 'processing' AND llm_generation_started_at > now() - @lease::interval)))::bigint AS processing,
     COALESCE((SELECT generation_runs FROM quiz_usage
               WHERE quiz_usage.quiz_id = sqlc.narg(quiz_id)::uuid), 0)::integer AS runs;
