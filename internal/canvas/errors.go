@@ -1,9 +1,13 @@
 package canvas
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -145,4 +149,52 @@ func clean(err error, secrets []string) error {
 		return err
 	}
 	return &cleanError{msg: msg, err: err}
+}
+
+// ItemRefused reports whether err is Canvas refusing a New Quizzes item
+// for what it holds
+// (a 4xx other than an authorization, a missing quiz or a rate limit,
+// which are not about the item) and returns Canvas's message.
+func ItemRefused(err error) (string, bool) {
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Status < 400 || ce.Status > 499 || ce.Temporary() {
+		return "", false
+	}
+	switch ce.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return "", false
+	}
+	return canvasMessage(ce), true
+}
+
+// canvasMessage is the message of a Canvas error answer: the messages of
+// its errors list ({"errors": [{"message": ...}]}), its message or error
+// field, else the start of the body, else the status.
+func canvasMessage(ce *Error) string {
+	var body struct {
+		Errors  []struct{ Message string } `json:"errors"`
+		Message string                     `json:"message"`
+		Error   string                     `json:"error"`
+	}
+	var msgs []string
+	if json.Unmarshal([]byte(ce.Body), &body) == nil {
+		for _, e := range body.Errors {
+			if e.Message != "" {
+				msgs = append(msgs, e.Message)
+			}
+		}
+		msgs = append(msgs, body.Message, body.Error)
+	}
+	msgs = slices.DeleteFunc(msgs, func(m string) bool { return strings.TrimSpace(m) == "" })
+	msg := strings.Join(msgs, "; ")
+	switch {
+	case msg == "" && strings.TrimSpace(ce.Body) != "":
+		msg = strings.TrimSpace(ce.Body)
+	case msg == "":
+		msg = fmt.Sprintf("HTTP %d", ce.Status)
+	}
+	if len(msg) > 300 {
+		msg = strings.ToValidUTF8(msg[:300], "") + "..."
+	}
+	return msg
 }

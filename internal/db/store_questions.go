@@ -291,7 +291,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, quizID, id quiz.ID, p quiz.Q
 }
 
 // ApproveQuestion approves v1 question id of quiz quizID (again:
-// approved_at is refreshed each time, as SPEC 1.14 says).
+// approved_at is refreshed each time, as the original did).
 func (s *Store) ApproveQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error) {
 	var out quiz.Question
 	err := s.inTx(ctx, func(q txQueries) error {

@@ -15,7 +15,7 @@ import (
 )
 
 // loginCanvas starts the OAuth login: a signed, short-lived state whose
-// nonce also goes into a cookie, then 307 to Canvas (SPEC 1.1). Nothing is
+// nonce also goes into a cookie, then 307 to Canvas (README Security). Nothing is
 // stored: anyone may start a login without signing in, so it must cost no
 // database row. The callback makes the state single-use (finishLogin).
 func (s *Server) loginCanvas(c *call) error {

@@ -412,7 +412,7 @@ func (w *BatchWriter) settings() settings {
 }
 
 // critical reports whether err is critical: it wraps ErrCritical, or it
-// is unclassified and matches one of SPEC 3.2's critical patterns.
+// is unclassified and matches one of the critical patterns (isCriticalText).
 func critical(err error) bool {
 	if errors.Is(err, ErrCritical) {
 		return true

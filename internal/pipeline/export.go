@@ -2,10 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -104,7 +102,7 @@ func (p *Pipeline) runExport(ctx context.Context, r Run) error {
 			why, msg = RejectionInvalid, SafeReason(invalid[i])
 		default:
 			itemID, err = p.Canvas.CreateItem(ctx, tok, q.CanvasCourseID, canvasQuizID, items[i])
-			if m, ok := refusal(err); ok {
+			if m, ok := canvas.ItemRefused(err); ok {
 				why, msg = RejectionCanvasRefused, m
 				break
 			}
@@ -301,51 +299,4 @@ func itemOf(q quiz.Question, position int) (canvas.NewItem, error) {
 		ID: id, EntryType: "Item", EntryID: id, Position: position, ItemType: "Question",
 		PointsPossible: ci.Points, Entry: ci.Entry,
 	}, nil
-}
-
-// refusal reports whether err is Canvas refusing an item for what it holds
-// (a 4xx other than an authorization, a missing quiz or a rate limit,
-// which are not about the item) and returns Canvas's message.
-func refusal(err error) (string, bool) {
-	var ce *canvas.Error
-	if !errors.As(err, &ce) || ce.Status < 400 || ce.Status > 499 || ce.Temporary() {
-		return "", false
-	}
-	switch ce.Status {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestTimeout, http.StatusTooManyRequests:
-		return "", false
-	}
-	return canvasMessage(ce), true
-}
-
-// canvasMessage is the message of a Canvas error answer: the messages of
-// its errors list ({"errors": [{"message": ...}]}), its message or error
-// field, else the start of the body, else the status.
-func canvasMessage(ce *canvas.Error) string {
-	var body struct {
-		Errors  []struct{ Message string } `json:"errors"`
-		Message string                     `json:"message"`
-		Error   string                     `json:"error"`
-	}
-	var msgs []string
-	if json.Unmarshal([]byte(ce.Body), &body) == nil {
-		for _, e := range body.Errors {
-			if e.Message != "" {
-				msgs = append(msgs, e.Message)
-			}
-		}
-		msgs = append(msgs, body.Message, body.Error)
-	}
-	msgs = slices.DeleteFunc(msgs, func(m string) bool { return strings.TrimSpace(m) == "" })
-	msg := strings.Join(msgs, "; ")
-	switch {
-	case msg == "" && strings.TrimSpace(ce.Body) != "":
-		msg = strings.TrimSpace(ce.Body)
-	case msg == "":
-		msg = fmt.Sprintf("HTTP %d", ce.Status)
-	}
-	if len(msg) > 300 {
-		msg = strings.ToValidUTF8(msg[:300], "") + "..."
-	}
-	return msg
 }

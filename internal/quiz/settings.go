@@ -47,7 +47,7 @@ const (
 	MaxFileNameChars = 255
 	// MaxCustomInstructionsChars bounds a quiz's custom instructions.
 	MaxCustomInstructionsChars = 500
-	// MaxV1QuestionCount bounds a v1 quiz's question_count (SPEC 1.6).
+	// MaxV1QuestionCount bounds a v1 quiz's question_count (v1's bound, README Compatibility).
 	MaxV1QuestionCount = 200
 )
 
