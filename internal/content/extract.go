@@ -70,8 +70,8 @@ func DefaultLimits() Limits {
 	}
 }
 
-// withDefaults fills zero (or negative) fields from DefaultLimits.
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills zero (or negative) fields from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxFileSize <= 0 {
 		l.MaxFileSize = d.MaxFileSize
@@ -256,7 +256,7 @@ type Extractor struct {
 func (e *Extractor) Extract(ctx context.Context, token string, courseID int64, moduleIDs []int64) (Result, error) {
 	x := &extraction{
 		Extractor: e,
-		lim:       e.Limits.withDefaults(),
+		lim:       e.Limits.WithDefaults(),
 		log:       e.Log,
 		token:     token,
 		courseID:  courseID,

@@ -145,15 +145,5 @@ func (g *Generator) contentLimits() content.Limits {
 	if e, ok := g.Extractor.(*content.Extractor); ok && e != nil {
 		l = e.Limits
 	}
-	d := content.DefaultLimits()
-	if l.MaxTotalContentSize <= 0 {
-		l.MaxTotalContentSize = d.MaxTotalContentSize
-	}
-	if l.MaxContentLength <= 0 {
-		l.MaxContentLength = d.MaxContentLength
-	}
-	if l.MinContentLength <= 0 {
-		l.MinContentLength = d.MinContentLength
-	}
-	return l
+	return l.WithDefaults()
 }
