@@ -43,6 +43,13 @@ type Store interface {
 	TypedQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
 	EditTypedQuestion(ctx context.Context, quizID, id quiz.ID, e quiz.QuestionEdit) (quiz.Question, error)
 	ApproveTypedQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
+
+	// Each part of today's contract declares what it needs beside its
+	// routes.
+	headQuizStore // head_quizzes.go
+	reviewStore   // head_questions.go
+	sharingStore  // sharing.go
+	accountStore  // head_account.go
 }
 
 // Quizzes starts background work; quiz.Service implements it.
@@ -51,6 +58,8 @@ type Quizzes interface {
 	StartExtraction(ctx context.Context, owner, id quiz.ID, requestID string) error
 	StartGeneration(ctx context.Context, owner, id quiz.ID, requestID string) error
 	StartExport(ctx context.Context, owner, id quiz.ID, requestID string) error
+
+	headQuizzes // head_quizzes.go
 }
 
 // Canvas is the part of the Canvas client the API uses; internal/canvas

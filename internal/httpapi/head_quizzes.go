@@ -515,7 +515,7 @@ func (s *Server) headGetQuiz(c *call) error {
 	if err != nil {
 		return err
 	}
-	q, err := s.ownedQuiz(c, id)
+	q, err := s.quizAccess(c, id, accessShared)
 	if err != nil {
 		return err
 	}
@@ -577,7 +577,7 @@ func (s *Server) headQuestionStats(c *call) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.ownedQuiz(c, id); err != nil {
+	if _, err := s.quizAccess(c, id, accessShared); err != nil {
 		return err
 	}
 	st, err := s.Store.LiveQuestionStats(c.ctx, id)
@@ -586,3 +586,31 @@ func (s *Server) headQuestionStats(c *call) error {
 	}
 	return c.json(st)
 }
+
+// headQuizRoutes are today's quiz routes at the root (tag quiz).
+func (s *Server) headQuizRoutes() []*route {
+	return []*route{
+		{method: http.MethodPost, pattern: "/quiz/", auth: authCanvas, h: s.headCreateQuiz,
+			op: operation{id: "quiz-create_new_quiz", tag: "quiz", summary: "Create a quiz of typed question batches and start extracting its content", body: "HeadQuizCreate", resp: "HeadQuiz",
+				failMsg: "Failed to create quiz. Please try again.", errs: []int{403, 429, 503}}},
+		{method: http.MethodGet, pattern: "/quiz/", auth: authUser, h: s.headListQuizzes,
+			op: operation{id: "quiz-get_user_quizzes_endpoint", tag: "quiz", summary: "The user's quizzes, newest first", resp: "HeadQuizList",
+				failMsg: "Failed to retrieve quizzes. Please try again."}},
+		{method: http.MethodGet, pattern: "/quiz/{quiz_id}", auth: authUser, h: s.headGetQuiz,
+			op: operation{id: "quiz-get_quiz", tag: "quiz", summary: "One quiz", resp: "HeadQuiz",
+				failMsg: "Failed to retrieve quiz. Please try again."}},
+		{method: http.MethodGet, pattern: "/quiz/{quiz_id}/questions/stats", auth: authUser, h: s.headQuestionStats,
+			op: operation{id: "quiz-get_quiz_question_stats", tag: "quiz", summary: "Number of questions (every type, not deleted) and approved ones", resp: "QuestionStats",
+				failMsg: "Failed to retrieve question stats. Please try again."}},
+		{method: http.MethodPost, pattern: "/quiz/{quiz_id}/export", auth: authCanvas, h: s.exportQuiz,
+			op: operation{id: "quiz-export_quiz_to_canvas", tag: "quiz", summary: "Export the approved questions of every type to Canvas", resp: "Message",
+				failMsg: "Failed to start quiz export. Please try again.", errs: []int{400, 409, 503}}},
+	}
+}
+
+// headQuizStore is what today's quiz routes need of the store beyond Store.
+type headQuizStore interface{}
+
+// headQuizzes is what today's quiz routes need of the quiz service beyond
+// Quizzes.
+type headQuizzes interface{}

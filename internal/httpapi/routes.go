@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"strings"
 
 	"quizgen/internal/health"
@@ -34,6 +35,21 @@ type queryParam struct {
 // its order, then today's routes at the root (README, Question types and
 // today's routes).
 func (s *Server) routeTable() []*route {
+	return slices.Concat(s.v1Routes(), s.headRoutes())
+}
+
+// headRoutes are today's routes at the root, in today's order (auth,
+// users, canvas, quiz, quiz-sharing, questions, utils); within a group the
+// first route that matches a path wins, so literal segments
+// (bulk-approve) come before parameters.
+func (s *Server) headRoutes() []*route {
+	return slices.Concat(s.headAuthRoutes(), s.headUserRoutes(), s.headCanvasRoutes(),
+		s.headQuizRoutes(), s.manualRoutes(), s.sharingRoutes(), s.headQuestionRoutes(), s.headUtilRoutes())
+}
+
+// v1Routes are the 27 routes of the v1 contract under /api/v1, in its
+// order, and its OpenAPI document.
+func (s *Server) v1Routes() []*route {
 	const v1 = "/api/v1"
 	return []*route{
 		// auth
@@ -87,22 +103,6 @@ func (s *Server) routeTable() []*route {
 		{method: http.MethodPost, pattern: v1 + "/quiz/{quiz_id}/export", auth: authCanvas, h: s.exportQuiz,
 			op: operation{id: "quiz-export_quiz_to_canvas", tag: "quiz", summary: "Export the approved questions to Canvas", resp: "Message",
 				failMsg: "Failed to start quiz export. Please try again.", errs: []int{400, 409, 503}}},
-		// today's quizzes, at the root (README, Question types); owner-only
-		{method: http.MethodPost, pattern: "/quiz/", auth: authCanvas, h: s.headCreateQuiz,
-			op: operation{id: "quiz-create_new_quiz", tag: "quiz", summary: "Create a quiz of typed question batches and start extracting its content", body: "HeadQuizCreate", resp: "HeadQuiz",
-				failMsg: "Failed to create quiz. Please try again.", errs: []int{403, 429, 503}}},
-		{method: http.MethodGet, pattern: "/quiz/", auth: authUser, h: s.headListQuizzes,
-			op: operation{id: "quiz-get_user_quizzes_endpoint", tag: "quiz", summary: "The user's quizzes, newest first", resp: "HeadQuizList",
-				failMsg: "Failed to retrieve quizzes. Please try again."}},
-		{method: http.MethodGet, pattern: "/quiz/{quiz_id}", auth: authUser, h: s.headGetQuiz,
-			op: operation{id: "quiz-get_quiz", tag: "quiz", summary: "One quiz", resp: "HeadQuiz",
-				failMsg: "Failed to retrieve quiz. Please try again."}},
-		{method: http.MethodGet, pattern: "/quiz/{quiz_id}/questions/stats", auth: authUser, h: s.headQuestionStats,
-			op: operation{id: "quiz-get_quiz_question_stats", tag: "quiz", summary: "Number of questions (every type, not deleted) and approved ones", resp: "QuestionStats",
-				failMsg: "Failed to retrieve question stats. Please try again."}},
-		{method: http.MethodPost, pattern: "/quiz/{quiz_id}/export", auth: authCanvas, h: s.exportQuiz,
-			op: operation{id: "quiz-export_quiz_to_canvas", tag: "quiz", summary: "Export the approved questions of every type to Canvas", resp: "Message",
-				failMsg: "Failed to start quiz export. Please try again.", errs: []int{400, 409, 503}}},
 		// questions
 		{method: http.MethodGet, pattern: v1 + "/quiz/{quiz_id}/questions", auth: authUser, h: s.listQuestions,
 			op: operation{id: "questions-get_quiz_questions", tag: "questions", summary: "The quiz's questions in creation order", resp: "QuestionList",
@@ -119,20 +119,6 @@ func (s *Server) routeTable() []*route {
 		{method: http.MethodDelete, pattern: v1 + "/quiz/{quiz_id}/questions/{question_id}", auth: authUser, h: s.deleteQuestion,
 			op: operation{id: "questions-delete_quiz_question", tag: "questions", summary: "Delete a question", resp: "Message",
 				failMsg: "Failed to delete question. Please try again."}},
-		// today's questions, at the root (README, Question types)
-		{method: http.MethodGet, pattern: "/questions/{quiz_id}", auth: authUser, h: s.listTypedQuestions,
-			op: operation{id: "questions-get_quiz_questions", tag: "questions", summary: "The quiz's questions of every type, filtered and paged", resp: "QuestionResponseList",
-				failMsg: "Failed to retrieve questions. Please try again.",
-				query:   []queryParam{{"question_type", "string", false}, {"approved_only", "boolean", false}, {"limit", "integer", false}, {"offset", "integer", false}}}},
-		{method: http.MethodGet, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.getTypedQuestion,
-			op: operation{id: "questions-get_question", tag: "questions", summary: "One question", resp: "QuestionResponse",
-				failMsg: "Failed to retrieve question. Please try again."}},
-		{method: http.MethodPut, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.updateTypedQuestion,
-			op: operation{id: "questions-update_question", tag: "questions", summary: "Edit a question's data (validated by its type), difficulty or tags", body: "QuestionUpdateRequest", resp: "QuestionResponse",
-				failMsg: "Failed to update question. Please try again."}},
-		{method: http.MethodPut, pattern: "/questions/{quiz_id}/{question_id}/approve", auth: authUser, h: s.approveTypedQuestion,
-			op: operation{id: "questions-approve_question", tag: "questions", summary: "Approve a question", resp: "QuestionResponse",
-				failMsg: "Failed to approve question. Please try again."}},
 		// users
 		{method: http.MethodGet, pattern: v1 + "/users/me", auth: authUser, h: s.readUserMe,
 			op: operation{id: "users-read_user_me", tag: "users", summary: "The signed-in user", resp: "UserPublic"}},
