@@ -25,8 +25,12 @@ func (s *Server) loginCanvas(c *call) error {
 	}
 	// Bind the login to this browser: the callback must come back with the
 	// cookie, so a callback URL planted by someone else (login CSRF) fails.
-	http.SetCookie(c.w, &http.Cookie{Name: stateCookie, Value: nonce, Path: callbackPath,
-		MaxAge: int(s.cfg.OAuthStateTTL.Seconds()), HttpOnly: true, Secure: isHTTPS(c.r), SameSite: http.SameSiteLaxMode})
+	// CANVAS_REDIRECT_URI names v1's callback or the root one, and either
+	// login may send the browser to it: the cookie goes to both.
+	for _, path := range []string{callbackPath, rootCallbackPath} {
+		http.SetCookie(c.w, &http.Cookie{Name: stateCookie, Value: nonce, Path: path,
+			MaxAge: int(s.cfg.OAuthStateTTL.Seconds()), HttpOnly: true, Secure: isHTTPS(c.r), SameSite: http.SameSiteLaxMode})
+	}
 	s.Log.InfoContext(c.ctx, "canvas_oauth_initiated")
 	http.Redirect(c.w, c.r, s.Canvas.AuthorizeURL(state), http.StatusTemporaryRedirect)
 	return nil
@@ -35,6 +39,8 @@ func (s *Server) loginCanvas(c *call) error {
 const (
 	stateCookie  = "quizgen_oauth_state"
 	callbackPath = "/api/v1/auth/callback/canvas"
+	// rootCallbackPath is today's callback at the root.
+	rootCallbackPath = "/auth/callback/canvas"
 )
 
 // isHTTPS reports whether the browser reached us over TLS (directly or
@@ -57,7 +63,7 @@ func (e *callbackError) Unwrap() error { return e.err }
 // authCanvas is the OAuth callback. It always answers 307: to the
 // frontend's /login/success?token=<app token>, or to /login?error=...
 func (s *Server) authCanvas(c *call) error {
-	http.SetCookie(c.w, &http.Cookie{Name: stateCookie, Value: "", Path: callbackPath, MaxAge: -1,
+	http.SetCookie(c.w, &http.Cookie{Name: stateCookie, Value: "", Path: c.rt.pattern, MaxAge: -1,
 		HttpOnly: true, Secure: isHTTPS(c.r), SameSite: http.SameSiteLaxMode})
 	token, err := s.finishLogin(c)
 	if err != nil {

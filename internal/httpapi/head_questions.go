@@ -318,7 +318,7 @@ func tagsOf(c *checks, v []any) ([]string, bool) {
 func (s *Server) headQuestionRoutes() []*route {
 	return []*route{
 		{method: http.MethodGet, pattern: "/questions/{quiz_id}", auth: authUser, h: s.listTypedQuestions,
-			op: operation{id: "questions-get_quiz_questions", tag: "questions", summary: "The quiz's questions of every type, filtered and paged", resp: "QuestionResponseList",
+			op: operation{id: "questions-get_quiz_questions", tag: "questions", summary: "The quiz's questions of every type, filtered and paged", resp: "[]QuestionResponse",
 				failMsg: "Failed to retrieve questions. Please try again.",
 				query:   []queryParam{{"question_type", "string", false}, {"approved_only", "boolean", false}, {"limit", "integer", false}, {"offset", "integer", false}}}},
 		{method: http.MethodGet, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.getTypedQuestion,

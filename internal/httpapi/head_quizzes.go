@@ -591,13 +591,13 @@ func (s *Server) headQuestionStats(c *call) error {
 func (s *Server) headQuizRoutes() []*route {
 	return []*route{
 		{method: http.MethodPost, pattern: "/quiz/", auth: authCanvas, h: s.headCreateQuiz,
-			op: operation{id: "quiz-create_new_quiz", tag: "quiz", summary: "Create a quiz of typed question batches and start extracting its content", body: "HeadQuizCreate", resp: "HeadQuiz",
+			op: operation{id: "quiz-create_new_quiz", tag: "quiz", summary: "Create a quiz of typed question batches and start extracting its content", body: "QuizCreate", resp: "Quiz",
 				failMsg: "Failed to create quiz. Please try again.", errs: []int{403, 429, 503}}},
 		{method: http.MethodGet, pattern: "/quiz/", auth: authUser, h: s.headListQuizzes,
-			op: operation{id: "quiz-get_user_quizzes_endpoint", tag: "quiz", summary: "The user's quizzes, newest first", resp: "HeadQuizList",
+			op: operation{id: "quiz-get_user_quizzes_endpoint", tag: "quiz", summary: "The user's quizzes, newest first", resp: "[]Quiz",
 				failMsg: "Failed to retrieve quizzes. Please try again."}},
 		{method: http.MethodGet, pattern: "/quiz/{quiz_id}", auth: authUser, h: s.headGetQuiz,
-			op: operation{id: "quiz-get_quiz", tag: "quiz", summary: "One quiz", resp: "HeadQuiz",
+			op: operation{id: "quiz-get_quiz", tag: "quiz", summary: "One quiz", resp: "Quiz",
 				failMsg: "Failed to retrieve quiz. Please try again."}},
 		{method: http.MethodGet, pattern: "/quiz/{quiz_id}/questions/stats", auth: authUser, h: s.headQuestionStats,
 			op: operation{id: "quiz-get_quiz_question_stats", tag: "quiz", summary: "Number of questions (every type, not deleted) and approved ones", resp: "QuestionStats",

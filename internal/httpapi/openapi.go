@@ -103,7 +103,7 @@ func schemas() map[string]any {
 // pathParamSchema is the type of each path parameter name.
 func pathParamSchema(name string) map[string]any {
 	switch name {
-	case "quiz_id", "question_id":
+	case "quiz_id", "question_id", "collaborator_id", "invite_id":
 		return strFmt("uuid")
 	case "course_id", "module_id", "file_id":
 		return integer()
@@ -118,7 +118,17 @@ var errorText = map[int]string{ //nolint:gochecknoglobals // read-only table
 	500: "Unexpected error", 503: "A dependency is unavailable; nothing was changed",
 }
 
-func buildOpenAPI(title string, routes []*route) map[string]any {
+// respSchema is the schema of a 200 answer: op.resp names a schema, or
+// "[]Name" an array of one.
+func respSchema(resp string) map[string]any {
+	if name, ok := strings.CutPrefix(resp, "[]"); ok {
+		return arrayOf(ref(name))
+	}
+	return ref(resp)
+}
+
+// buildOpenAPI builds the document of routes, with their schemas.
+func buildOpenAPI(title string, routes []*route, schemas map[string]any) map[string]any {
 	paths := map[string]any{}
 	for _, rt := range routes {
 		item, _ := paths[rt.pattern].(map[string]any)
@@ -137,7 +147,7 @@ func buildOpenAPI(title string, routes []*route) map[string]any {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required, "schema": map[string]any{"type": q.typ}})
 		}
 		ok := map[string]any{"description": "Successful Response",
-			"content": map[string]any{"application/json": map[string]any{"schema": ref(rt.op.resp)}}}
+			"content": map[string]any{"application/json": map[string]any{"schema": respSchema(rt.op.resp)}}}
 		if rt.op.resp == "Redirect" {
 			ok = nil
 		}
@@ -170,8 +180,12 @@ func buildOpenAPI(title string, routes []*route) map[string]any {
 			op["parameters"] = params
 		}
 		if rt.op.body != "" {
-			op["requestBody"] = map[string]any{"required": true,
-				"content": map[string]any{"application/json": map[string]any{"schema": ref(rt.op.body)}}}
+			media := "application/json"
+			if rt.op.form {
+				media = "multipart/form-data"
+			}
+			op["requestBody"] = map[string]any{"required": !rt.op.optionalBody,
+				"content": map[string]any{media: map[string]any{"schema": ref(rt.op.body)}}}
 		}
 		if rt.auth != authNone {
 			op["security"] = []any{map[string]any{"HTTPBearer": []any{}}}
@@ -183,7 +197,7 @@ func buildOpenAPI(title string, routes []*route) map[string]any {
 		"info":    map[string]any{"title": title, "version": "0.1.0"},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas":         schemas(),
+			"schemas":         schemas,
 			"securitySchemes": map[string]any{"HTTPBearer": map[string]any{"type": "http", "scheme": "bearer"}},
 		},
 	}

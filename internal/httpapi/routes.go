@@ -20,7 +20,10 @@ type operation struct {
 	query []queryParam
 	// body names the request body schema, "" for none.
 	body string
-	// resp names the 200 response schema.
+	// form: the body is multipart/form-data (else JSON); optionalBody: a
+	// request may have none.
+	form, optionalBody bool
+	// resp names the 200 response schema; "[]Name" is an array of Name.
 	resp string
 	// errs are the documented error statuses besides 401/404/422.
 	errs []int

@@ -65,7 +65,9 @@ type Server struct {
 	Deps
 	cfg    Config
 	routes []*route
-	doc    []byte // the OpenAPI document, built once
+	doc    []byte // the v1 OpenAPI document, built once
+	// headDoc is the root OpenAPI document (today's routes), built once.
+	headDoc []byte
 }
 
 // NewHandler returns the API as one http.Handler.
@@ -98,11 +100,16 @@ func NewHandler(cfg Config, d Deps) http.Handler {
 			v1 = append(v1, rt)
 		}
 	}
-	doc, err := json.Marshal(buildOpenAPI(cfg.ProjectName, v1))
+	doc, err := json.Marshal(buildOpenAPI(cfg.ProjectName, v1, schemas()))
 	if err != nil {
 		panic(fmt.Sprintf("httpapi: OpenAPI document: %v", err)) // static data: a programmer error
 	}
 	s.doc = doc
+	// The document at /openapi.json describes today's routes at the root,
+	// with today's schema names.
+	if s.headDoc, err = json.Marshal(buildOpenAPI(cfg.ProjectName, s.headRoutes(), headSchemas())); err != nil {
+		panic(fmt.Sprintf("httpapi: root OpenAPI document: %v", err))
+	}
 	return s.edges(&router{routes: s.routes, srv: s})
 }
 

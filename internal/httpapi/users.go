@@ -1,5 +1,7 @@
 package httpapi
 
+import "quizgen/internal/quiz"
+
 // userPublic is UserPublic (SPEC 1.15): no ids, no tokens.
 type userPublic struct {
 	Name                string `json:"name"`
@@ -19,10 +21,19 @@ func publicUser(name *string, onboarded bool) userPublic {
 }
 
 func (s *Server) updateUserMe(c *call) error {
+	u, err := s.updateUser(c)
+	if err != nil {
+		return err
+	}
+	return c.json(publicUser(u.Name, u.OnboardingCompleted))
+}
+
+// updateUser applies a UserUpdateMe body to the signed-in user.
+func (s *Server) updateUser(c *call) (quiz.User, error) {
 	var ch checks
 	b, err := readBody(c.r, &ch)
 	if err != nil {
-		return err
+		return quiz.User{}, err
 	}
 	// name is required and bounded by its column (the original let a longer
 	// one fail with a 500).
@@ -34,22 +45,25 @@ func (s *Server) updateUserMe(c *call) error {
 		}
 	}
 	if err := ch.err(); err != nil {
-		return err
+		return quiz.User{}, err
 	}
-	u, err := s.Store.UpdateUserProfile(c.ctx, c.user.ID, nameOK, &name, onboarding)
-	if err != nil {
-		return err
-	}
-	return c.json(publicUser(u.Name, u.OnboardingCompleted))
+	return s.Store.UpdateUserProfile(c.ctx, c.user.ID, nameOK, &name, onboarding)
 }
 
 // deleteUserMe deletes the user and everything they own, first, in the
 // database; then revokes their Canvas token (best effort and bounded, see
 // revokeCanvasToken): a deleted account keeps no access to Canvas.
 func (s *Server) deleteUserMe(c *call) error {
+	if err := s.deleteUser(c); err != nil {
+		return err
+	}
+	return c.json(message{"User deleted successfully"})
+}
+
+func (s *Server) deleteUser(c *call) error {
 	if err := s.Store.DeleteUser(c.ctx, c.user.ID); err != nil {
 		return err
 	}
 	s.revokeCanvasToken(c.ctx, s.storedAccessToken(c.user), "account deleted")
-	return c.json(message{"User deleted successfully"})
+	return nil
 }
