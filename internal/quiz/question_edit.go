@@ -41,3 +41,34 @@ type EditLogEntry struct {
 	OldValue json.RawMessage `json:"old_value"`
 	NewValue json.RawMessage `json:"new_value"`
 }
+
+// Bounds of today's review tools (README, Question types): a bulk call
+// takes 1..MaxBulkQuestions distinct ids, and rejection feedback is at most
+// MaxRejectionFeedback characters (the column's size).
+const (
+	MaxBulkQuestions     = 100
+	MaxRejectionFeedback = 500
+)
+
+// RejectionReasons are the reasons a teacher may give for deleting a
+// question, in the order today's contract lists them. The export records
+// reasons of its own (canvas_refused, invalid_for_export) that a teacher
+// cannot send.
+func RejectionReasons() []string {
+	return []string{"incorrect_answer", "poor_wording", "irrelevant_content", "duplicate_question",
+		"too_easy", "too_hard", "quota_reached", "topic_coverage", "other"}
+}
+
+// Rejection is why a teacher deleted questions; a nil field was not given.
+type Rejection struct {
+	Reason   *string
+	Feedback *string
+}
+
+// BulkResult is what a bulk approve or delete did: the ids it applied to
+// and those the quiz has no live question for (unknown, of another quiz,
+// or deleted), each in the order they were asked.
+type BulkResult struct {
+	Done   []ID
+	Failed []ID
+}
