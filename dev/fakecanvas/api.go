@@ -9,7 +9,9 @@ import (
 
 func (s *Server) userJSON(id int64, profile bool) map[string]any {
 	u := s.data.user
-	if id != u.ID {
+	if id == SecondUserID {
+		u = s.data.second
+	} else if id != u.ID {
 		u = user{ID: id, Name: fmt.Sprintf("Test User %d", id), ShortName: "Test", Sortable: fmt.Sprintf("User %d, Test", id),
 			Email: fmt.Sprintf("user%d@example.com", id), LoginID: fmt.Sprintf("user%d", id)}
 	}
@@ -37,16 +39,22 @@ func (s *Server) selfProfile(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
-	if err != nil || (id != s.data.user.ID && id != userOf(r)) {
+	if err != nil || (id != s.data.user.ID && id != s.data.second.ID && id != userOf(r)) {
 		apiError(w, http.StatusNotFound, "User not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, s.userJSON(id, true))
 }
 
+// self is GET /api/v1/users/self: the token's user.
+func (s *Server) self(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.userJSON(userOf(r), false))
+}
+
 func (s *Server) courseJSON(r *http.Request, c *course) map[string]any {
+	enrolled := c.roleOf(userOf(r))
 	role, roleID := "TeacherEnrollment", 4
-	if c.Role == "student" {
+	if enrolled == "student" {
 		role, roleID = "StudentEnrollment", 3
 	}
 	return map[string]any{
@@ -60,17 +68,23 @@ func (s *Server) courseJSON(r *http.Request, c *course) map[string]any {
 		"calendar":                       map[string]string{"ics": s.base(r) + "/feeds/calendars/course_" + c.UUID + ".ics"},
 		"time_zone":                      "Europe/Copenhagen", "blueprint": false, "template": false,
 		"enrollments": []map[string]any{{
-			"type": c.Role, "role": role, "role_id": roleID, "user_id": userOf(r),
+			"type": enrolled, "role": role, "role_id": roleID, "user_id": userOf(r),
 			"enrollment_state": "active", "limit_privileges_to_course_section": false,
 		}},
 		"hide_final_grades": false, "workflow_state": "available", "restrict_enrollments_to_course_dates": false,
 	}
 }
 
+// courses is GET /api/v1/courses: the courses the token's user is
+// enrolled in, only those of one enrollment type with enrollment_type
+// (teacher, student), as Canvas filters them.
 func (s *Server) courses(w http.ResponseWriter, r *http.Request) {
+	uid, only := userOf(r), r.URL.Query().Get("enrollment_type")
 	list := make([]map[string]any, 0, len(s.data.courses))
 	for _, c := range s.data.courses {
-		list = append(list, s.courseJSON(r, c))
+		if role := c.roleOf(uid); role != "" && (only == "" || role == only) {
+			list = append(list, s.courseJSON(r, c))
+		}
 	}
 	writeJSON(w, http.StatusOK, paginate(w, r, list))
 }
@@ -87,7 +101,7 @@ func (s *Server) teacherCourse(w http.ResponseWriter, r *http.Request, what stri
 	case c == nil:
 		apiError(w, http.StatusNotFound, "The specified resource does not exist.")
 		return nil
-	case c.Role != "teacher":
+	case c.roleOf(userOf(r)) != "teacher":
 		apiError(w, http.StatusForbidden, "Unauthorized access to "+what)
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -58,6 +59,21 @@ func (s *Server) issueLocked(userID int64) (access, refresh string) {
 	s.access[access] = &accessToken{userID: userID, expires: now.Add(s.opts.AccessTTL), refresh: refresh}
 	s.refresh[refresh] = &refreshToken{userID: userID, expires: now.Add(s.opts.RefreshTTL)}
 	return access, refresh
+}
+
+// forgetLocked deletes every access and refresh token of userID but the
+// static ones.
+func (s *Server) forgetLocked(userID int64) {
+	for tok, a := range s.access {
+		if a.userID == userID && !a.expires.IsZero() {
+			delete(s.access, tok)
+		}
+	}
+	for tok, rt := range s.refresh {
+		if rt.userID == userID {
+			delete(s.refresh, tok)
+		}
+	}
 }
 
 // ExpireAccessTokens makes every access token issued so far expired (API
@@ -124,14 +140,17 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Authorize quizgen - Fake Canvas</title></head>
 <body>
 <h1>Fake Canvas: authorize an application</h1>
-<p>An application wants to access your Canvas account (user 12345, Marius Solaas).</p>
+<p>An application wants to access your Canvas account. Who signs in?</p>
 <dl>
 <dt>client_id</dt><dd>{{.ClientID}}</dd>
 <dt>redirect_uri</dt><dd>{{.RedirectURI}}</dd>
 <dt>state</dt><dd>{{.State}}</dd>
 <dt>scope</dt><dd>{{.Scope}}</dd>
 </dl>
-<p><a id="authorize" href="{{.Authorize}}">Authorize</a> <a id="deny" href="{{.Deny}}">Deny</a></p>
+<ul>
+{{range .Users}}<li><a id="authorize-{{.ID}}" href="{{.Href}}">Authorize as {{.Name}} (user {{.ID}})</a></li>
+{{end}}</ul>
+<p><a id="authorize" href="{{.Authorize}}">Authorize</a> (as {{.DefaultName}}) <a id="deny" href="{{.Deny}}">Deny</a></p>
 </body></html>
 `)) //nolint:gochecknoglobals // parsed once, read-only
 
@@ -150,23 +169,37 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_client", "Invalid client_id")
 		return
 	}
-	link := func(action string) string {
+	link := func(action string, userID int64) string {
 		v := url.Values{}
 		for k, vs := range q {
 			v[k] = vs
 		}
 		v.Set("action", action)
+		if userID != 0 {
+			v.Set("user_id", strconv.FormatInt(userID, 10))
+		}
 		return "/login/oauth2/authorize?" + v.Encode()
 	}
+	type choice struct {
+		ID         int64
+		Name, Href string
+	}
+	var users []choice
+	for _, u := range []user{s.data.user, s.data.second} {
+		users = append(users, choice{u.ID, u.Name, link("authorize", u.ID)})
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = consentPage.Execute(w, map[string]string{
+	_ = consentPage.Execute(w, map[string]any{
 		"ClientID": clientID, "RedirectURI": redirectURI, "State": q.Get("state"), "Scope": q.Get("scope"),
-		"Authorize": link("authorize"), "Deny": link("deny"),
+		"Users": users, "DefaultName": s.data.user.Name,
+		"Authorize": link("authorize", 0), "Deny": link("deny", 0),
 	})
 }
 
 // authorize is where the consent page's links lead: it redirects back to
-// the application with a code (action=authorize) or an error (deny).
+// the application with a code (action=authorize) or an error (deny). The
+// code signs in user_id (a positive integer; default UserID): tests and
+// scripted walks choose the user with it directly.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	clientID, redirectURI, action := q.Get("client_id"), q.Get("redirect_uri"), q.Get("action")
@@ -179,6 +212,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid redirect_uri")
 		return
 	}
+	userID := int64(UserID)
+	if v := q.Get("user_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid user_id")
+			return
+		}
+		userID = id
+	}
 	back := target.Query()
 	switch action {
 	case "deny":
@@ -187,7 +229,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	case "authorize":
 		code := "mock_auth_code_" + randomHex(8)
 		s.mu.Lock()
-		s.codes[code] = authCode{userID: UserID, clientID: clientID, redirectURI: redirectURI, expires: s.clock().Add(codeTTL)}
+		s.codes[code] = authCode{userID: userID, clientID: clientID, redirectURI: redirectURI, expires: s.clock().Add(codeTTL)}
 		s.mu.Unlock()
 		back.Set("code", code)
 	default:
@@ -251,6 +293,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(s.codes, code)
 		uid = c.userID
+		if f.Get("replace_tokens") == "1" {
+			// Canvas destroys the user's earlier tokens of this key.
+			s.forgetLocked(uid)
+		}
 	case "refresh_token":
 		old := f.Get("refresh_token")
 		if old == "" {

@@ -10,10 +10,15 @@ import (
 // Ids of the fake's data, for tests that want to name them.
 const (
 	UserID = 12345
+	// SecondUserID is a second teacher: it teaches CourseAI too (a course
+	// two teachers share, to show sharing on one course) and CourseML,
+	// which 12345 does not see.
+	SecondUserID = 12346
 
 	CourseAI        = 37823 // INF-2600, the user teaches it
 	CourseStudent   = 37824 // ALI-1111, the user is a student
 	CourseNorwegian = 37825 // INF-1600, the user teaches it (Norwegian content)
+	CourseML        = 37826 // INF-3600, only SecondUserID teaches it
 
 	ModuleAdmin      = 173467 // empty
 	ModuleSearch     = 173574
@@ -23,6 +28,7 @@ const (
 	ModuleRL         = 173577
 	ModuleUke1       = 183467
 	ModuleUke2       = 183468 // empty
+	ModuleMLIntro    = 193467 // CourseML's
 
 	FileSearchPDF  = 3615155
 	FileCSPPDF     = 3615154
@@ -45,11 +51,14 @@ type user struct {
 }
 
 type course struct {
-	ID      int64
-	Name    string
-	Code    string
-	UUID    string
-	Role    string // "teacher" or "student"
+	ID   int64
+	Name string
+	Code string
+	UUID string
+	// Role is the enrollment of UserID and of any user but SecondUserID
+	// ("teacher" or "student"; "" none); Second is SecondUserID's.
+	Role    string
+	Second  string
 	Created string
 	Modules []*module
 }
@@ -103,7 +112,8 @@ type pageKey struct {
 
 // dataset is the fake's read-only Canvas content.
 type dataset struct {
-	user    user
+	user    user // UserID
+	second  user // SecondUserID
 	courses []*course
 	pages   map[pageKey]*page
 	files   map[int64]*file
@@ -116,6 +126,15 @@ func (d *dataset) course(id int64) *course {
 		}
 	}
 	return nil
+}
+
+// roleOf is the enrollment of user uid in c: "teacher", "student" or ""
+// (not enrolled).
+func (c *course) roleOf(uid int64) string {
+	if uid == SecondUserID {
+		return c.Second
+	}
+	return c.Role
 }
 
 func (c *course) module(id int64) *module {
@@ -135,13 +154,17 @@ func newDataset() (*dataset, error) {
 			ID: UserID, Name: "Marius Solaas", ShortName: "Marius", Sortable: "Solaas, Marius",
 			Email: "marius.solaas@example.com", LoginID: "jteacher",
 		},
+		second: user{
+			ID: SecondUserID, Name: "Kari Nordmann", ShortName: "Kari", Sortable: "Nordmann, Kari",
+			Email: "kari.nordmann@example.com", LoginID: "kteacher",
+		},
 		pages: map[pageKey]*page{},
 		files: map[int64]*file{},
 	}
 	d.courses = []*course{
 		{
 			ID: CourseAI, Name: "INF-2600 AI Methods and applications", Code: "INF-2600",
-			UUID: "a6Yb1Kx0Hc4ZpQm2Vt8RnWfE3sLgJdUo7TiXyCvN", Role: "teacher", Created: "2024-11-04T09:12:44Z",
+			UUID: "a6Yb1Kx0Hc4ZpQm2Vt8RnWfE3sLgJdUo7TiXyCvN", Role: "teacher", Second: "teacher", Created: "2024-11-04T09:12:44Z",
 			Modules: []*module{
 				{ID: ModuleAdmin, Name: "Admin infomation", Position: 1},
 				{ID: ModuleSearch, Name: "Search", Position: 2, Items: []moduleItem{
@@ -181,6 +204,15 @@ func newDataset() (*dataset, error) {
 				{ID: ModuleUke2, Name: "Uke 2: Søk og planlegging", Position: 2},
 			},
 		},
+		{
+			ID: CourseML, Name: "INF-3600 Machine learning", Code: "INF-3600",
+			UUID: "Lp7Hx2Kc9Wn4Rt6Ym1Vb8Qd3Zs5Jf0Ga2Ue7Oi4T", Second: "teacher", Created: "2025-01-07T10:15:00Z",
+			Modules: []*module{
+				{ID: ModuleMLIntro, Name: "Introduction to machine learning", Position: 1, Items: []moduleItem{
+					{ID: 2289001, Title: "What is machine learning?", Type: "Page", PageURL: "what-is-machine-learning", ContentID: 701001},
+				}},
+			},
+		},
 	}
 
 	layoutSrc, err := pageFiles.ReadFile("testdata/pages/layout.html")
@@ -200,6 +232,8 @@ func newDataset() (*dataset, error) {
 			Created: "2025-02-14T09:00:00Z", Updated: "2025-02-18T11:24:51Z"},
 		{CourseID: CourseAI, PageID: 501140, Slug: "reinforcement-learning", Title: "Reinforcement Learning", Lang: "en",
 			Created: "2025-02-28T09:00:00Z", Updated: "2025-03-04T14:10:09Z"},
+		{CourseID: CourseML, PageID: 701001, Slug: "what-is-machine-learning", Title: "What is machine learning?", Lang: "en",
+			Created: "2025-01-07T10:30:00Z", Updated: "2025-01-09T13:02:40Z"},
 		{CourseID: CourseNorwegian, PageID: 601001, Slug: "kunstig-intelligens-grunnbegreper", Title: "Kunstig intelligens – grunnbegreper", Lang: "nb",
 			Created: "2025-01-06T08:30:00Z", Updated: "2025-01-08T19:45:27Z"},
 	} {

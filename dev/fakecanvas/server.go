@@ -10,6 +10,11 @@
 // lets tests inject faults, read back the requests it saw and the quizzes
 // it received.
 //
+// Two teachers sign in: UserID (12345, the default) and SecondUserID
+// (12346), who share CourseAI; the consent page offers both, and
+// /login/oauth2/authorize takes user_id to choose one directly. Any other
+// user id sees what 12345 sees.
+//
 // It is never used in production: only tests and cmd/fakecanvas import
 // it.
 package fakecanvas
@@ -157,6 +162,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /login/oauth2/token", s.token)
 	m.HandleFunc("DELETE /login/oauth2/token", s.revoke)
 
+	m.HandleFunc("GET /api/v1/users/self", s.authed(s.self))
 	m.HandleFunc("GET /api/v1/users/self/profile", s.authed(s.selfProfile))
 	m.HandleFunc("GET /api/v1/users/{user}/profile", s.authed(s.profile))
 	m.HandleFunc("GET /api/v1/courses", s.authed(s.courses))
