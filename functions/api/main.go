@@ -23,6 +23,7 @@ import (
 
 	"quizgen/internal/app"
 	"quizgen/internal/auth"
+	"quizgen/internal/canvas"
 	"quizgen/internal/config"
 	"quizgen/internal/db"
 	"quizgen/internal/health"
@@ -47,7 +48,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 	store := db.NewStore(pool)
 	publisher := queue.NewPublisher(sqs.NewFromConfig(awsCfg), cfg.GenerateQueueURL, cfg.ExportQueueURL, 5*time.Second)
 
-	canvasClient, err := app.Canvas(cfg.Canvas, cfg.CanvasRedirectURI, log)
+	canvasClient, err := app.Canvas(cfg.Canvas, cfg.CanvasRedirectURI, log, func(c *canvas.Config) {
+		c.Scopes, c.CoursePrefixes = cfg.CanvasScopes, cfg.CanvasCoursePrefixes
+	})
 	if err != nil {
 		return err
 	}

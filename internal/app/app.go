@@ -59,13 +59,18 @@ func Logger(name string, level slog.Level) *slog.Logger {
 }
 
 // Canvas builds the Canvas client of every function from its shared
-// configuration; redirectURI is only needed by the API (OAuth).
-func Canvas(c config.Canvas, redirectURI string, log *slog.Logger) (*canvas.Client, error) {
-	cl, err := canvas.New(canvas.Config{
+// configuration; redirectURI is only needed by the API (OAuth), which
+// sets its own options (scopes, course prefixes) through opts.
+func Canvas(c config.Canvas, redirectURI string, log *slog.Logger, opts ...func(*canvas.Config)) (*canvas.Client, error) {
+	cfg := canvas.Config{
 		BaseURL: c.BaseURL, APIURL: c.APIURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret.Value(),
 		RedirectURI: redirectURI, HTTPClient: &http.Client{}, Timeout: c.Timeout, Log: log,
 		DownloadHosts: c.DownloadHosts, AllowPrivateCanvas: c.AllowPrivate,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cl, err := canvas.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("canvas client: %w", err)
 	}

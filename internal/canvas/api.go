@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -48,7 +49,9 @@ func (c *Client) list(ctx context.Context, token, path string) ([]json.RawMessag
 	if err != nil {
 		return nil, err
 	}
-	cl.u.RawQuery = "per_page=" + strconv.Itoa(c.perPage)
+	q := cl.u.Query()
+	q.Set("per_page", strconv.Itoa(c.perPage))
+	cl.u.RawQuery = q.Encode()
 	seen := map[string]bool{}
 	var all []json.RawMessage
 	for page := 1; ; page++ {
@@ -157,19 +160,32 @@ func (c *Client) Courses(ctx context.Context, token string) ([]Course, error) {
 }
 
 // TeachingCourses returns the courses where the user has a teacher
-// enrollment (SPEC 1.5), in Canvas's order.
+// enrollment (SPEC 1.5), in Canvas's order, following pagination: Canvas
+// is asked for those only (enrollment_type=teacher), and the enrollments
+// it sends are checked too. With Config.CoursePrefixes only the courses
+// whose name starts with one of them are kept.
 func (c *Client) TeachingCourses(ctx context.Context, token string) ([]Course, error) {
-	all, err := c.Courses(ctx, token)
+	list, err := c.list(ctx, token, "/api/v1/courses?enrollment_type=teacher")
 	if err != nil {
 		return nil, err
 	}
+	all := decodeAll(list, decodeCourse)
 	out := all[:0]
 	for _, course := range all {
-		if course.Teaches() {
+		if course.Teaches() && c.coursePrefixed(course.Name) {
 			out = append(out, course)
 		}
 	}
 	return out, nil
+}
+
+// coursePrefixed reports whether a course named name passes
+// Config.CoursePrefixes.
+func (c *Client) coursePrefixed(name string) bool {
+	if len(c.coursePrefixes) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(c.coursePrefixes, func(p string) bool { return strings.HasPrefix(name, p) })
 }
 
 // Modules returns the modules of a course, following pagination. Entries

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,13 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURI  string
+	// Scopes are the developer key scopes the login asks for
+	// ("url:GET|/api/v1/courses", ...), sent space-separated as the
+	// authorize URL's scope; none sends no scope (an unscoped key).
+	Scopes []string
+	// CoursePrefixes keep, of the courses a user teaches, those whose name
+	// starts with one of them (case-sensitive); none keeps every course.
+	CoursePrefixes []string
 
 	// HTTPClient sends every request. It is built once by the caller and
 	// shared; http.DefaultClient is never used. Required.
@@ -112,6 +120,9 @@ type Client struct {
 	clientID    string
 	secret      string
 	redirectURI string
+	// scopes is Config.Scopes space-separated ("" for none).
+	scopes         string
+	coursePrefixes []string
 
 	http *http.Client
 	// dl is http with no client-wide timeout (downloads are bounded by
@@ -196,6 +207,8 @@ func New(cfg Config) (*Client, error) {
 		clientID:         cfg.ClientID,
 		secret:           cfg.ClientSecret,
 		redirectURI:      cfg.RedirectURI,
+		scopes:           strings.Join(cfg.Scopes, " "),
+		coursePrefixes:   slices.Clone(cfg.CoursePrefixes),
 		http:             cfg.HTTPClient,
 		maxRetries:       orDefault(cfg.MaxRetries, DefaultMaxRetries),
 		retryBase:        orDefault(cfg.RetryBase, DefaultRetryBase),

@@ -11,8 +11,9 @@ import (
 
 // AuthorizeURL returns where to send the browser to ask the user for
 // access: {BaseURL}/login/oauth2/auth with client_id, response_type=code,
-// redirect_uri and state, in that order and form-encoded (SPEC 1.1). No
-// scope is asked for.
+// redirect_uri and state, in that order and form-encoded (SPEC 1.1), then
+// scope when Config.Scopes names some (README, Canvas): a scoped developer
+// key then issues a token limited to them.
 func (c *Client) AuthorizeURL(state string) string {
 	var b strings.Builder
 	b.WriteString(c.baseURL)
@@ -22,22 +23,32 @@ func (c *Client) AuthorizeURL(state string) string {
 	b.WriteString(url.QueryEscape(c.redirectURI))
 	b.WriteString("&state=")
 	b.WriteString(url.QueryEscape(state))
+	if c.scopes != "" {
+		b.WriteString("&scope=")
+		b.WriteString(strings.ReplaceAll(url.QueryEscape(c.scopes), "+", "%20"))
+	}
 	return b.String()
 }
 
 // ExchangeCode trades an authorization code for tokens (SPEC 1.2). The
 // answer must carry an access_token and user.id, else ErrBadResponse.
 // Canvas refusing the code (400/401) is an *OAuthError wrapping ErrOAuth.
+// It asks Canvas to replace the user's earlier tokens of this developer key
+// (replace_tokens=1): each login would otherwise leave one more live
+// refresh token at Canvas, and only the newest is stored. A deployment
+// sharing its developer key with another then signs the user out of the
+// other, which a refused refresh reports as a 401, not a 503.
 func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	if c.redirectURI == "" {
 		return Token{}, errors.New("canvas: oauth: RedirectURI is not configured")
 	}
 	form := url.Values{
-		"grant_type":    {"authorization_code"},
-		"client_id":     {c.clientID},
-		"client_secret": {c.secret},
-		"redirect_uri":  {c.redirectURI},
-		"code":          {code},
+		"grant_type":     {"authorization_code"},
+		"client_id":      {c.clientID},
+		"client_secret":  {c.secret},
+		"redirect_uri":   {c.redirectURI},
+		"code":           {code},
+		"replace_tokens": {"1"},
 	}
 	t, cl, resp, err := c.tokenRequest(ctx, form, code)
 	if err != nil {

@@ -128,6 +128,14 @@ type API struct {
 	// CanvasRedirectURI is the OAuth redirect_uri registered with Canvas
 	// (CANVAS_REDIRECT_URI, required), exactly as given.
 	CanvasRedirectURI string
+	// CanvasScopes are the developer key scopes the login asks Canvas for
+	// (CANVAS_OAUTH_SCOPES, space- or comma-separated; default
+	// DefaultCanvasScopes; "none" asks for none, for an unscoped key).
+	CanvasScopes []string
+	// CanvasCoursePrefixes keep, of the courses a teacher teaches, those
+	// whose name starts with one of them (CANVAS_COURSE_PREFIX_FILTER,
+	// comma-separated; default none: every course).
+	CanvasCoursePrefixes []string
 	// FrontendHost is the frontend's origin, without trailing slashes
 	// (FRONTEND_HOST, default http://localhost:5173): OAuth redirects go
 	// there, and CORS allows it.
@@ -297,22 +305,24 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		secretSpec{"HEALTH_DETAIL_TOKEN", false},
 	)
 	cfg := API{
-		LogLevel:          e.level(),
-		Environment:       stage,
-		DB:                e.database("api", s["DB_PASSWORD"], stage),
-		Canvas:            e.canvas(s["CANVAS_CLIENT_SECRET"]),
-		TokenKey:          e.tokenKey(s["TOKEN_ENCRYPTION_KEY"]),
-		JWTSecret:         e.jwtSecret(s["JWT_SECRET"], stage),
-		AccessTokenTTL:    time.Duration(e.integer("ACCESS_TOKEN_EXPIRE_MINUTES", 11520, 1, math.MaxInt64/int64(time.Minute))) * time.Minute,
-		CanvasRedirectURI: e.required("CANVAS_REDIRECT_URI"),
-		FrontendHost:      e.httpURL("FRONTEND_HOST", "http://localhost:5173"),
-		CORSOrigins:       e.origins("BACKEND_CORS_ORIGINS"),
-		ProjectName:       e.str("PROJECT_NAME", "quizgen"),
-		GenerateQueueURL:  e.requiredHTTPURL("GENERATE_QUEUE_URL"),
-		ExportQueueURL:    e.requiredHTTPURL("EXPORT_QUEUE_URL"),
-		Port:              int(e.integer("PORT", 8080, 1, 65535)),
-		ListenHost:        e.listenHost("LISTEN_HOST", "127.0.0.1"),
-		MaxBodyBytes:      e.integer("MAX_BODY_BYTES", 1<<20, 1, math.MaxInt64),
+		LogLevel:             e.level(),
+		Environment:          stage,
+		DB:                   e.database("api", s["DB_PASSWORD"], stage),
+		Canvas:               e.canvas(s["CANVAS_CLIENT_SECRET"]),
+		TokenKey:             e.tokenKey(s["TOKEN_ENCRYPTION_KEY"]),
+		JWTSecret:            e.jwtSecret(s["JWT_SECRET"], stage),
+		AccessTokenTTL:       time.Duration(e.integer("ACCESS_TOKEN_EXPIRE_MINUTES", 11520, 1, math.MaxInt64/int64(time.Minute))) * time.Minute,
+		CanvasRedirectURI:    e.required("CANVAS_REDIRECT_URI"),
+		CanvasScopes:         e.scopes("CANVAS_OAUTH_SCOPES"),
+		CanvasCoursePrefixes: e.prefixes("CANVAS_COURSE_PREFIX_FILTER"),
+		FrontendHost:         e.httpURL("FRONTEND_HOST", "http://localhost:5173"),
+		CORSOrigins:          e.origins("BACKEND_CORS_ORIGINS"),
+		ProjectName:          e.str("PROJECT_NAME", "quizgen"),
+		GenerateQueueURL:     e.requiredHTTPURL("GENERATE_QUEUE_URL"),
+		ExportQueueURL:       e.requiredHTTPURL("EXPORT_QUEUE_URL"),
+		Port:                 int(e.integer("PORT", 8080, 1, 65535)),
+		ListenHost:           e.listenHost("LISTEN_HOST", "127.0.0.1"),
+		MaxBodyBytes:         e.integer("MAX_BODY_BYTES", 1<<20, 1, math.MaxInt64),
 		Health: Health{
 			PgBouncerAdminURL:      e.optionalPostgresURL("PGBOUNCER_ADMIN_URL"),
 			PgBouncerAdminPassword: s["PGBOUNCER_ADMIN_PASSWORD"],

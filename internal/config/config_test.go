@@ -178,6 +178,7 @@ func TestDefaults(t *testing.T) {
 			JWTSecret:         jwtSecret,
 			AccessTokenTTL:    11520 * time.Minute,
 			CanvasRedirectURI: redirectURI,
+			CanvasScopes:      config.DefaultCanvasScopes,
 			FrontendHost:      "http://localhost:5173",
 			CORSOrigins:       nil,
 			ProjectName:       "quizgen",

@@ -10,10 +10,12 @@ import (
 	"math"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"quizgen/internal/logging"
 )
@@ -465,6 +467,61 @@ func selectKey(secret, key string) (string, error) {
 		return "", fmt.Errorf("the value of key %q is not a string", key)
 	}
 	return s, nil
+}
+
+// DefaultCanvasScopes are the Canvas API endpoints the functions call,
+// as developer key scopes (README, Canvas): the five the API reads, then
+// the New Quizzes calls of the export (create and delete a quiz, create
+// and delete an item, and the two lists that let a retried export find
+// what an earlier attempt created).
+var DefaultCanvasScopes = []string{ //nolint:gochecknoglobals // read-only default
+	"url:GET|/api/v1/courses",
+	"url:GET|/api/v1/courses/:course_id/modules",
+	"url:GET|/api/v1/courses/:course_id/modules/:module_id/items",
+	"url:GET|/api/v1/courses/:course_id/pages/:url_or_id",
+	"url:GET|/api/v1/courses/:course_id/files/:id",
+	"url:POST|/api/quiz/v1/courses/:course_id/quizzes",
+	"url:DELETE|/api/quiz/v1/courses/:course_id/quizzes/:assignment_id",
+	"url:POST|/api/quiz/v1/courses/:course_id/quizzes/:assignment_id/items",
+	"url:DELETE|/api/quiz/v1/courses/:course_id/quizzes/:assignment_id/items/:item_id",
+	"url:GET|/api/quiz/v1/courses/:course_id/quizzes",
+	"url:GET|/api/quiz/v1/courses/:course_id/quizzes/:assignment_id/items",
+}
+
+// scopes reads Canvas developer key scopes, separated by spaces or
+// commas: each is url:<VERB>|/api/<path>. Unset is DefaultCanvasScopes;
+// "none" is no scope.
+func (e *env) scopes(name string) []string {
+	v := e.get(name)
+	switch v {
+	case "":
+		return slices.Clone(DefaultCanvasScopes)
+	case "none":
+		return nil
+	}
+	var out []string
+	for _, sc := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		verb, path, ok := strings.Cut(strings.TrimPrefix(sc, "url:"), "|")
+		if !strings.HasPrefix(sc, "url:") || !ok || !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE"}, verb) ||
+			!strings.HasPrefix(path, "/api/") {
+			e.failf(name, "%q is not a Canvas scope (url:<VERB>|/api/<path>)", sc)
+			continue
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// prefixes reads a comma-separated list of name prefixes; blanks around
+// each are dropped, and empty entries ignored.
+func (e *env) prefixes(name string) []string {
+	var out []string
+	for _, p := range strings.Split(e.get(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // hosts reads a comma-separated list of host names; "*.domain" stands
