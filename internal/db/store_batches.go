@@ -106,7 +106,7 @@ func (s *Store) FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease t
 		}
 		if take != TakeBusy {
 			// Started, or resumed after the lease ran out: the run is live again.
-			if err := q.RestartGeneration(ctx, id); err != nil {
+			if err := q.RestartGeneration(ctx, dbsqlc.RestartGenerationParams{ID: id, Metadata: json.RawMessage("{}")}); err != nil {
 				return err
 			}
 		}
@@ -367,32 +367,42 @@ func (s *Store) RunBatches(ctx context.Context, id, run quiz.ID) ([]quiz.Generat
 // has no failed batch.
 func (s *Store) RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.GenerationBatch, error) {
 	var out []quiz.GenerationBatch
-	err := s.inTx(ctx, func(q txQueries) error {
-		row, err := q.GetQuizForUpdate(ctx, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return quiz.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		st, run := quiz.Status(row.Quiz.LlmGenerationStatus), row.Quiz.LlmGenerationJobID
-		if (st != quiz.StatusCompleted && st != quiz.StatusFailed) || run == nil {
-			return fmt.Errorf("generation is %s, not completed or failed: %w", st, quiz.ErrConflict)
-		}
-		rs, err := q.RequeueFailedBatches(ctx, dbsqlc.RequeueFailedBatchesParams{QuizID: id, RunID: *run})
-		if err != nil {
-			return err
-		}
-		if len(rs) == 0 {
-			return fmt.Errorf("the last generation run has no failed batch: %w", quiz.ErrConflict)
-		}
-		out = batchesOf(rs)
-		return q.RestartGeneration(ctx, id)
+	err := s.inTx(ctx, func(q txQueries) (err error) {
+		out, err = retryFailedIn(ctx, q, id, nil)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("retry failed batches of quiz %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// retryFailedIn is RetryFailedBatches inside the transaction q; with
+// owner set, another owner's quiz is quiz.ErrNotFound.
+func retryFailedIn(ctx context.Context, q txQueries, id quiz.ID, owner *quiz.ID) ([]quiz.GenerationBatch, error) {
+	row, err := q.GetQuizForUpdate(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && owner != nil && row.Quiz.OwnerID != *owner) {
+		return nil, quiz.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, run := quiz.Status(row.Quiz.LlmGenerationStatus), row.Quiz.LlmGenerationJobID
+	if (st != quiz.StatusCompleted && st != quiz.StatusFailed) || run == nil {
+		return nil, fmt.Errorf("generation is %s, not completed or failed: %w", st, quiz.ErrConflict)
+	}
+	rs, err := q.RequeueFailedBatches(ctx, dbsqlc.RequeueFailedBatchesParams{QuizID: id, RunID: *run})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("the last generation run has no failed batch: %w", quiz.ErrConflict)
+	}
+	meta, err := json.Marshal(quiz.RestartMetadata{Restart: quiz.RestartRetry, CompletedBefore: st == quiz.StatusCompleted})
+	if err != nil {
+		return nil, err
+	}
+	return batchesOf(rs), q.RestartGeneration(ctx, dbsqlc.RestartGenerationParams{ID: id, Metadata: meta})
 }
 
 // RegenerateBatch adds a batch of sp.Count more questions of one of quiz
@@ -404,55 +414,71 @@ func (s *Store) RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.Gene
 // *qtype.ValidationError when the quiz has no such batch or the count is
 // out of bounds.
 func (s *Store) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) (quiz.GenerationBatch, error) {
-	if sp.Count < quiz.MinBatchCount || sp.Count > quiz.MaxBatchCount {
-		return quiz.GenerationBatch{}, invalid(sp.Type, "count", fmt.Sprintf("must be %d to %d", quiz.MinBatchCount, quiz.MaxBatchCount))
-	}
 	var out quiz.GenerationBatch
-	err := s.inTx(ctx, func(q txQueries) error {
-		row, err := q.GetQuizForUpdate(ctx, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return quiz.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		cur, err := quizOf(row.Quiz)
-		if err != nil {
-			return err
-		}
-		if cur.LLMGenerationStatus != quiz.StatusCompleted || cur.LLMGenerationJobID == nil {
-			return fmt.Errorf("generation is %s, not completed: %w", cur.LLMGenerationStatus, quiz.ErrConflict)
-		}
-		if !hasBatch(cur, sp) {
-			return invalid(sp.Type, "question_batches", "the quiz has no such batch in module "+sp.ModuleID)
-		}
-		run := *cur.LLMGenerationJobID
-		before, err := q.RunBatches(ctx, dbsqlc.RunBatchesParams{QuizID: id, RunID: run})
-		if err != nil {
-			return err
-		}
-		if err := insertBatches(ctx, q, id, run, []quiz.BatchSpec{sp}, true); err != nil {
-			return err
-		}
-		after, err := q.RunBatches(ctx, dbsqlc.RunBatchesParams{QuizID: id, RunID: run})
-		if err != nil {
-			return err
-		}
-		seen := map[quiz.ID]bool{}
-		for _, b := range before {
-			seen[b.ID] = true
-		}
-		for _, b := range after {
-			if !seen[b.ID] {
-				out = batchOf(b)
-			}
-		}
-		return q.RestartGeneration(ctx, id)
+	err := s.inTx(ctx, func(q txQueries) (err error) {
+		out, err = regenerateIn(ctx, q, id, sp, nil)
+		return err
 	})
 	if err != nil {
 		return quiz.GenerationBatch{}, fmt.Errorf("regenerate a batch of quiz %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// regenerateIn is RegenerateBatch inside the transaction q; with owner
+// set, another owner's quiz is quiz.ErrNotFound. While the batch runs,
+// generation_metadata keeps the outcome of the run it adds to under
+// "previous" (quiz.RestartMetadata), so the quiz still reads as that
+// outcome.
+func regenerateIn(ctx context.Context, q txQueries, id quiz.ID, sp quiz.BatchSpec, owner *quiz.ID) (quiz.GenerationBatch, error) {
+	if sp.Count < quiz.MinBatchCount || sp.Count > quiz.MaxBatchCount {
+		return quiz.GenerationBatch{}, invalid(sp.Type, "count", fmt.Sprintf("must be %d to %d", quiz.MinBatchCount, quiz.MaxBatchCount))
+	}
+	row, err := q.GetQuizForUpdate(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && owner != nil && row.Quiz.OwnerID != *owner) {
+		return quiz.GenerationBatch{}, quiz.ErrNotFound
+	}
+	if err != nil {
+		return quiz.GenerationBatch{}, err
+	}
+	cur, err := quizOf(row.Quiz)
+	if err != nil {
+		return quiz.GenerationBatch{}, err
+	}
+	if cur.LLMGenerationStatus != quiz.StatusCompleted || cur.LLMGenerationJobID == nil {
+		return quiz.GenerationBatch{}, fmt.Errorf("generation is %s, not completed: %w", cur.LLMGenerationStatus, quiz.ErrConflict)
+	}
+	if !hasBatch(cur, sp) {
+		return quiz.GenerationBatch{}, invalid(sp.Type, "question_batches", "the quiz has no such batch in module "+sp.ModuleID)
+	}
+	run := *cur.LLMGenerationJobID
+	before, err := q.RunBatches(ctx, dbsqlc.RunBatchesParams{QuizID: id, RunID: run})
+	if err != nil {
+		return quiz.GenerationBatch{}, err
+	}
+	if err := insertBatches(ctx, q, id, run, []quiz.BatchSpec{sp}, true); err != nil {
+		return quiz.GenerationBatch{}, err
+	}
+	after, err := q.RunBatches(ctx, dbsqlc.RunBatchesParams{QuizID: id, RunID: run})
+	if err != nil {
+		return quiz.GenerationBatch{}, err
+	}
+	seen := map[quiz.ID]bool{}
+	for _, b := range before {
+		seen[b.ID] = true
+	}
+	var out quiz.GenerationBatch
+	for _, b := range after {
+		if !seen[b.ID] {
+			out = batchOf(b)
+		}
+	}
+	meta, err := json.Marshal(quiz.RestartMetadata{Restart: quiz.RestartRegenerate, CompletedBefore: true,
+		Previous: cur.GenerationMetadata})
+	if err != nil {
+		return quiz.GenerationBatch{}, err
+	}
+	return out, q.RestartGeneration(ctx, dbsqlc.RestartGenerationParams{ID: id, Metadata: meta})
 }
 
 // hasBatch reports whether q has a batch of sp's module, type and

@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -95,6 +97,14 @@ func todayStatus(q quiz.Quiz) (status string, failedStage quiz.Stage) {
 	case active(q, quiz.StageExtraction):
 		return statusExtracting, ""
 	case active(q, quiz.StageGeneration):
+		// A regeneration leaves the status as it was, as today's does:
+		// the teacher goes on reviewing while the batch runs.
+		if m, ok := quiz.Restarting(q); ok && m.Restart == quiz.RestartRegenerate {
+			if partialOutcome(m.Previous) {
+				return statusReadyPartial, ""
+			}
+			return statusReadyForReview, ""
+		}
 		return statusGenerating, ""
 	case q.ExportStatus == quiz.StatusCompleted:
 		return statusPublished, ""
@@ -112,6 +122,13 @@ func todayStatus(q quiz.Quiz) (status string, failedStage quiz.Stage) {
 		return statusExtracting, ""
 	}
 	return statusCreated, ""
+}
+
+// partialOutcome reports whether meta, a decided run's
+// generation_metadata, names failed batches.
+func partialOutcome(meta json.RawMessage) bool {
+	var m quiz.GenerationMetadata
+	return len(meta) > 0 && json.Unmarshal(meta, &m) == nil && len(m.FailedBatches) > 0
 }
 
 // todayFailureReason maps the failed stage and our human-readable reason
@@ -201,7 +218,7 @@ func headQuizOut(q quiz.Quiz, withManual bool) (headQuizJSON, error) {
 	}
 	return headQuizJSON{
 		ID: q.ID, OwnerID: q.OwnerID, CanvasCourseID: q.CanvasCourseID, CanvasCourseName: q.CanvasCourseName,
-		SelectedModules: selected, Title: q.Title, QuestionCount: q.QuestionCount,
+		SelectedModules: selected, Title: q.Title, QuestionCount: quiz.PlannedQuestions(q),
 		LLMModel: q.LLMModel, LLMTemperature: pyFloat(q.LLMTemperature),
 		Language: lang, Tone: tone, CustomInstructions: ci,
 		Status: status, FailureReason: reason, LastStatusUpdate: pyTime{last},
@@ -230,14 +247,40 @@ func todayContent(doc json.RawMessage) (json.RawMessage, error) {
 }
 
 // todayMetadata is the quiz's generation_metadata ({} before a run ends)
-// with our human-readable failure reason, when there is one, under
-// failure_message: today's failure_reason is an enum, and this text says
-// what actually went wrong (partial runs included).
+// in today's shape, with our human-readable failure reason, when there is
+// one, under failure_message: today's failure_reason is an enum, and this
+// text says what actually went wrong (partial runs included). While a
+// regeneration runs it is the outcome of the run the batch adds to.
+// Today's client reads failed_batches and successful_batches as lists of
+// keys "<module>_<type>_<count>_<difficulty>" (it sums their counts): our
+// lists of failed batches become such keys, their details stay under
+// failed_batch_details.
 func todayMetadata(q quiz.Quiz) (json.RawMessage, error) {
+	raw := q.GenerationMetadata
+	if m, ok := quiz.Restarting(q); ok {
+		raw = m.Previous
+		if m.Restart != quiz.RestartRegenerate {
+			raw = nil
+		}
+	}
 	meta := map[string]json.RawMessage{}
-	if len(q.GenerationMetadata) > 0 {
-		if err := json.Unmarshal(q.GenerationMetadata, &meta); err != nil || meta == nil {
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &meta); err != nil || meta == nil {
 			meta = map[string]json.RawMessage{}
+		}
+	}
+	if _, decided := meta["batches"]; decided {
+		var run quiz.GenerationMetadata
+		if err := json.Unmarshal(raw, &run); err == nil {
+			failed, done := batchKeys(q, run.FailedBatches)
+			for k, v := range map[string]any{"failed_batches": failed, "successful_batches": done,
+				"failed_batch_details": run.FailedBatches, "total_questions_target": quiz.PlannedQuestions(q)} {
+				b, err := json.Marshal(v)
+				if err != nil {
+					return nil, err
+				}
+				meta[k] = b
+			}
 		}
 	}
 	if q.FailureReason != nil && *q.FailureReason != "" {
@@ -248,6 +291,30 @@ func todayMetadata(q quiz.Quiz) (json.RawMessage, error) {
 		meta[failureMessageMetadataKey] = b
 	}
 	return json.Marshal(meta)
+}
+
+// batchKeys names the failed batches and the other planned batches of
+// q's run as today's keys "<module>_<type>_<count>_<difficulty>".
+func batchKeys(q quiz.Quiz, failed []quiz.FailedBatch) (failedKeys, doneKeys []string) {
+	key := func(module string, t qtype.Name, count int, d qtype.Difficulty) string {
+		return module + "_" + string(t) + "_" + strconv.Itoa(count) + "_" + string(d)
+	}
+	left := map[string]int{}
+	failedKeys, doneKeys = []string{}, []string{}
+	for _, f := range failed {
+		k := key(f.ModuleID, f.Type, f.Count, f.Difficulty)
+		failedKeys = append(failedKeys, k)
+		left[k]++
+	}
+	for _, b := range quiz.PlanBatches(q) {
+		k := key(b.ModuleID, b.Type, b.Count, b.Difficulty)
+		if left[k] > 0 {
+			left[k]--
+			continue
+		}
+		doneKeys = append(doneKeys, k)
+	}
+	return failedKeys, doneKeys
 }
 
 // headCreateQuiz is POST /quiz/: today's QuizCreate, checked field by
@@ -488,11 +555,12 @@ func inputAt(values map[string]any, path []any, whole any) any {
 	return cur
 }
 
-// headListQuizzes is GET /quiz/: the user's quizzes, newest first, with
+// headListQuizzes is GET /quiz/: the quizzes the user owns or
+// collaborates on (README, Sharing), newest first, each once, with
 // extracted_content null and manual modules' text left out (as v1's list:
 // a hundred courses' text would not fit in one Lambda response).
 func (s *Server) headListQuizzes(c *call) error {
-	qs, err := s.Store.QuizSummariesByOwner(c.ctx, c.user.ID)
+	qs, err := s.Store.QuizSummariesVisibleTo(c.ctx, c.user.ID)
 	if err != nil {
 		return err
 	}
@@ -503,6 +571,9 @@ func (s *Server) headListQuizzes(c *call) error {
 			return err
 		}
 		out = append(out, j)
+	}
+	if err := s.setQuestionCounts(c, qs, out); err != nil {
+		return err
 	}
 	return c.json(out)
 }
@@ -519,14 +590,21 @@ func (s *Server) headGetQuiz(c *call) error {
 	if err != nil {
 		return err
 	}
-	if notModified(c, headQuizETag(q, c.user.ID)) {
+	count, err := s.questionCount(c, q)
+	if err != nil {
+		return err
+	}
+	if notModified(c, headQuizETag(q, c.user.ID, count)) {
 		return nil
 	}
 	if q.ContentUnread || q.Version == "" {
 		if q, err = s.Store.QuizWithContent(c.ctx, id); err != nil {
 			return quizNotFound(err)
 		}
-		setQuizCaching(c, headQuizETag(q, c.user.ID))
+		if count, err = s.questionCount(c, q); err != nil {
+			return err
+		}
+		setQuizCaching(c, headQuizETag(q, c.user.ID, count))
 	}
 	omit := len(q.ExtractedContent) > maxResponseBytes
 	if omit {
@@ -536,6 +614,7 @@ func (s *Server) headGetQuiz(c *call) error {
 	if err != nil {
 		return err
 	}
+	out.QuestionCount = count
 	body, err := json.Marshal(out)
 	if err != nil {
 		return err
@@ -559,16 +638,59 @@ func (s *Server) headGetQuiz(c *call) error {
 var errResponseTooLarge = errors.New("quiz JSON too large without its extracted content")
 
 // headQuizETag is quizETag for today's representation (a v1 ETag never
-// confirms today's JSON, nor the other way round).
-func headQuizETag(q quiz.Quiz, user uuid.UUID) string {
+// confirms today's JSON, nor the other way round) with its question_count,
+// which questions change without writing the quiz's row.
+func headQuizETag(q quiz.Quiz, user uuid.UUID, count int) string {
 	if q.Version == "" {
 		return ""
 	}
-	h := sha256.Sum256([]byte(headQuizRepr + "|" + user.String() + "|" + q.ID.String() + "|" + q.Version))
+	h := sha256.Sum256([]byte(headQuizRepr + "|" + user.String() + "|" + q.ID.String() + "|" + q.Version + "|" + strconv.Itoa(count)))
 	return `W/"` + hex.EncodeToString(h[:16]) + `"`
 }
 
-const headQuizRepr = "head-quiz-json-1"
+const headQuizRepr = "head-quiz-json-2"
+
+// Today's question_count (README, Question types) is the number of
+// questions the quiz shows: the planned total (the sum of its batches'
+// counts) until its generation completed once, then the questions not
+// deleted, of every type (regenerated and manually added ones included),
+// counted when read. v1's routes keep v1's question_count.
+
+// questionCount is today's question_count of q.
+func (s *Server) questionCount(c *call, q quiz.Quiz) (int, error) {
+	if !quiz.GenerationFinished(q) {
+		return quiz.PlannedQuestions(q), nil
+	}
+	n, err := s.Store.LiveQuestionCounts(c.ctx, []quiz.ID{q.ID})
+	if err != nil {
+		return 0, err
+	}
+	return n[q.ID], nil
+}
+
+// setQuestionCounts sets today's question_count of out[i], the JSON of
+// qs[i], counting the live questions of all of them in one query.
+func (s *Server) setQuestionCounts(c *call, qs []quiz.Quiz, out []headQuizJSON) error {
+	var ids []quiz.ID
+	for _, q := range qs {
+		if quiz.GenerationFinished(q) {
+			ids = append(ids, q.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := s.Store.LiveQuestionCounts(c.ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, q := range qs {
+		if quiz.GenerationFinished(q) {
+			out[i].QuestionCount = n[q.ID]
+		}
+	}
+	return nil
+}
 
 // headQuestionStats is GET /quiz/{quiz_id}/questions/stats: {"total",
 // "approved"} over the questions not deleted, of every type.
@@ -585,6 +707,263 @@ func (s *Server) headQuestionStats(c *call) error {
 		return err
 	}
 	return c.json(st)
+}
+
+// present reports whether the body gives field name a value (not absent,
+// not null).
+func (b body) present(name string) bool {
+	return b.has(name) && string(bytes.TrimSpace(b.fields[name])) != "null"
+}
+
+// headUpdateQuiz is PATCH /quiz/{quiz_id} (owner): today's QuizUpdate
+// {title?, llm_model?, llm_temperature?, language?}, each checked as at
+// creation; absent or null keeps the setting. It answers the Quiz.
+func (s *Server) headUpdateQuiz(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	var ch checks
+	b, err := readBody(c.r, &ch)
+	if err != nil {
+		return err
+	}
+	var p quiz.SettingsPatch
+	if b.present("title") {
+		if v, ok := b.str("title", false, 1, 255); ok {
+			p.Title = &v
+		}
+	}
+	if b.present("llm_model") {
+		if v, ok := b.str("llm_model", false, 0, maxModelLen); ok {
+			p.LLMModel = &v
+		}
+	}
+	if b.present("llm_temperature") {
+		if v, ok := b.number("llm_temperature", 1, 0, 2); ok {
+			p.LLMTemperature = &v
+		}
+	}
+	if b.present("language") {
+		if v, ok := b.str("language", false, 0, 0); ok {
+			lang := qtype.Language(v)
+			set := quiz.Settings{Language: lang}
+			for _, pr := range set.Validate() {
+				if name, _ := pr.Path[0].(string); name == "language" {
+					ch.add("value_error", append([]any{"body"}, pr.Path...), "Value error, "+pr.Msg, v, nil)
+				}
+			}
+			p.Language = &lang
+		}
+	}
+	if err := ch.err(); err != nil {
+		return err
+	}
+	q, err := s.quizAccess(c, id, accessOwner)
+	if err != nil {
+		return err
+	}
+	q, err = s.Store.UpdateQuizSettings(c.ctx, q.OwnerID, id, p)
+	if err != nil {
+		return quizNotFound(err)
+	}
+	out, err := headQuizOut(q, true)
+	if err != nil {
+		return err
+	}
+	if out.QuestionCount, err = s.questionCount(c, q); err != nil {
+		return err
+	}
+	return c.json(out)
+}
+
+// headDeleteQuiz is DELETE /quiz/{quiz_id} (owner): the quiz goes with its
+// questions, batches, invites and collaborators, as v1's delete; today's
+// answer is 200 with the body null.
+func (s *Server) headDeleteQuiz(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	q, err := s.quizAccess(c, id, accessOwner)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteQuiz(c.ctx, q.OwnerID, id); err != nil {
+		return quizNotFound(err)
+	}
+	writeJSONBytes(c.w, http.StatusOK, []byte("null"))
+	return nil
+}
+
+// headExtractContent is POST /quiz/{quiz_id}/extract-content (owner or
+// collaborator): from today's created or failed only, a fresh extraction
+// that goes on to generate (a generation run within the owner's limits);
+// 409 otherwise, never 500.
+func (s *Server) headExtractContent(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	q, err := s.quizAccess(c, id, accessShared)
+	if err != nil {
+		return err
+	}
+	switch st, _ := todayStatus(q); st {
+	case statusCreated, statusFailed:
+	case statusExtracting:
+		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Content extraction is already in progress"}
+	case statusGenerating:
+		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Question generation is in progress"}
+	default:
+		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Content extraction is not available in the current state (" + st + ")"}
+	}
+	if err := s.Quizzes.StartExtraction(c.ctx, q.OwnerID, id, logging.RequestID(c.ctx)); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Content extraction started"})
+}
+
+// headGenerateQuestions is POST /quiz/{quiz_id}/generate-questions (owner
+// or collaborator): from ready_for_review_partial it re-runs only the
+// failed batches ("Failed batch retry started"); after an extraction, or
+// a generation that failed, it starts a generation run. Both are runs
+// within the owner's limits. 400 until the content is extracted, 409 while
+// a generation runs or once questions were generated, never 500.
+func (s *Server) headGenerateQuestions(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	q, err := s.quizAccess(c, id, accessShared)
+	if err != nil {
+		return err
+	}
+	st, failed := todayStatus(q)
+	switch {
+	case st == statusReadyPartial:
+		if err := s.Quizzes.RetryFailedBatches(c.ctx, q.OwnerID, id, logging.RequestID(c.ctx)); err != nil {
+			return quizNotFound(err)
+		}
+		return c.json(message{"Failed batch retry started"})
+	case st == statusGenerating:
+		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Question generation is already in progress"}
+	case st == statusCreated, st == statusExtracting && q.ContentExtractionStatus != quiz.StatusCompleted,
+		st == statusFailed && failed == quiz.StageExtraction:
+		return &quiz.RuleError{Kind: quiz.Precondition, Msg: "Content extraction must be completed before generating questions"}
+	case st == statusExtracting, st == statusFailed && failed == quiz.StageGeneration:
+	default:
+		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Questions have already been generated for this quiz"}
+	}
+	if err := s.Quizzes.StartGeneration(c.ctx, q.OwnerID, id, logging.RequestID(c.ctx)); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Question generation started"})
+}
+
+// headRegenerateBatch is POST /quiz/{quiz_id}/regenerate-batch (owner or
+// collaborator): today's RegenerateBatchRequest {module_id, question_type,
+// count 1..20, difficulty} adds count questions to that batch of the quiz
+// (a generation run within the owner's limits; the model is shown the
+// quiz's questions so that it writes others). 409 unless the quiz is in
+// review, 400 for a module or batch the quiz does not have, or a module
+// without content.
+func (s *Server) headRegenerateBatch(c *call) error {
+	id, err := quizID(c)
+	if err != nil {
+		return err
+	}
+	var ch checks
+	b, err := readBody(c.r, &ch)
+	if err != nil {
+		return err
+	}
+	module, _ := b.str("module_id", true, 1, maxNameLen)
+	typ, typOK := b.str("question_type", true, 0, 0)
+	if _, known := qtype.Lookup(qtype.Name(typ)); typOK && !known {
+		ch.add("enum", []any{"body", "question_type"}, "Input should be "+enumList(todayTypes), typ,
+			map[string]any{"expected": enumList(todayTypes)})
+	}
+	count, _ := b.integer("count", true, 0, quiz.MinBatchCount, quiz.MaxBatchCount)
+	diff, diffOK := b.str("difficulty", true, 0, 0)
+	if diffOK && !qtype.Difficulty(diff).Valid() {
+		ch.add("enum", []any{"body", "difficulty"}, "Input should be 'easy', 'medium' or 'hard'", diff,
+			map[string]any{"expected": "'easy', 'medium' or 'hard'"})
+	}
+	if err := ch.err(); err != nil {
+		return err
+	}
+	q, err := s.quizAccess(c, id, accessShared)
+	if err != nil {
+		return err
+	}
+	if st, _ := todayStatus(q); st != statusReadyForReview && st != statusReadyPartial {
+		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Quiz must be in review state for batch regeneration"}
+	}
+	sp := quiz.BatchSpec{ModuleID: module, Type: qtype.Name(typ), Difficulty: qtype.Difficulty(diff), Count: int(count)}
+	if err := s.regenerable(c, q, sp); err != nil {
+		return err
+	}
+	if err := s.Quizzes.RegenerateBatch(c.ctx, q.OwnerID, id, sp, logging.RequestID(c.ctx)); err != nil {
+		return quizNotFound(err)
+	}
+	return c.json(message{"Batch regeneration started"})
+}
+
+// regenerable refuses (400, today's messages) a batch sp that quiz q does
+// not have, or whose module has no extracted content to write from.
+func (s *Server) regenerable(c *call, q quiz.Quiz, sp quiz.BatchSpec) error {
+	m, ok := q.Modules.Find(sp.ModuleID)
+	if !ok {
+		return &quiz.RuleError{Kind: quiz.Precondition, Msg: "Module " + sp.ModuleID + " not found in quiz configuration"}
+	}
+	found := false
+	for _, b := range m.Batches {
+		d := b.Difficulty
+		if d == "" {
+			d = quiz.DefaultDifficulty
+		}
+		found = found || (b.QuestionType == sp.Type && d == sp.Difficulty)
+	}
+	if !found {
+		return &quiz.RuleError{Kind: quiz.Precondition, Msg: "Specified batch not found in quiz configuration"}
+	}
+	if q.ContentUnread || len(q.ExtractedContent) == 0 {
+		full, err := s.Store.QuizWithContent(c.ctx, q.ID)
+		if err != nil {
+			return quizNotFound(err)
+		}
+		q = full
+	}
+	var byKey map[string]json.RawMessage
+	if len(q.ExtractedContent) > 0 {
+		_ = json.Unmarshal(q.ExtractedContent, &byKey)
+	}
+	items := byKey["module_"+sp.ModuleID]
+	if t := bytes.TrimSpace(items); len(t) == 0 || string(t) == "null" || string(t) == "[]" {
+		return &quiz.RuleError{Kind: quiz.Precondition, Msg: "No content found for module " + sp.ModuleID}
+	}
+	return nil
+}
+
+// todayTypes are the question types in the order of today's QuestionType.
+var todayTypes = []qtype.Name{qtype.MultipleChoice, qtype.MultipleAnswer, qtype.FillInBlank, qtype.Matching,
+	qtype.Categorization, qtype.TrueFalse}
+
+// enumList is pydantic's list of allowed values: 'a', 'b' or 'c'.
+func enumList[T ~string](vs []T) string {
+	var sb strings.Builder
+	for i, v := range vs {
+		switch {
+		case i == 0:
+		case i == len(vs)-1:
+			sb.WriteString(" or ")
+		default:
+			sb.WriteString(", ")
+		}
+		sb.WriteString("'" + string(v) + "'")
+	}
+	return sb.String()
 }
 
 // headQuizRoutes are today's quiz routes at the root (tag quiz).
@@ -605,12 +984,38 @@ func (s *Server) headQuizRoutes() []*route {
 		{method: http.MethodPost, pattern: "/quiz/{quiz_id}/export", auth: authCanvas, h: s.exportQuiz,
 			op: operation{id: "quiz-export_quiz_to_canvas", tag: "quiz", summary: "Export the approved questions of every type to Canvas", resp: "Message",
 				failMsg: "Failed to start quiz export. Please try again.", errs: []int{400, 409, 503}}},
+		{method: http.MethodPatch, pattern: "/quiz/{quiz_id}", auth: authUser, h: s.headUpdateQuiz,
+			op: operation{id: "quiz-update_quiz_endpoint", tag: "quiz", summary: "Rename the quiz or change its model, temperature or language (owner)", body: "QuizUpdate", resp: "Quiz",
+				failMsg: "Failed to update quiz. Please try again."}},
+		{method: http.MethodDelete, pattern: "/quiz/{quiz_id}", auth: authUser, h: s.headDeleteQuiz,
+			op: operation{id: "quiz-delete_quiz_endpoint", tag: "quiz", summary: "Delete the quiz with its questions, invites and collaborators (owner)", resp: "Null",
+				failMsg: "Failed to delete quiz. Please try again."}},
+		{method: http.MethodPost, pattern: "/quiz/{quiz_id}/extract-content", auth: authCanvas, h: s.headExtractContent,
+			op: operation{id: "quiz-trigger_content_extraction", tag: "quiz", summary: "Extract the content again (from created or failed), then generate", resp: "Message",
+				failMsg: "Failed to trigger content extraction", errs: []int{409, 429, 503}}},
+		{method: http.MethodPost, pattern: "/quiz/{quiz_id}/generate-questions", auth: authUser, h: s.headGenerateQuestions,
+			op: operation{id: "quiz-trigger_question_generation", tag: "quiz", summary: "Generate the questions, or re-run only the failed batches of a partial quiz", resp: "Message",
+				failMsg: "Failed to trigger question generation", errs: []int{400, 409, 429, 503}}},
+		{method: http.MethodPost, pattern: "/quiz/{quiz_id}/regenerate-batch", auth: authUser, h: s.headRegenerateBatch,
+			op: operation{id: "quiz-regenerate_single_batch", tag: "quiz", summary: "Add questions to one batch of a quiz in review", body: "RegenerateBatchRequest", resp: "Message",
+				failMsg: "Failed to start batch regeneration", errs: []int{400, 409, 429, 503}}},
 	}
 }
 
 // headQuizStore is what today's quiz routes need of the store beyond Store.
-type headQuizStore interface{}
+type headQuizStore interface {
+	// LiveQuestionCounts counts the questions not deleted of each quiz
+	// of ids, in one query.
+	LiveQuestionCounts(ctx context.Context, ids []quiz.ID) (map[quiz.ID]int, error)
+	// UpdateQuizSettings applies p to owner's quiz id, or ErrNotFound.
+	UpdateQuizSettings(ctx context.Context, owner, id quiz.ID, p quiz.SettingsPatch) (quiz.Quiz, error)
+}
 
 // headQuizzes is what today's quiz routes need of the quiz service beyond
-// Quizzes.
-type headQuizzes interface{}
+// Quizzes: re-running part of a finished generation, which publishes
+// generate_batch messages (the API's publisher reaches the generate
+// queue).
+type headQuizzes interface {
+	RetryFailedBatches(ctx context.Context, owner, id quiz.ID, requestID string) error
+	RegenerateBatch(ctx context.Context, owner, id quiz.ID, sp quiz.BatchSpec, requestID string) error
+}

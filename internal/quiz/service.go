@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"quizgen/internal/quiz/qtype"
 )
 
 // Leases: how long a stage may stay "processing" before a redelivered job
@@ -124,15 +126,21 @@ type Publisher interface {
 // row lock, then queues the job, and undoes the move if queueing fails, so
 // no quiz is left waiting for a job that does not exist.
 type Service struct {
-	store  JobStore
-	jobs   Publisher
-	log    *slog.Logger
-	limits Limits
+	store   JobStore
+	batches BatchStore
+	jobs    Publisher
+	log     *slog.Logger
+	limits  Limits
 }
 
 // NewService returns a Service without usage limits (see WithLimits).
+// When store is also a BatchStore (internal/db's is), the Service can
+// re-run part of a finished generation (RetryFailedBatches,
+// RegenerateBatch); otherwise those are unavailable.
 func NewService(store JobStore, jobs Publisher, log *slog.Logger) *Service {
-	return &Service{store: store, jobs: jobs, log: log}
+	s := &Service{store: store, jobs: jobs, log: log}
+	s.batches, _ = store.(BatchStore)
+	return s
 }
 
 // WithLimits makes s refuse work beyond l (README, Limits) and returns s.
@@ -325,4 +333,94 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// BatchStore is what Service needs to re-run part of a finished
+// generation (README, Background jobs); internal/db implements it.
+type BatchStore interface {
+	// RetryFailedBatchesCharged moves the failed batches of owner's quiz
+	// id back to pending as a run lim allows, charged; quiz.ErrConflict
+	// when there is nothing to retry.
+	RetryFailedBatchesCharged(ctx context.Context, owner, id ID, lim Limits) ([]GenerationBatch, Charge, error)
+	// RegenerateBatchCharged adds batch sp to owner's completed quiz id as
+	// a run lim allows, charged; quiz.ErrConflict unless completed.
+	RegenerateBatchCharged(ctx context.Context, owner, id ID, sp BatchSpec, lim Limits) (GenerationBatch, Charge, error)
+	// FailBatch records that batch batchID (held by jobID) failed, and
+	// decides the run when it was the last.
+	FailBatch(ctx context.Context, id, batchID, jobID ID, reason string) (bool, error)
+}
+
+// reasonUnqueued is the failure of a batch whose message could not be
+// queued.
+const reasonUnqueued = "Question generation failed: background jobs are unavailable."
+
+// RetryFailedBatches re-runs only the failed batches of owner's quiz id
+// (today's generate-questions from ready_for_review_partial): a
+// generation run of their questions within the limits, one
+// generate_batch message each. A quiz with nothing to retry is a
+// Conflict; a batch that could not be queued fails again with the reason
+// and the error wraps ErrUnavailable (the charge is refunded when none
+// was queued).
+func (s *Service) RetryFailedBatches(ctx context.Context, owner, id ID, requestID string) error {
+	if s.batches == nil {
+		return fmt.Errorf("retry failed batches: no batch store: %w", ErrUnavailable)
+	}
+	bs, ch, err := s.batches.RetryFailedBatchesCharged(ctx, owner, id, s.limits)
+	if errors.Is(err, ErrConflict) {
+		return &RuleError{Conflict, "Question generation has no failed batches to retry"}
+	}
+	if err != nil {
+		return err
+	}
+	return s.publishBatches(ctx, owner, id, bs, ch, requestID)
+}
+
+// RegenerateBatch adds sp.Count questions of one batch of owner's quiz id
+// (today's regenerate-batch): a generation run of sp.Count questions
+// within the limits, one generate_batch message; the batch job shows the
+// model the quiz's questions so that it writes others. It is a Conflict
+// unless the generation completed, a Precondition when the quiz has no
+// such batch, and wraps ErrUnavailable when the message could not be
+// queued (the batch then fails and the charge is refunded).
+func (s *Service) RegenerateBatch(ctx context.Context, owner, id ID, sp BatchSpec, requestID string) error {
+	if s.batches == nil {
+		return fmt.Errorf("regenerate a batch: no batch store: %w", ErrUnavailable)
+	}
+	b, ch, err := s.batches.RegenerateBatchCharged(ctx, owner, id, sp, s.limits)
+	var ve *qtype.ValidationError
+	switch {
+	case errors.Is(err, ErrConflict):
+		return &RuleError{Conflict, "Quiz must be in review state for batch regeneration"}
+	case errors.As(err, &ve):
+		return &RuleError{Precondition, "Specified batch not found in quiz configuration"}
+	case err != nil:
+		return err
+	}
+	return s.publishBatches(ctx, owner, id, []GenerationBatch{b}, ch, requestID)
+}
+
+// publishBatches queues one generate_batch message per batch of bs. The
+// batches it could not queue fail (the run is decided as usual when they
+// were the last), ch is refunded when none was queued, and the error
+// wraps ErrUnavailable.
+func (s *Service) publishBatches(ctx context.Context, owner, id ID, bs []GenerationBatch, ch Charge, requestID string) error {
+	for i, b := range bs {
+		err := s.jobs.PublishJob(ctx, Job{Kind: JobGenerateBatch, QuizID: id, ID: b.JobID, BatchID: b.ID, RequestID: requestID})
+		if err == nil {
+			continue
+		}
+		undoCtx := context.WithoutCancel(ctx)
+		var undoErr error
+		for _, left := range bs[i:] {
+			if _, ferr := s.batches.FailBatch(undoCtx, id, left.ID, left.JobID, reasonUnqueued); ferr != nil && !errors.Is(ferr, ErrConflict) {
+				undoErr = errors.Join(undoErr, ferr)
+			}
+		}
+		if i == 0 {
+			undoErr = errors.Join(undoErr, s.store.Refund(undoCtx, owner, id, ch))
+		}
+		return s.unavailable(ctx, id, JobGenerateBatch, err, undoErr)
+	}
+	s.log.InfoContext(ctx, "generation batches queued", "quiz_id", id, "batches", len(bs))
+	return nil
 }

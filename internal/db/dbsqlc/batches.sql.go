@@ -202,14 +202,20 @@ func (q *Queries) RequeueFailedBatches(ctx context.Context, arg RequeueFailedBat
 const restartGeneration = `-- name: RestartGeneration :exec
 UPDATE quiz
 SET llm_generation_status = 'processing', llm_generation_started_at = now(), failure_reason = NULL,
-    generation_metadata = '{}', updated_at = now()
-WHERE id = $1
+    generation_metadata = $1, updated_at = now()
+WHERE id = $2
 `
 
+type RestartGenerationParams struct {
+	Metadata json.RawMessage
+	ID       uuid.UUID
+}
+
 // A retry or regeneration runs again under the same run id: processing
-// from now, no failure, no outcome yet.
-func (q *Queries) RestartGeneration(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, restartGeneration, id)
+// from now, no failure, no outcome yet; generation_metadata says which
+// restart it is (quiz.RestartMetadata) until the run is decided again.
+func (q *Queries) RestartGeneration(ctx context.Context, arg RestartGenerationParams) error {
+	_, err := q.db.Exec(ctx, restartGeneration, arg.Metadata, arg.ID)
 	return err
 }
 

@@ -11,6 +11,41 @@ import (
 	"github.com/google/uuid"
 )
 
+const liveQuestionCounts = `-- name: LiveQuestionCounts :many
+SELECT quiz_id, count(*)::int AS live
+FROM question
+WHERE quiz_id = ANY(CAST($1::text[] AS uuid[])) AND NOT deleted
+GROUP BY quiz_id
+`
+
+type LiveQuestionCountsRow struct {
+	QuizID uuid.UUID
+	Live   int32
+}
+
+// Today's question_count once a generation finished (README, Question
+// types): the questions not deleted, of every type, of each quiz listed
+// (ids as text: in exec mode pgx cannot encode a uuid array).
+func (q *Queries) LiveQuestionCounts(ctx context.Context, quizIds []string) ([]LiveQuestionCountsRow, error) {
+	rows, err := q.db.Query(ctx, liveQuestionCounts, quizIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LiveQuestionCountsRow
+	for rows.Next() {
+		var i LiveQuestionCountsRow
+		if err := rows.Scan(&i.QuizID, &i.Live); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const liveQuestionStats = `-- name: LiveQuestionStats :one
 SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_approved))::int AS approved
 FROM question
@@ -28,5 +63,72 @@ func (q *Queries) LiveQuestionStats(ctx context.Context, quizID uuid.UUID) (Live
 	row := q.db.QueryRow(ctx, liveQuestionStats, quizID)
 	var i LiveQuestionStatsRow
 	err := row.Scan(&i.Total, &i.Approved)
+	return i, err
+}
+
+const updateQuizSettings = `-- name: UpdateQuizSettings :one
+UPDATE quiz
+SET title = COALESCE($1::varchar, title),
+    llm_model = COALESCE($2::varchar, llm_model),
+    llm_temperature = COALESCE($3::float8, llm_temperature),
+    language = COALESCE($4::text, language),
+    updated_at = now()
+WHERE id = $5 AND owner_id = $6
+RETURNING id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
+`
+
+type UpdateQuizSettingsParams struct {
+	Title          *string
+	LlmModel       *string
+	LlmTemperature *float64
+	Language       *string
+	ID             uuid.UUID
+	OwnerID        uuid.UUID
+}
+
+// Today's PATCH /quiz/{id}: each setting given replaces the stored one
+// (NULL keeps it); only the owner's quiz changes.
+func (q *Queries) UpdateQuizSettings(ctx context.Context, arg UpdateQuizSettingsParams) (Quiz, error) {
+	row := q.db.QueryRow(ctx, updateQuizSettings,
+		arg.Title,
+		arg.LlmModel,
+		arg.LlmTemperature,
+		arg.Language,
+		arg.ID,
+		arg.OwnerID,
+	)
+	var i Quiz
+	err := row.Scan(
+		&i.ID,
+		&i.OwnerID,
+		&i.CanvasCourseID,
+		&i.CanvasCourseName,
+		&i.SelectedModules,
+		&i.Title,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.QuestionCount,
+		&i.LlmModel,
+		&i.LlmTemperature,
+		&i.ContentExtractionStatus,
+		&i.LlmGenerationStatus,
+		&i.ExtractedContent,
+		&i.ContentExtractedAt,
+		&i.CanvasQuizID,
+		&i.ExportStatus,
+		&i.ExportedAt,
+		&i.ContentExtractionStartedAt,
+		&i.LlmGenerationStartedAt,
+		&i.ExportStartedAt,
+		&i.ContentExtractionJobID,
+		&i.LlmGenerationJobID,
+		&i.ExportJobID,
+		&i.FailureReason,
+		&i.Language,
+		&i.Tone,
+		&i.CustomInstructions,
+		&i.V1,
+		&i.GenerationMetadata,
+	)
 	return i, err
 }

@@ -59,10 +59,11 @@ WHERE id = @id;
 
 -- name: RestartGeneration :exec
 -- A retry or regeneration runs again under the same run id: processing
--- from now, no failure, no outcome yet.
+-- from now, no failure, no outcome yet; generation_metadata says which
+-- restart it is (quiz.RestartMetadata) until the run is decided again.
 UPDATE quiz
 SET llm_generation_status = 'processing', llm_generation_started_at = now(), failure_reason = NULL,
-    generation_metadata = '{}', updated_at = now()
+    generation_metadata = @metadata, updated_at = now()
 WHERE id = @id;
 
 -- name: TouchGeneration :exec
