@@ -292,12 +292,14 @@ func (s *Server) edges(h http.Handler) http.Handler {
 		if cors.handle(rec, r) {
 			return
 		}
-		if r.ContentLength > s.cfg.MaxBodyBytes { // refused before routing, read or not
-			writeJSON(rec, http.StatusRequestEntityTooLarge, errorBody{Detail: s.bodyTooLarge()})
+		// MaxBodyBytes, or maxUploadBytes for an upload (head_manual.go).
+		limit, tooLarge := s.bodyLimit(r)
+		if r.ContentLength > limit { // refused before routing, read or not
+			writeJSON(rec, http.StatusRequestEntityTooLarge, errorBody{Detail: tooLarge})
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(rec, r.Body, s.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(rec, r.Body, limit)
 		}
 		h.ServeHTTP(rec, r)
 	})
