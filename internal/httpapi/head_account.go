@@ -18,8 +18,7 @@ func (s *Server) headAuthRoutes() []*route {
 		{method: http.MethodGet, pattern: "/auth/login/canvas", auth: authNone, h: s.loginCanvas,
 			op: operation{id: "auth-login_canvas", tag: "auth", summary: "Start the Canvas OAuth login (307 to Canvas)", resp: "Redirect", errs: []int{400, 503}}},
 		{method: http.MethodGet, pattern: rootCallbackPath, auth: authNone, h: s.authCanvas,
-			op: operation{id: "auth-auth_canvas", tag: "auth", summary: "Canvas OAuth callback (307 to the frontend)", resp: "Redirect",
-				query: []queryParam{{"code", "string", false}, {"state", "string", false}, {"error", "string", false}}}},
+			op: operation{id: "auth-auth_canvas", tag: "auth", summary: "Canvas OAuth callback (307 to the frontend); Canvas sends code and state, or error", resp: "Redirect"}},
 		{method: http.MethodDelete, pattern: "/auth/logout", auth: authUser, h: s.logoutCanvas,
 			op: operation{id: "auth-logout_canvas", tag: "auth", summary: "Revoke the Canvas token and end every session", resp: "Message"}},
 	}

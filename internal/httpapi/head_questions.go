@@ -341,7 +341,7 @@ func (s *Server) headQuestionRoutes() []*route {
 			op: operation{id: "questions-update_question", tag: "questions", summary: "Edit a question's data (validated by its type), difficulty or tags", body: "QuestionUpdateRequest", resp: "QuestionResponse",
 				failMsg: "Failed to update question. Please try again."}},
 		{method: http.MethodDelete, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.deleteTypedQuestion,
-			op: operation{id: "questions-delete_question", tag: "questions", summary: "Delete a question (kept, with the reason given, out of every list, count and export)", body: "QuestionDeleteRequest", resp: "Message",
+			op: operation{id: "questions-delete_question", tag: "questions", summary: "Delete a question (kept, with the reason given, out of every list, count and export)", body: "QuestionDeleteRequest", optionalBody: true, resp: "Message",
 				failMsg: "Failed to delete question. Please try again."}},
 		{method: http.MethodPut, pattern: "/questions/{quiz_id}/{question_id}/approve", auth: authUser, h: s.approveTypedQuestion,
 			op: operation{id: "questions-approve_question", tag: "questions", summary: "Approve a question", resp: "QuestionResponse",
