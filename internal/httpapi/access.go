@@ -1,13 +1,16 @@
 package httpapi
 
 import (
+	"errors"
+	"net/http"
+
 	"github.com/google/uuid"
 
 	"quizgen/internal/quiz"
 )
 
 // access is what a route of today's contract needs of the caller on a
-// quiz: its owner, or its owner or a collaborator (README, sharing).
+// quiz: its owner, or its owner or a collaborator (README, Sharing).
 type access int
 
 const (
@@ -16,9 +19,35 @@ const (
 )
 
 // quizAccess returns quiz id when the caller has need on it; anyone else
-// gets 404 "Quiz not found", never 403.
-// TODO(sharing): collaborators; owner-only until the sharing tables exist.
+// gets 404 "Quiz not found", never 403. The quiz read with the user
+// (c.prefetched) serves when it is the one asked for, so the owner costs
+// no extra round trip; anyone else on an accessShared route costs one
+// indexed lookup of the collaboration, read on every request, so a
+// removed collaborator loses access at once.
 func (s *Server) quizAccess(c *call, id uuid.UUID, need access) (quiz.Quiz, error) {
-	_ = need
-	return s.ownedQuiz(c, id)
+	var q quiz.Quiz
+	var err error
+	if c.prefetched != nil && (c.prefetched.ID == id || errors.Is(c.quizErr, quiz.ErrNotFound)) {
+		q, err = *c.prefetched, c.quizErr
+	} else {
+		q, err = s.Store.Quiz(c.ctx, id)
+	}
+	switch {
+	case errors.Is(err, quiz.ErrNotFound):
+		return quiz.Quiz{}, fail(http.StatusNotFound, "Quiz not found")
+	case err != nil:
+		return quiz.Quiz{}, err
+	case q.OwnerID == c.user.ID:
+		return q, nil
+	case need == accessOwner:
+		return quiz.Quiz{}, fail(http.StatusNotFound, "Quiz not found")
+	}
+	ok, err := s.Store.IsCollaborator(c.ctx, q.ID, c.user.ID)
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	if !ok {
+		return quiz.Quiz{}, fail(http.StatusNotFound, "Quiz not found")
+	}
+	return q, nil
 }

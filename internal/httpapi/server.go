@@ -281,7 +281,7 @@ func (s *Server) edges(h http.Handler) http.Handler {
 					writeJSON(rec, http.StatusInternalServerError, errorBody{Detail: detailInternal})
 				}
 			}
-			attrs := []any{"method", r.Method, "route", rec.route, "path", r.URL.Path, "status", rec.status,
+			attrs := []any{"method", r.Method, "route", rec.route, "path", loggedPath(r.URL.Path), "status", rec.status,
 				"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", rec.bytes}
 			if rec.userID != "" {
 				attrs = append(attrs, "user_id", rec.userID)

@@ -23,8 +23,10 @@ import (
 )
 
 // allTables are the tables the newest migration leaves (000005, the typed
-// question model, changes columns only: see typed_test.go).
-var allTables = []string{"generation_batch", "oauth_state", "question", "quiz", "quiz_usage", "usage_daily", "user"}
+// question model, changes columns only: see typed_test.go; 000007 adds
+// sharing's two).
+var allTables = []string{"generation_batch", "oauth_state", "question", "quiz", "quiz_usage",
+	"quizcollaborator", "quizinvite", "usage_daily", "user"}
 
 func latest(t *testing.T) uint {
 	v, err := db.MigrationVersion()

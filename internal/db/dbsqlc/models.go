@@ -93,6 +93,26 @@ type QuizUsage struct {
 	GenerationRuns int32
 }
 
+type Quizcollaborator struct {
+	ID        uuid.UUID
+	QuizID    uuid.UUID
+	UserID    uuid.UUID
+	CreatedAt time.Time
+}
+
+type Quizinvite struct {
+	ID          uuid.UUID
+	QuizID      uuid.UUID
+	Token       string
+	CreatedByID uuid.UUID
+	CreatedAt   time.Time
+	ExpiresAt   *time.Time
+	MaxUses     *int32
+	UseCount    int32
+	IsRevoked   bool
+	RetiredAt   *time.Time
+}
+
 type UsageDaily struct {
 	UserID    uuid.UUID
 	Day       pgtype.Date

@@ -1,0 +1,2 @@
+DROP TABLE quizinvite;
+DROP TABLE quizcollaborator;
