@@ -63,7 +63,7 @@ func (s *Server) authenticate(c *call) error {
 		rec.userID = u.ID.String()
 	}
 	if c.rt.auth == authCanvas {
-		c.canvasToken, err = s.canvasToken(c.ctx, u)
+		c.canvasToken, err = s.canvasToken(c.ctx, u, strings.HasPrefix(c.rt.pattern, "/api/v1/"))
 		if err != nil {
 			return err
 		}
@@ -73,17 +73,23 @@ func (s *Server) authenticate(c *call) error {
 
 // Canvas token failures (SPEC 5.4).
 const (
-	detailCanvasExpired     = "Canvas session expired, Please re-login."
+	detailCanvasExpired = "Canvas session expired, Please re-login."
+	// detailCanvasExpiredHead is today's text of it (routes at the root).
+	detailCanvasExpiredHead = "Canvas session expired. Please re-login."
 	detailCanvasUnavailable = "Canvas temporarily unavailable. Please try again."
 )
 
 // canvasToken returns u's Canvas access token through canvastoken: a
-// session Canvas ended is 401 (sign in again), Canvas unreachable is 503.
-func (s *Server) canvasToken(ctx context.Context, u quiz.User) (string, error) {
+// session Canvas ended (a refresh token it refused, invalid_grant, whose
+// tokens are then cleared) is 401 (sign in again, in v1's words or, for
+// today's routes, today's), Canvas unreachable is 503.
+func (s *Server) canvasToken(ctx context.Context, u quiz.User, v1 bool) (string, error) {
 	tok, err := s.tokenSource().Token(ctx, u)
 	switch {
-	case errors.Is(err, canvastoken.ErrExpired):
+	case errors.Is(err, canvastoken.ErrExpired) && v1:
 		return "", unauthorized(detailCanvasExpired, err)
+	case errors.Is(err, canvastoken.ErrExpired):
+		return "", unauthorized(detailCanvasExpiredHead, err)
 	case err != nil && errors.Is(err, quiz.ErrTemporary):
 		return "", failWith(http.StatusServiceUnavailable, detailCanvasUnavailable, err)
 	}
