@@ -76,8 +76,9 @@ func (e *env) shareCollaborators(owner user, id string) map[string]any {
 
 // TestSharingFlow: the owner shares a quiz through an invite link; a
 // second teacher previews and accepts it, sees the quiz in their list and
-// reviews its questions; the owner lists and removes them, and they lose
-// access at once; a revoked link previews as such and cannot be accepted.
+// reviews its questions, which the owner exports; the owner lists and
+// removes them, and they lose access at once; a revoked link previews as
+// such and cannot be accepted.
 func TestSharingFlow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withPublisher(nopJobs{}))
@@ -152,6 +153,14 @@ func TestSharingFlow(t *testing.T) {
 	r = e.do("GET", "/quiz/"+id+"/questions/stats", collab.jwt, nil)
 	require.Equal(t, http.StatusOK, r.Code, r.Body.String())
 	assert.Equal(t, map[string]any{"total": float64(len(qs)), "approved": float64(1)}, r.obj())
+
+	// The owner exports what the collaborator approved; the collaborator
+	// may not.
+	e.sql(`UPDATE quiz SET content_extraction_status = 'completed', llm_generation_status = 'completed' WHERE id = $1`, id)
+	assert.Equal(t, "ready_for_review", e.do("GET", "/quiz/"+id, collab.jwt, nil).obj()["status"])
+	assertDetail(t, e.do("POST", "/quiz/"+id+"/export", collab.jwt, nil), http.StatusNotFound, "Quiz not found")
+	assertMessage(t, e.do("POST", "/quiz/"+id+"/export", owner.jwt, nil), "Quiz export started")
+	assert.Equal(t, "exporting_to_canvas", e.do("GET", "/quiz/"+id, collab.jwt, nil).obj()["status"])
 
 	// Sharing stays the owner's.
 	for _, req := range []struct{ method, path string }{
