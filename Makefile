@@ -24,7 +24,7 @@ BUILD := $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | expand -t 24
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | expand -t 24
 
 ## ---- local services -------------------------------------------------------
 
@@ -50,6 +50,10 @@ dev: services migrate ## the whole local stack: services, migrations, fake Canva
 	scripts/dev.sh up
 	@echo
 	@echo "Connection settings: . $(DEV_ENV)   logs: make dev-logs   stop everything: make services-down"
+
+.PHONY: e2e
+e2e: ## today's QuizCrafter frontend (dev/e2e) in headless Chromium against make dev: sign-in, onboarding, create, generate, review, share, export; screenshots in .run/e2e/shots/
+	scripts/e2e.sh
 
 .PHONY: demo
 demo: ## the whole flow against make dev: sign in, create a quiz, extract, generate, approve, export, report
