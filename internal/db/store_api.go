@@ -125,9 +125,19 @@ func (s *Store) QuizWithContent(ctx context.Context, id quiz.ID) (quiz.Quiz, err
 // QuizSummariesByOwner lists the quizzes of owner, newest first, without
 // their extracted content (ContentUnread says which have some).
 func (s *Store) QuizSummariesByOwner(ctx context.Context, owner quiz.ID) ([]quiz.Quiz, error) {
+	out, err := s.quizSummaries(ctx, quizSummariesSQL, owner)
+	if err != nil {
+		return nil, fmt.Errorf("list quizzes of %s: %w", owner, err)
+	}
+	return out, nil
+}
+
+// quizSummaries runs a quiz summary query (apiQuizColumns, no content) of
+// one user.
+func (s *Store) quizSummaries(ctx context.Context, sql string, user quiz.ID) ([]quiz.Quiz, error) {
 	var out []quiz.Quiz
 	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, quizSummariesSQL, owner)
+		rows, err := c.Query(ctx, sql, user)
 		if err != nil {
 			return err
 		}
@@ -146,10 +156,7 @@ func (s *Store) QuizSummariesByOwner(ctx context.Context, owner quiz.ID) ([]quiz
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list quizzes of %s: %w", owner, err)
-	}
-	return out, nil
+	return out, err
 }
 
 // apiQuizColumns lists the quiz columns (table alias q) in nullableQuiz's

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"quizgen/internal/db/dbsqlc"
 	"quizgen/internal/quiz"
@@ -202,27 +201,7 @@ func (s *Store) IsCollaborator(ctx context.Context, id, user quiz.ID) (bool, err
 // newest first, each once, without their extracted content (as
 // QuizSummariesByOwner).
 func (s *Store) QuizSummariesVisibleTo(ctx context.Context, user quiz.ID) ([]quiz.Quiz, error) {
-	var out []quiz.Quiz
-	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, visibleQuizSummariesSQL, user)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		out = out[:0]
-		for rows.Next() {
-			var qr nullableQuiz
-			if err := rows.Scan(qr.targets()...); err != nil {
-				return err
-			}
-			q, err := qr.quizOf()
-			if err != nil {
-				return err
-			}
-			out = append(out, q)
-		}
-		return rows.Err()
-	})
+	out, err := s.quizSummaries(ctx, visibleQuizSummariesSQL, user)
 	if err != nil {
 		return nil, fmt.Errorf("list quizzes visible to %s: %w", user, err)
 	}

@@ -224,17 +224,8 @@ func (s *Server) listCollaborators(c *call) error {
 // removeCollaborator is DELETE /quiz/{quiz_id}/collaborators/{collaborator_id}
 // (the collaboration's id, not the user's): the user loses access at once.
 func (s *Server) removeCollaborator(c *call) error {
-	id, err := quizID(c)
+	q, collabID, err := s.ownedChild(c, "collaborator_id")
 	if err != nil {
-		return err
-	}
-	q, err := s.quizAccess(c, id, accessOwner)
-	if err != nil {
-		return err
-	}
-	var ch checks
-	collabID := ch.pathUUID(c.params, "collaborator_id")
-	if err := ch.err(); err != nil {
 		return err
 	}
 	err = s.Store.RemoveCollaborator(c.ctx, q.ID, collabID)
@@ -247,19 +238,26 @@ func (s *Server) removeCollaborator(c *call) error {
 	return c.json(message{Message: msgCollaboratorRemoved})
 }
 
-// revokeInvite is DELETE /quiz/{quiz_id}/invites/{invite_id}.
-func (s *Server) revokeInvite(c *call) error {
+// ownedChild checks that the caller owns the quiz of the path and reads
+// the id of one of its sharing rows (path parameter name).
+func (s *Server) ownedChild(c *call, name string) (quiz.Quiz, uuid.UUID, error) {
 	id, err := quizID(c)
 	if err != nil {
-		return err
+		return quiz.Quiz{}, uuid.Nil, err
 	}
 	q, err := s.quizAccess(c, id, accessOwner)
 	if err != nil {
-		return err
+		return quiz.Quiz{}, uuid.Nil, err
 	}
 	var ch checks
-	inviteID := ch.pathUUID(c.params, "invite_id")
-	if err := ch.err(); err != nil {
+	child := ch.pathUUID(c.params, name)
+	return q, child, ch.err()
+}
+
+// revokeInvite is DELETE /quiz/{quiz_id}/invites/{invite_id}.
+func (s *Server) revokeInvite(c *call) error {
+	q, inviteID, err := s.ownedChild(c, "invite_id")
+	if err != nil {
 		return err
 	}
 	err = s.Store.RevokeInvite(c.ctx, q.ID, inviteID)
