@@ -70,9 +70,6 @@ function watch(page, who) {
   page.on("console", (msg) => {
     if (msg.type() !== "error") return
     const where = msg.location().url ?? ""
-    // The browser asks every site for its icon by itself; the fake Canvas
-    // has none (not the frontend's doing).
-    if (where.endsWith("/favicon.ico") && !where.startsWith(FE)) return
     problem("console error", `${who}: ${msg.text()} (${where})`)
   })
   page.on("pageerror", (err) => problem("page error", `${who}: ${err.message}`))
