@@ -477,6 +477,10 @@ func (e *env) canvas(secret Secret) Canvas {
 // DB_PASSWORD and DB_*. Each variable is checked here so that its error
 // names it; db.Config.Validate then runs as the database package's own
 // last word.
+// maxUnavailableWait bounds DB_UNAVAILABLE_WAIT below the API function's
+// timeout (29 s in template.yaml), leaving time for the work itself.
+const maxUnavailableWait = 20 * time.Second
+
 func (e *env) database(function string, password Secret, stage Environment) db.Config {
 	dbURL := e.postgresURL("DATABASE_URL")
 	pooler := db.PoolerPgBouncer
@@ -515,6 +519,12 @@ func (e *env) database(function string, password Secret, stage Environment) db.C
 	c.MaxConnLifetimeJitter = e.duration("DB_MAX_CONN_LIFETIME_JITTER", c.MaxConnLifetimeJitter, false)
 	c.ConnectTimeout = e.duration("DB_CONNECT_TIMEOUT", c.ConnectTimeout, true)
 	c.AcquireTimeout = e.duration("DB_ACQUIRE_TIMEOUT", c.AcquireTimeout, true)
+	c.UnavailableWait = e.duration("DB_UNAVAILABLE_WAIT", c.UnavailableWait, false)
+	if c.UnavailableWait > maxUnavailableWait {
+		e.failf("DB_UNAVAILABLE_WAIT", "%s is more than %s: the API function answers within 29 s, and the request must still do its work after the wait",
+			c.UnavailableWait, maxUnavailableWait)
+		c.UnavailableWait = maxUnavailableWait
+	}
 	c.PingIdle = e.duration("DB_PING_IDLE", c.PingIdle, false)
 	c.PingTimeout = e.duration("DB_PING_TIMEOUT", c.PingTimeout, true)
 	c.HealthCheckPeriod = e.duration("DB_HEALTH_CHECK_PERIOD", c.HealthCheckPeriod, true)

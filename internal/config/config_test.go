@@ -143,6 +143,7 @@ func wantDB(function string) db.Config {
 		MaxConnLifetimeJitter: 5 * time.Minute,
 		ConnectTimeout:        5 * time.Second,
 		AcquireTimeout:        10 * time.Second,
+		UnavailableWait:       10 * time.Second,
 		PingIdle:              2 * time.Second,
 		PingTimeout:           2 * time.Second,
 		HealthCheckPeriod:     30 * time.Second,
@@ -266,6 +267,7 @@ func TestOverrides(t *testing.T) {
 		"DB_MAX_CONN_LIFETIME_JITTER", "0",
 		"DB_CONNECT_TIMEOUT", "3s",
 		"DB_ACQUIRE_TIMEOUT", "1m",
+		"DB_UNAVAILABLE_WAIT", "15s",
 		"DB_PING_IDLE", "0s",
 		"DB_PING_TIMEOUT", "500ms",
 		"DB_HEALTH_CHECK_PERIOD", "1m",
@@ -296,6 +298,7 @@ func TestOverrides(t *testing.T) {
 		MaxConnLifetimeJitter: 0,
 		ConnectTimeout:        3 * time.Second,
 		AcquireTimeout:        time.Minute,
+		UnavailableWait:       15 * time.Second,
 		PingIdle:              0,
 		PingTimeout:           500 * time.Millisecond,
 		HealthCheckPeriod:     time.Minute,
@@ -500,6 +503,41 @@ func TestDurations(t *testing.T) {
 		assert.Equal(t, 250*time.Millisecond, got.LLM.MockLatency)
 		assert.Equal(t, 5*time.Minute, got.LLM.Timeout)
 	})
+}
+
+// TestUnavailableWait: DB_UNAVAILABLE_WAIT may be 0 (no waiting) and at
+// most 20s, so a request that waited for the database still answers within
+// the API function's 29 s.
+func TestUnavailableWait(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		value, wantErr string
+		want           time.Duration
+	}{
+		{"", "", 10 * time.Second},
+		{"0", "", 0},
+		{"20s", "", 20 * time.Second},
+		{"2500ms", "", 2500 * time.Millisecond},
+		{"21s", "DB_UNAVAILABLE_WAIT: 21s is more than 20s", 0},
+		{"-1s", "DB_UNAVAILABLE_WAIT: -1s must not be negative", 0},
+		{"soon", `DB_UNAVAILABLE_WAIT: "soon" is not a duration`, 0},
+	} {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Parallel()
+			env := minimalEnv("api")
+			if tt.value != "" {
+				env = with(env, "DB_UNAVAILABLE_WAIT", tt.value)
+			}
+			got, err := config.LoadAPI(t.Context(), lookup(env), nil)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.DB.UnavailableWait)
+		})
+	}
 }
 
 func TestTokenEncryptionKey(t *testing.T) {

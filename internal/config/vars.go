@@ -58,6 +58,8 @@ func Variables() []Var {
 			Description: "Bounds one connection attempt."},
 		{Name: "DB_ACQUIRE_TIMEOUT", Default: "10s", Functions: fnPooled,
 			Description: "Bounds the wait for a free pool connection."},
+		{Name: "DB_UNAVAILABLE_WAIT", Default: "10s", Functions: fnPooled,
+			Description: "How long a request waits, with backoff, for a pooler or database that cannot be reached (a restart) before failing with 503; at most 20s, within the request's own deadline; 0 retries only at once on a fresh connection."},
 		{Name: "DB_PING_IDLE", Default: "2s", Functions: fnPooled,
 			Description: "A connection idle at least this long is pinged before use (it may have died while the environment was frozen)."},
 		{Name: "DB_PING_TIMEOUT", Default: "2s", Functions: fnPooled,

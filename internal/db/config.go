@@ -67,6 +67,12 @@ type Config struct {
 	// caller's context has no earlier deadline (DB_ACQUIRE_TIMEOUT, 10s);
 	// counterpart of DATABASE_POOL_TIMEOUT.
 	AcquireTimeout time.Duration
+	// UnavailableWait bounds how long one unit of work waits, with
+	// backoff, for a pooler or database that cannot be reached (a restart,
+	// a failover) before it fails with quiz.ErrTemporary
+	// (DB_UNAVAILABLE_WAIT, 10s; 0 retries only at once on a fresh
+	// connection). The caller's deadline bounds it too.
+	UnavailableWait time.Duration
 	// PingIdle: a connection idle at least this long is pinged before use
 	// (DB_PING_IDLE, 2s); the counterpart of pool_pre_ping, aimed at
 	// connections that died while the Lambda environment was frozen.
@@ -101,6 +107,7 @@ func DefaultConfig(url string, pooler Pooler) Config {
 		MaxConnLifetimeJitter: 5 * time.Minute,
 		ConnectTimeout:        5 * time.Second,
 		AcquireTimeout:        10 * time.Second,
+		UnavailableWait:       10 * time.Second,
 		PingIdle:              2 * time.Second,
 		PingTimeout:           2 * time.Second,
 		HealthCheckPeriod:     30 * time.Second,
@@ -138,8 +145,8 @@ func (c Config) Validate() error {
 			probs = append(probs, fmt.Sprintf("%s %s must be positive", name, d))
 		}
 	}
-	if c.MaxConnLifetimeJitter < 0 || c.PingIdle < 0 || c.StatementTimeout < 0 {
-		probs = append(probs, "lifetime jitter, ping idle and statement timeout must not be negative")
+	if c.MaxConnLifetimeJitter < 0 || c.PingIdle < 0 || c.StatementTimeout < 0 || c.UnavailableWait < 0 {
+		probs = append(probs, "lifetime jitter, ping idle, statement timeout and unavailable wait must not be negative")
 	}
 	if len(probs) == 0 {
 		return nil

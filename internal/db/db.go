@@ -32,6 +32,9 @@ type DB struct {
 	pool *pgxpool.Pool
 	cfg  Config
 	log  *slog.Logger
+	// unavailable counts attempts that found the pooler or the database
+	// unreachable (untilAvailable).
+	unavailable atomic.Int64
 }
 
 // pgbouncerStartupParams are the startup parameters PgBouncer 1.18 tracks;
@@ -245,7 +248,9 @@ func (t *tracer) TraceConnectStart(ctx context.Context, data pgx.TraceConnectSta
 func (t *tracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndData) {
 	start, _ := ctx.Value(connectStartKey{}).(time.Time)
 	if data.Err != nil {
-		t.log.WarnContext(ctx, "database connect failed", "err", data.Err, "duration_ms", ms(time.Since(start)))
+		// Debug only: a request that meets it logs once, when it ends
+		// (untilAvailable), not once per attempt while it waits.
+		t.log.DebugContext(ctx, "database connect failed", "err", data.Err, "duration_ms", ms(time.Since(start)))
 		return
 	}
 	if t.log.Enabled(ctx, slog.LevelDebug) {

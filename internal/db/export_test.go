@@ -24,3 +24,7 @@ func BeforeConnectForTest(d *DB) func(context.Context, *pgx.ConnConfig) error {
 
 // DeadConnForTest exposes deadConn.
 func DeadConnForTest(err error) bool { return deadConn(err) }
+
+// UnavailableAttemptsForTest returns how many attempts of d's units of work
+// found the pooler or the database unreachable.
+func UnavailableAttemptsForTest(d *DB) int64 { return d.unavailable.Load() }

@@ -46,19 +46,20 @@ func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 // read runs fn, a read-only unit of work, on a pooled connection with the
 // statement timeout as deadline. If it fails because its connection died
 // (a Lambda thawed with a connection the pooler had closed, a restarted
-// pooler), it runs fn once more on a new connection: a read can safely run
-// twice. Writes go through inTx, which is not retried blindly.
+// pooler) or no connection could be made (the pooler or the database is
+// restarting), it runs fn again on a new connection, waiting with backoff
+// for at most DB_UNAVAILABLE_WAIT within ctx (untilAvailable): a read can
+// safely run twice. Writes go through inTx, which is not retried blindly.
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q *dbsqlc.Queries) error) error {
 	return s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error { return fn(ctx, dbsqlc.New(c)) })
 }
 
 // readConn is read for work that needs the connection itself (a batch).
 func (s *Store) readConn(ctx context.Context, fn func(ctx context.Context, c *pgxpool.Conn) error) error {
-	err := s.readConnOnce(ctx, fn)
-	if err != nil && deadConn(err) && ctx.Err() == nil {
-		s.db.log.WarnContext(ctx, "database read failed on a dead connection; retrying once", "err", err)
-		err = s.readConnOnce(ctx, fn)
-	}
+	err := s.untilAvailable(ctx, "read", func() (bool, error) {
+		err := s.readConnOnce(ctx, fn)
+		return unavailable(err), err
+	})
 	return classify(err)
 }
 
@@ -94,19 +95,17 @@ func (s *Store) readConnOnce(ctx context.Context, fn func(ctx context.Context, c
 // LOCAL in the BEGIN round trip, so it ends with the transaction and no
 // session state is left behind on a pooled server connection.
 //
-// If the connection turns out dead at BEGIN (nothing was executed), the
-// transaction is started once more on a new connection; a failure after
-// that is returned, never retried, because the work may have been done.
+// If no connection could be made, or the connection turns out dead at
+// BEGIN (nothing of fn was sent), the transaction is started again on a
+// new connection, waiting for the database as a read does
+// (untilAvailable). A failure after BEGIN is returned, never retried,
+// because the work may have been done.
 func (s *Store) inTx(ctx context.Context, fn func(q txQueries) error) error {
-	err := s.txOnce(ctx, fn)
-	var be beginError
-	if errors.As(err, &be) && deadConn(be.err) && ctx.Err() == nil {
-		s.db.log.WarnContext(ctx, "database begin failed on a dead connection; retrying once", "err", be.err)
-		err = s.txOnce(ctx, fn)
-	}
-	if errors.As(err, &be) {
-		err = fmt.Errorf("begin: %w", be.err)
-	}
+	err := s.untilAvailable(ctx, "transaction", func() (bool, error) {
+		err := s.txOnce(ctx, fn)
+		var ue unsentError
+		return errors.As(err, &ue) && unavailable(ue.err), err
+	})
 	return classify(err)
 }
 
@@ -119,15 +118,12 @@ type txQueries struct {
 	tx pgx.Tx
 }
 
-type beginError struct{ err error }
-
-func (e beginError) Error() string { return "begin: " + e.err.Error() }
-func (e beginError) Unwrap() error { return e.err }
-
+// txOnce runs fn in one transaction on one connection. A failure to
+// acquire a connection or to BEGIN is an unsentError: nothing of fn ran.
 func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err error) {
 	c, err := s.acquire(ctx)
 	if err != nil {
-		return err
+		return unsentError{err}
 	}
 	defer c.Release()
 	begin := "BEGIN"
@@ -136,7 +132,7 @@ func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err err
 	}
 	tx, err := c.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
 	if err != nil {
-		return beginError{err}
+		return unsentError{fmt.Errorf("begin: %w", err)}
 	}
 	defer func() {
 		if p := recover(); p != nil {

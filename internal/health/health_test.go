@@ -199,12 +199,14 @@ func services(t *testing.T, cmd string) {
 }
 
 // chaos returns a checker over a fresh database of the chaos pair, which
-// this test may stop and start.
+// this test may stop and start. Its pool lets requests wait for an
+// unreachable database far longer than the check's budget
+// (DB_UNAVAILABLE_WAIT): the check must not wait with them.
 func chaos(t *testing.T) *health.Checker {
 	t.Helper()
 	env := dbtest.LookupChaos(t)
 	tdb := dbtest.NewIn(t, env)
-	p := tdb.Open(t, func(c *db.Config) { c.ConnectTimeout = time.Second })
+	p := tdb.Open(t, func(c *db.Config) { c.ConnectTimeout, c.UnavailableWait = time.Second, 20*time.Second })
 	return health.New(p, health.Config{PgBouncerAdminURL: adminURL(t, "TEST_CHAOS_PGBOUNCER_ADMIN_URL"), CacheTTL: time.Millisecond,
 		MaxWaitDegraded: 200 * time.Millisecond}, logging.Discard())
 }
@@ -232,6 +234,49 @@ func TestPgBouncerStoppedThenBack(t *testing.T) {
 	r, status = report(t, c)
 	assert.Equal(t, http.StatusOK, status, parts(r))
 	assert.Equal(t, health.Healthy, r.Status, "healthy again without restarting anything")
+}
+
+// TestHealthDoesNotWaitWithRequests: while PgBouncer is away a request
+// waits for it (DB_UNAVAILABLE_WAIT), but the health check answers 503 at
+// once, within its own timeout, from the same pool; the waiting request is
+// served when PgBouncer returns.
+func TestHealthDoesNotWaitWithRequests(t *testing.T) {
+	env := dbtest.LookupChaos(t)
+	tdb := dbtest.NewIn(t, env)
+	p := tdb.Open(t, func(c *db.Config) { c.ConnectTimeout, c.UnavailableWait, c.MaxConns = time.Second, 20*time.Second, 3 })
+	c := health.New(p, health.Config{PgBouncerAdminURL: adminURL(t, "TEST_CHAOS_PGBOUNCER_ADMIN_URL"), CacheTTL: time.Millisecond,
+		Timeout: 2 * time.Second}, logging.Discard())
+	s := db.NewStore(p)
+	u, err := s.UpsertUser(t.Context(), quiz.User{CanvasID: 1403, AccessToken: "a", RefreshToken: "r"})
+	require.NoError(t, err)
+
+	services(t, "pgbouncer-stop")
+	t.Cleanup(func() { services(t, "pgbouncer-start") })
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := s.User(context.Background(), u.ID)
+		readErr <- err
+	}()
+	for range 3 {
+		start := time.Now()
+		r, status := report(t, c)
+		took := time.Since(start)
+		assert.Equal(t, http.StatusServiceUnavailable, status, parts(r))
+		assert.False(t, r.Pooler.Reachable)
+		assert.Less(t, took, 3*time.Second, "hang guard: the check answers within its 2 s budget, it does not wait for the pooler")
+	}
+	select {
+	case err := <-readErr:
+		t.Fatalf("the request gave up instead of waiting for PgBouncer: %v", err)
+	default:
+	}
+	services(t, "pgbouncer-start")
+	select {
+	case err := <-readErr:
+		require.NoError(t, err, "the waiting request is served once PgBouncer is back")
+	case <-time.After(30 * time.Second):
+		t.Fatal("hang guard: the waiting request was not served")
+	}
 }
 
 func TestPostgresStoppedBehindPgBouncer(t *testing.T) {

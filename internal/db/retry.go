@@ -1,0 +1,140 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Waiting for the pooler or the database (README, Database connections).
+//
+// A PgBouncer restart, a Postgres restart or a failover makes the database
+// unreachable for a few seconds. A request that meets that waits for it,
+// within its own deadline and at most Config.UnavailableWait, instead of
+// failing at once: reads run again on a fresh connection, a transaction
+// only when nothing reached the server (the connection could not be made
+// or BEGIN failed on a dead one).
+
+const (
+	// backoffBase and backoffCap shape the waits between attempts:
+	// capped exponential backoff with full jitter, so environments that
+	// lost the pooler together do not come back in step.
+	backoffBase = 50 * time.Millisecond
+	backoffCap  = time.Second
+)
+
+// Backoff returns how long to wait before retry number attempt (1 for the
+// first retry): a uniformly random duration in [0, min(cap, base·2^(attempt-1))),
+// "full jitter". It is the one backoff of this package.
+func Backoff(attempt int, base, ceiling time.Duration) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := ceiling
+	if attempt <= 30 {
+		if e := base << (attempt - 1); e > 0 && e < ceiling {
+			d = e
+		}
+	}
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d) //nolint:gosec // jitter, not a secret
+}
+
+// unsentError marks a failure that happened before anything of the unit
+// of work reached the server: acquiring (connecting) or BEGIN.
+type unsentError struct{ err error }
+
+func (e unsentError) Error() string { return e.err.Error() }
+func (e unsentError) Unwrap() error { return e.err }
+
+// unavailable reports whether err means the pooler or the database could
+// not be reached or dropped the connection (connect refused or reset, a
+// dead pooled connection, PgBouncer's 08P01 errors such as "server login
+// has been failing", Postgres shutting down or starting up: 57P01-57P03),
+// as opposed to the statement failing or the caller's time running out.
+func unavailable(err error) bool { return deadConn(err) }
+
+// connecting reports whether err happened while a connection was being
+// made, so the next attempt would only connect again: worth a backoff.
+// A failure on an established connection (a dead pooled one) is retried
+// at once, on the next connection.
+func connecting(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce)
+}
+
+// untilAvailable runs try until it returns nil, an error that is not
+// retryable, or the wait ends: ctx is done, the next wait would pass ctx's
+// deadline, or waiting would exceed cfg.UnavailableWait since the first
+// failure. try reports whether its error may be retried. A request that had
+// to wait is logged once, when it ends, with the attempts and the time.
+func (s *Store) untilAvailable(ctx context.Context, op string, try func() (retry bool, err error)) error {
+	var (
+		attempts  int // failed attempts so far
+		immediate int // retries without a wait so far
+		first     time.Time
+		last      error // the last unavailable error
+	)
+	for {
+		retry, err := try()
+		if err != nil && ctx.Err() != nil && last != nil {
+			// The caller's time ran out while connecting again: what it
+			// met is the unreachable database, not its own deadline.
+			err = last
+		}
+		if err == nil || !retry || ctx.Err() != nil {
+			s.logWait(ctx, op, attempts, first, err)
+			return err
+		}
+		s.db.unavailable.Add(1)
+		last = err
+		attempts++
+		if attempts == 1 {
+			first = time.Now()
+		}
+		var wait time.Duration
+		if !connecting(err) && immediate < int(s.db.cfg.MaxConns) {
+			immediate++ // a dead pooled connection: the next one may be fine
+		} else {
+			wait = Backoff(attempts-immediate, backoffBase, backoffCap)
+			if time.Since(first)+wait > s.db.cfg.UnavailableWait {
+				s.logWait(ctx, op, attempts, first, err)
+				return err
+			}
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
+				s.logWait(ctx, op, attempts, first, err)
+				return err
+			}
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				s.logWait(ctx, op, attempts, first, err)
+				return err
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// logWait logs a unit of work that met an unreachable database: once, at
+// its end. The error is pgx's (host, port, user and database names, never
+// a password).
+func (s *Store) logWait(ctx context.Context, op string, failed int, first time.Time, err error) {
+	if failed == 0 {
+		return
+	}
+	attrs := []any{"op", op, "failed_attempts", failed, "waited_ms", ms(time.Since(first))}
+	if err != nil {
+		s.db.log.WarnContext(ctx, "database unavailable; gave up waiting", append(attrs, "err", err)...)
+		return
+	}
+	s.db.log.WarnContext(ctx, "database unavailable; served after waiting", attrs...)
+}

@@ -1,0 +1,215 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"quizgen/internal/db"
+	"quizgen/internal/db/dbtest"
+	"quizgen/internal/quiz"
+)
+
+// chaosServices runs a command of scripts/services.sh on the chaos pair.
+func chaosServices(t *testing.T, cmd string) {
+	t.Helper()
+	script := os.Getenv("TEST_SERVICES_SCRIPT")
+	require.NotEmpty(t, script, "TEST_SERVICES_SCRIPT is set by make test")
+	out, err := exec.Command(script, cmd, "test").CombinedOutput()
+	require.NoError(t, err, "%s: %s", cmd, strings.TrimSpace(string(out)))
+}
+
+// stopChaosPgBouncer stops the chaos PgBouncer and starts it again when t
+// ends, whatever happens in between.
+func stopChaosPgBouncer(t *testing.T) {
+	t.Helper()
+	chaosServices(t, "pgbouncer-stop")
+	t.Cleanup(func() { chaosServices(t, "pgbouncer-start") })
+}
+
+// waitUntil polls cond until it holds; the deadline is only a hang guard.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	guard := time.Now().Add(30 * time.Second)
+	for !cond() {
+		require.True(t, time.Now().Before(guard), "hang guard: %s", what)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRequestsWaitForPgBouncerRestart: reads and transactions issued while
+// PgBouncer is away (a restart, a deploy) wait for it and succeed once it
+// is back, instead of failing at once. Before DB_UNAVAILABLE_WAIT, both
+// failed with "database unavailable: ... connect: connection refused" as
+// soon as they were issued.
+func TestRequestsWaitForPgBouncerRestart(t *testing.T) {
+	ctx := t.Context()
+	env := dbtest.LookupChaos(t)
+	tdb := dbtest.NewIn(t, env)
+	p := tdb.Open(t, func(c *db.Config) {
+		c.PingIdle = time.Hour // find the dead connection by using it
+		c.UnavailableWait = 25 * time.Second
+	})
+	s := db.NewStore(p)
+	u := mustCreateUser(ctx, t, s, 1401)
+	q := mustCreateQuiz(ctx, t, s, u.ID)
+	_, err := s.Quiz(ctx, q.ID)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, p.Stats().IdleConns, "a connection the restart will kill waits in the pool")
+
+	stopChaosPgBouncer(t)
+	var (
+		wg              sync.WaitGroup
+		readErr, txErr  error
+		read            quiz.Quiz
+		token           = "token-while-away"
+		upserted        quiz.User
+		issued, started = time.Now(), make(chan struct{}, 2)
+	)
+	var finished atomic.Int32
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer finished.Add(1)
+		started <- struct{}{}
+		read, readErr = s.Quiz(ctx, q.ID)
+	}()
+	go func() {
+		defer wg.Done()
+		defer finished.Add(1)
+		started <- struct{}{}
+		upserted, txErr = s.UpsertUser(ctx, quiz.User{CanvasID: 1401, AccessToken: token, RefreshToken: "r2"})
+	}()
+	<-started
+	<-started
+	// Both have met the missing pooler (the read on its dead pooled
+	// connection, then at connect; the transaction at connect) and are
+	// waiting, not failed.
+	waitUntil(t, "both requests find the pooler away", func() bool {
+		return db.UnavailableAttemptsForTest(p) >= 4 || finished.Load() == 2
+	})
+	time.Sleep(2 * time.Second) // PgBouncer stays away for about 3 s in all
+	chaosServices(t, "pgbouncer-start")
+	wg.Wait()
+	t.Logf("served %s after being issued, %d unavailable attempts", time.Since(issued).Round(time.Millisecond),
+		db.UnavailableAttemptsForTest(p))
+
+	require.NoError(t, readErr, "a read issued while PgBouncer was away")
+	assert.Equal(t, q.ID, read.ID)
+	require.NoError(t, txErr, "a transaction issued while PgBouncer was away")
+	assert.Equal(t, u.ID, upserted.ID)
+	assert.Equal(t, token, upserted.AccessToken, "the sign-in's new token is stored")
+	var n int
+	require.NoError(t, tdb.Conn(t).QueryRow(ctx, "SELECT count(*) FROM \"user\" WHERE canvas_id = 1401").Scan(&n))
+	assert.Equal(t, 1, n, "the user exists once")
+}
+
+// TestWaitEndsWithTheCallersDeadline: a request whose context ends before
+// the pooler returns fails with the temporary error (the API's 503), and
+// does not hang past its deadline.
+func TestWaitEndsWithTheCallersDeadline(t *testing.T) {
+	env := dbtest.LookupChaos(t)
+	tdb := dbtest.NewIn(t, env)
+	p := tdb.Open(t, func(c *db.Config) { c.UnavailableWait = time.Minute })
+	s := db.NewStore(p)
+	u := mustCreateUser(t.Context(), t, s, 1402)
+
+	stopChaosPgBouncer(t)
+	for name, call := range map[string]func(ctx context.Context) error{
+		"read": func(ctx context.Context) error { _, err := s.User(ctx, u.ID); return err },
+		"transaction": func(ctx context.Context) error {
+			_, err := s.UpsertUser(ctx, quiz.User{CanvasID: 1402, AccessToken: "a", RefreshToken: "r"})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := db.UnavailableAttemptsForTest(p)
+			ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- call(ctx) }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("hang guard: the request outlived its deadline by far")
+			}
+			require.Error(t, err)
+			assert.ErrorIs(t, err, quiz.ErrTemporary, "the API answers 503: %v", err)
+			assert.False(t, errors.Is(err, context.DeadlineExceeded), "the error names the database, not the caller's deadline: %v", err)
+			assert.Greater(t, db.UnavailableAttemptsForTest(p)-before, int64(1), "it waited (more than one attempt) before giving up")
+		})
+	}
+}
+
+// TestWriteAfterItsStatementIsNotRetried: once a statement of a
+// transaction may have run, a dead connection fails the write; it is never
+// run again, whether the fault comes before more statements or at COMMIT.
+func TestWriteAfterItsStatementIsNotRetried(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.New(t)
+	p := tdb.Open(t, func(c *db.Config) { c.UnavailableWait = 20 * time.Second })
+	s := db.NewStore(p)
+	admin := tdb.Conn(t)
+	_, err := admin.Exec(ctx, "CREATE TABLE fault_probe (n int)")
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name     string
+		moreWork bool // a statement after the fault (else the fault meets COMMIT)
+	}{{"fault before the next statement", true}, {"fault at commit", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := admin.Exec(ctx, "TRUNCATE fault_probe")
+			require.NoError(t, err)
+			calls := 0
+			err = db.InTxForTest(ctx, s, func(exec func(string, ...any) error) error {
+				calls++
+				if err := exec("INSERT INTO fault_probe VALUES (1)"); err != nil {
+					return err
+				}
+				// The fault: the server connection of this transaction dies
+				// after the INSERT ran.
+				if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+					WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`); err != nil {
+					return err
+				}
+				if tc.moreWork {
+					return exec("INSERT INTO fault_probe VALUES (2)")
+				}
+				return nil
+			})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, quiz.ErrTemporary)
+			assert.Equal(t, 1, calls, "the write ran once, not again")
+			var n int
+			require.NoError(t, admin.QueryRow(ctx, "SELECT count(*) FROM fault_probe").Scan(&n))
+			assert.Zero(t, n, "the killed transaction left nothing, and nothing ran twice")
+		})
+	}
+}
+
+func TestBackoffIsCappedFullJitter(t *testing.T) {
+	t.Parallel()
+	base, ceiling := 50*time.Millisecond, time.Second
+	for attempt, upper := range map[int]time.Duration{1: 50 * time.Millisecond, 2: 100 * time.Millisecond,
+		4: 400 * time.Millisecond, 5: 800 * time.Millisecond, 6: time.Second, 40: time.Second, 0: 50 * time.Millisecond} {
+		var most time.Duration
+		for range 2000 {
+			d := db.Backoff(attempt, base, ceiling)
+			require.GreaterOrEqual(t, d, time.Duration(0))
+			require.Less(t, d, upper, "attempt %d", attempt)
+			most = max(most, d)
+		}
+		assert.Greater(t, most, upper/2, "attempt %d spreads over [0, %s)", attempt, upper)
+	}
+}
