@@ -28,3 +28,6 @@ func DeadConnForTest(err error) bool { return deadConn(err) }
 // UnavailableAttemptsForTest returns how many attempts of d's units of work
 // found the pooler or the database unreachable.
 func UnavailableAttemptsForTest(d *DB) int64 { return d.unavailable.Load() }
+
+// UnavailableForTest exposes unavailable.
+func UnavailableForTest(err error) bool { return unavailable(err) }

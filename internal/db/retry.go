@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,7 +58,29 @@ func (e unsentError) Unwrap() error { return e.err }
 // dead pooled connection, PgBouncer's 08P01 errors such as "server login
 // has been failing", Postgres shutting down or starting up: 57P01-57P03),
 // as opposed to the statement failing or the caller's time running out.
-func unavailable(err error) bool { return deadConn(err) }
+func unavailable(err error) bool {
+	if !deadConn(err) {
+		return false
+	}
+	// PgBouncer sends its own refusals as 08P01 too; those that no wait
+	// can cure (a wrong password, an unknown database or user, a startup
+	// parameter it refuses) fail at once.
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		msg := strings.ToLower(pgErr.Message)
+		for _, s := range pgbouncerRefusals {
+			if strings.Contains(msg, s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pgbouncerRefusals are parts of PgBouncer's errors that a retry cannot cure.
+var pgbouncerRefusals = []string{ //nolint:gochecknoglobals // read-only table
+	"authentication failed", "no such database", "no such user", "not allowed", "unsupported startup parameter",
+}
 
 // connecting reports whether err happened while a connection was being
 // made, so the next attempt would only connect again: worth a backoff.

@@ -3,14 +3,19 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -211,5 +216,33 @@ func TestBackoffIsCappedFullJitter(t *testing.T) {
 			most = max(most, d)
 		}
 		assert.Greater(t, most, upper/2, "attempt %d spreads over [0, %s)", attempt, upper)
+	}
+}
+
+// TestWhatIsWorthWaitingFor: the errors of a restarting pooler or database
+// are waited for; PgBouncer's refusals that no wait cures, a statement's
+// own error and the caller's deadline are not.
+func TestWhatIsWorthWaitingFor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "08P01", Message: "server login has been failing, try again later (server_login_retry)"}, true},
+		{&pgconn.PgError{Code: "08P01", Message: "client_login_timeout (server down)"}, true},
+		{&pgconn.PgError{Code: "08P01", Message: "pgbouncer is shutting down"}, true},
+		{&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, true},
+		{&pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}, true},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true},
+		{io.ErrUnexpectedEOF, true},
+		{&pgconn.PgError{Code: "08P01", Message: "password authentication failed"}, false},
+		{&pgconn.PgError{Code: "08P01", Message: "no such database: quizgen2"}, false},
+		{&pgconn.PgError{Code: "08P01", Message: "unsupported startup parameter: search_path"}, false},
+		{&pgconn.PgError{Code: "28P01", Message: "password authentication failed for user \"quizgen\""}, false},
+		{&pgconn.PgError{Code: "23505", Message: "duplicate key value violates unique constraint"}, false},
+		{context.DeadlineExceeded, false},
+		{context.Canceled, false},
+	} {
+		assert.Equal(t, tc.want, db.UnavailableForTest(fmt.Errorf("wrapped: %w", tc.err)), "%v", tc.err)
 	}
 }
