@@ -1,0 +1,472 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"syscall"
+	"time"
+
+	"quizgen/internal/db"
+	"quizgen/internal/logging"
+)
+
+var allScenarios = []string{"pgbouncer-restart", "pgbouncer-pause", "pgbouncer-online-restart",
+	"postgres-restart", "terminate-backends", "freeze", "freeze-pgbouncer-restart"}
+
+// stats summarises the requests of one run.
+type stats struct {
+	Envs        int            `json:"envs"`
+	Requests    int            `json:"requests"`
+	OK          int            `json:"ok"`
+	Errors      map[string]int `json:"errors"` // by status ("503") or "hung"
+	FailedReads int            `json:"failed_reads"`
+	FailedWrite int            `json:"failed_writes"`
+	Hung        int            `json:"hung"`
+	Seconds     float64        `json:"seconds"`
+	RPS         float64        `json:"requests_per_second"`
+	P50, P95    float64        // ms
+	P99         float64        `json:"p99_ms"`
+	CPUms       float64        `json:"cpu_ms_per_request"`
+	PeakServer  int            `json:"peak_server_connections"`
+	PeakClients int            `json:"peak_client_connections"`
+	Samples     []sample       `json:"samples,omitempty"`
+	Timeline    []bucket       `json:"timeline,omitempty"`
+	StartError  string         `json:"start_error,omitempty"`
+}
+
+type bucket struct {
+	At     float64 `json:"at_s"`
+	OK     int     `json:"ok"`
+	Errors int     `json:"errors"`
+	P99    float64 `json:"p99_ms"`
+}
+
+func pct(ls []time.Duration, p float64) float64 {
+	if len(ls) == 0 {
+		return 0
+	}
+	i := int(float64(len(ls)-1) * p)
+	return float64(ls[i].Microseconds()) / 1000
+}
+
+func summarize(n int, res []result, samples []sample, elapsed time.Duration, cpu time.Duration) stats {
+	st := stats{Envs: n, Requests: len(res), Errors: map[string]int{}, Seconds: elapsed.Seconds(), Samples: samples}
+	var ls []time.Duration
+	for _, r := range res {
+		ls = append(ls, r.Latency)
+		switch {
+		case r.Status >= 200 && r.Status < 300:
+			st.OK++
+			continue
+		case r.Status == 0:
+			st.Hung++
+			st.Errors["hung"]++
+		default:
+			st.Errors[fmt.Sprint(r.Status)]++
+		}
+		if r.Kind == "edit" || r.Kind == "approve" {
+			st.FailedWrite++
+		} else {
+			st.FailedReads++
+		}
+	}
+	slices.Sort(ls)
+	st.P50, st.P95, st.P99 = pct(ls, .5), pct(ls, .95), pct(ls, .99)
+	if elapsed > 0 {
+		st.RPS = float64(len(res)) / elapsed.Seconds()
+	}
+	if len(res) > 0 {
+		st.CPUms = float64(cpu.Microseconds()) / 1000 / float64(len(res))
+	}
+	for _, s := range samples {
+		st.PeakServer = max(st.PeakServer, s.Server)
+		st.PeakClients = max(st.PeakClients, s.Clients)
+	}
+	// 250 ms buckets for the timelines
+	if len(res) > 0 {
+		width := 250 * time.Millisecond
+		byB := map[int][]time.Duration{}
+		var nb int
+		for _, r := range res {
+			b := int((r.Start + r.Latency) / width)
+			nb = max(nb, b+1)
+			byB[b] = append(byB[b], r.Latency)
+		}
+		st.Timeline = make([]bucket, nb)
+		for i := range st.Timeline {
+			st.Timeline[i].At = (time.Duration(i) * width).Seconds()
+		}
+		for _, r := range res {
+			b := int((r.Start + r.Latency) / width)
+			if r.Status >= 200 && r.Status < 300 {
+				st.Timeline[b].OK++
+			} else {
+				st.Timeline[b].Errors++
+			}
+		}
+		for b, l := range byB {
+			slices.Sort(l)
+			st.Timeline[b].P99 = pct(l, .99)
+		}
+	}
+	return st
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// scenario is what one event under load did to the requests.
+type scenario struct {
+	Name           string  `json:"name"`
+	Stats          stats   `json:"stats"`
+	EventAt        float64 `json:"event_at_s"`
+	EventEnd       float64 `json:"event_end_s"`
+	EventSeconds   float64 `json:"event_seconds"`
+	ErrorWindow    float64 `json:"error_window_s"` // first failed request's start to last one's end
+	RecoverySec    float64 `json:"recovery_s"`     // event end until every environment served a 200
+	EventP99       float64 `json:"event_p99_ms"`   // requests started during the event (+1 s)
+	ThawP99        float64 `json:"thaw_p99_ms"`    // each environment's first request after a thaw
+	Edits200       int     `json:"edits_answered_200"`
+	EditRows       int     `json:"edit_log_entries_added"`
+	Note           string  `json:"note,omitempty"`
+	PoolerRestarts bool    `json:"-"`
+}
+
+// report is everything one run measured.
+type report struct {
+	Date      string     `json:"date"`
+	Machine   machine    `json:"machine"`
+	PoolSize  int        `json:"pgbouncer_pool_size"`
+	Reserve   int        `json:"pgbouncer_reserve_pool_size"`
+	IdleTO    int        `json:"client_idle_timeout_s"`
+	Deadline  float64    `json:"request_deadline_s"`
+	Pooled    []stats    `json:"pooled"`
+	Direct    []stats    `json:"direct"`
+	MaxConns  int        `json:"postgres_max_connections"`
+	Scenarios []scenario `json:"scenarios"`
+	Skipped   []string   `json:"not_measured"`
+}
+
+type machine struct {
+	CPU       string `json:"cpu"`
+	Cores     int    `json:"cores"`
+	MemoryGB  int    `json:"memory_gb"`
+	Postgres  string `json:"postgres"`
+	PgBouncer string `json:"pgbouncer"`
+	Go        string `json:"go"`
+}
+
+func machineInfo(ctx context.Context, s *stack) machine {
+	m := machine{Cores: runtime.NumCPU(), Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range splitLines(string(b)) {
+			if k, v, ok := cut(l, ":"); ok && k == "model name" {
+				m.CPU = v
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int
+		_, _ = fmt.Sscanf(string(b), "MemTotal: %d kB", &kb)
+		m.MemoryGB = (kb + 512*1024) / (1024 * 1024)
+	}
+	m.Postgres, m.PgBouncer = s.versions(ctx)
+	return m
+}
+
+func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
+	ns, err := ints(o.ns)
+	if err != nil {
+		return nil, err
+	}
+	directNs, err := ints(o.directNs)
+	if err != nil {
+		return nil, err
+	}
+	repo, _ := os.Getwd()
+	logf := func(f string, a ...any) { fmt.Fprintf(logw, time.Now().Format("15:04:05 ")+f+"\n", a...) }
+	s, err := newStack(repo, o.pgPort, o.pgbPort, o.idleTimeout)
+	if err != nil {
+		return nil, err
+	}
+	logf("starting the drill's Postgres (%d) and PgBouncer (%d)", o.pgPort, o.pgbPort)
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	if !o.keep {
+		defer s.close()
+	}
+	m, err := db.NewMigrator(ctx, s.directURL(), time.Minute, logging.Discard())
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Up(); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	_ = m.Close()
+	most := max(o.scenarioN, slices.Max(append(slices.Clone(ns), directNs...)))
+	logf("seeding %d teachers, quizzes and questions", most)
+	owners, err := seed(ctx, s.pooledURL(), most, 5)
+	if err != nil {
+		return nil, err
+	}
+	rep := &report{Date: time.Now().Format("2006-01-02"), Machine: machineInfo(ctx, s), PoolSize: s.poolSize,
+		Reserve: s.reserve, IdleTO: o.idleTimeout, Deadline: o.deadline.Seconds(), MaxConns: 200}
+	log := logging.Discard()
+
+	phase := func(n int, url string, pooler db.Pooler) stats {
+		envs, err := newEnvs(ctx, n, url, pooler, owners, log)
+		if err != nil {
+			return stats{Envs: n, StartError: err.Error()}
+		}
+		defer closeEnvs(envs)
+		mctx, stop := context.WithCancel(ctx)
+		t0 := time.Now()
+		samples := monitor(mctx, s, pooler == db.PoolerPgBouncer, t0, 100*time.Millisecond)
+		c0 := cpuTime()
+		l := &load{envs: envs, deadline: o.deadline}
+		res := l.run(ctx, int64(max(o.requests, 2*n)), 0, t0)
+		elapsed, cpu := time.Since(t0), cpuTime()-c0
+		stop()
+		st := summarize(n, res, samples(), elapsed, cpu)
+		st.Samples, st.Timeline = thin(st.Samples), nil
+		return st
+	}
+	for _, n := range ns {
+		logf("pooled: N=%d", n)
+		st := phase(n, s.pooledURL(), db.PoolerPgBouncer)
+		logf("  %d requests, %.0f req/s, p99 %.1f ms, errors %v, peak server %d, peak clients %d",
+			st.Requests, st.RPS, st.P99, st.Errors, st.PeakServer, st.PeakClients)
+		rep.Pooled = append(rep.Pooled, st)
+	}
+	for _, n := range directNs {
+		logf("direct: N=%d", n)
+		st := phase(n, s.directURL(), db.PoolerDirect)
+		logf("  %d requests, %.0f req/s, p99 %.1f ms, errors %v, peak server %d",
+			st.Requests, st.RPS, st.P99, st.Errors, st.PeakServer)
+		rep.Direct = append(rep.Direct, st)
+		// Let Postgres settle before the next size.
+		_ = waitFor(10*time.Second, func() bool { return serverConns(ctx, s) <= 1 })
+	}
+	want, err := scenarioList(o.scenarios)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range want {
+		logf("scenario %s at N=%d", name, o.scenarioN)
+		sc, err := runScenario(ctx, s, o, name, owners)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", name, err)
+		}
+		logf("  errors %v, window %.2fs, recovery %.2fs, event p99 %.0f ms, thaw p99 %.0f ms, edits 200 %d / edit_log %d",
+			sc.Stats.Errors, sc.ErrorWindow, sc.RecoverySec, sc.EventP99, sc.ThawP99, sc.Edits200, sc.EditRows)
+		rep.Scenarios = append(rep.Scenarios, sc)
+	}
+	rep.Skipped = []string{
+		"jobs under load (200 quizzes through the SQS emulator): not built in this run",
+		"real-process cross-check at N = 100 (separate functions/api processes): not built in this run",
+	}
+	return rep, nil
+}
+
+func scenarioList(s string) ([]string, error) {
+	var out []string
+	for _, f := range splitComma(s) {
+		if !slices.Contains(allScenarios, f) {
+			return nil, fmt.Errorf("unknown scenario %q (known: %v)", f, allScenarios)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// thin keeps at most 300 samples (the peak is computed before).
+func thin(s []sample) []sample {
+	if len(s) <= 300 {
+		return s
+	}
+	step := (len(s) + 299) / 300
+	var out []sample
+	for i := 0; i < len(s); i += step {
+		out = append(out, s[i])
+	}
+	return out
+}
+
+func serverConns(ctx context.Context, s *stack) int {
+	c, err := s.superConn(ctx)
+	if err != nil {
+		return -1
+	}
+	defer c.Close(ctx)
+	var n int
+	_ = c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'quizgen' AND backend_type = 'client backend'").Scan(&n)
+	return n
+}
+
+func editLogEntries(ctx context.Context, s *stack, owners []owner, n int) (int, error) {
+	c, err := s.superConnTo(ctx, "quizgen")
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close(ctx)
+	var ids []string
+	for _, o := range owners[:n] {
+		ids = append(ids, o.questions[0])
+	}
+	var total int
+	err = c.QueryRow(ctx, "SELECT coalesce(sum(jsonb_array_length(edit_log)), 0) FROM question WHERE id::text = ANY($1)", ids).Scan(&total)
+	return total, err
+}
+
+// runScenario runs o.scenarioN environments for o.scenarioDur and does
+// the named event 5 s in.
+func runScenario(ctx context.Context, s *stack, o options, name string, owners []owner) (scenario, error) {
+	sc := scenario{Name: name}
+	n := o.scenarioN
+	envs, err := newEnvs(ctx, n, s.pooledURL(), db.PoolerPgBouncer, owners, logging.Discard())
+	if err != nil {
+		return sc, err
+	}
+	defer closeEnvs(envs)
+	before, err := editLogEntries(ctx, s, owners, n)
+	if err != nil {
+		return sc, err
+	}
+	mctx, stop := context.WithCancel(ctx)
+	defer stop()
+	t0 := time.Now()
+	samples := monitor(mctx, s, true, t0, 100*time.Millisecond)
+	l := &load{envs: envs, deadline: o.deadline}
+	done := make(chan []result, 1)
+	c0 := cpuTime()
+	go func() { done <- l.run(ctx, 0, o.scenarioDur, t0) }()
+	time.Sleep(5 * time.Second)
+	start := time.Since(t0)
+	var evErr error
+	var thawAt time.Duration
+	switch name {
+	case "pgbouncer-restart":
+		s.pgbStop()
+		time.Sleep(o.down)
+		evErr = s.pgbStart()
+	case "pgbouncer-pause":
+		// PAUSE waits for running transactions, then holds new ones;
+		// RESUME lets them go. Clients stay connected.
+		if evErr = s.admin(ctx, "PAUSE quizgen"); evErr == nil {
+			time.Sleep(o.down)
+			evErr = s.admin(ctx, "RESUME quizgen")
+		}
+	case "pgbouncer-online-restart":
+		evErr = s.pgbOnlineRestart()
+	case "postgres-restart":
+		evErr = s.pgRestart()
+	case "terminate-backends":
+		su, err := s.superConn(ctx)
+		if err != nil {
+			evErr = err
+			break
+		}
+		_, evErr = su.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'quizgen' AND backend_type = 'client backend'")
+		_ = su.Close(ctx)
+	case "freeze", "freeze-pgbouncer-restart":
+		l.paused.Store(true)
+		// past client_idle_timeout: PgBouncer closes the idle client
+		// connections the frozen pools still hold
+		frozen := time.Duration(o.idleTimeout+2) * time.Second
+		if name == "freeze-pgbouncer-restart" {
+			time.Sleep(frozen / 2)
+			s.pgbStop()
+			time.Sleep(time.Second)
+			evErr = s.pgbStart()
+			time.Sleep(frozen / 2)
+		} else {
+			time.Sleep(frozen)
+		}
+		thawAt = time.Since(t0)
+		l.paused.Store(false)
+	}
+	end := time.Since(t0)
+	if evErr != nil {
+		stop()
+		<-done
+		return sc, evErr
+	}
+	res := <-done
+	cpu := cpuTime() - c0
+	elapsed := time.Since(t0)
+	stop()
+	sc.Stats = summarize(n, res, samples(), elapsed, cpu)
+	sc.Stats.Samples = thin(sc.Stats.Samples)
+	sc.EventAt, sc.EventEnd, sc.EventSeconds = start.Seconds(), end.Seconds(), (end - start).Seconds()
+
+	var first, last time.Duration = -1, 0
+	var during []time.Duration
+	firstOK := map[int]time.Duration{}
+	firstThaw := map[int]time.Duration{}
+	sort.Slice(res, func(i, j int) bool { return res[i].Start < res[j].Start })
+	for _, r := range res {
+		ok := r.Status >= 200 && r.Status < 300
+		if !ok {
+			if first < 0 {
+				first = r.Start
+			}
+			last = max(last, r.Start+r.Latency)
+		}
+		if r.Start >= start && r.Start <= end+time.Second {
+			during = append(during, r.Latency)
+		}
+		if ok && r.Start+r.Latency >= end {
+			if _, seen := firstOK[r.Env]; !seen {
+				firstOK[r.Env] = r.Start + r.Latency
+			}
+		}
+		if thawAt > 0 && r.Start >= thawAt {
+			if _, seen := firstThaw[r.Env]; !seen {
+				firstThaw[r.Env] = r.Latency
+			}
+		}
+	}
+	if first >= 0 {
+		sc.ErrorWindow = (last - first).Seconds()
+	}
+	slices.Sort(during)
+	sc.EventP99 = pct(during, .99)
+	var rec time.Duration
+	for _, e := range envs {
+		t, ok := firstOK[e.id]
+		if !ok {
+			rec = elapsed // never served again
+			sc.Note = "an environment did not serve again before the scenario ended"
+			continue
+		}
+		rec = max(rec, t-end)
+	}
+	sc.RecoverySec = rec.Seconds()
+	if thawAt > 0 {
+		var tl []time.Duration
+		for _, d := range firstThaw {
+			tl = append(tl, d)
+		}
+		slices.Sort(tl)
+		sc.ThawP99 = pct(tl, .99)
+	}
+	for _, e := range envs {
+		sc.Edits200 += e.edited
+	}
+	after, err := editLogEntries(ctx, s, owners, n)
+	if err != nil {
+		return sc, err
+	}
+	sc.EditRows = after - before
+	return sc, nil
+}
