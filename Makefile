@@ -99,6 +99,10 @@ bench-api: ## the API (GET /quiz/{id}, local mode) against pgbench -S through th
 bench-pipeline: services-test ## a 200-question quiz through extraction, generation (mock LLM at 0 and 300 ms) and export: seconds per stage; 10 typed batches x 20 fanned out over SQS to 10 pollers: first batch taken to last saved, LLM calls per question
 	. $(TEST_ENV) && $(GO) test -run='^$$' -bench='Pipeline200|FanOut200' -benchtime=1x -count=3 ./internal/pipeline/generation/ | grep -E '^(Benchmark|goos|goarch|pkg|cpu|PASS|ok|FAIL)'
 
+.PHONY: bench-fleet
+bench-fleet: services-test ## the fleet drill (dev/fleet): N=10..1000 simulated Lambda environments through PgBouncer and straight to Postgres, restarts, terminated backends, freeze; report, JSON and charts in docs/bench/<date>/ (FLEET_FLAGS='-n 10,100 -scenarios pgbouncer-restart' for a small run)
+	$(GO) run ./dev/fleet $(FLEET_FLAGS)
+
 .PHONY: bench-coldstart
 bench-coldstart: ## cold starts under aws-lambda-rie: arm64 bootstrap size and median init duration per function (N=5; goals < 20 MB, < 25 ms)
 	scripts/bench-coldstart.sh

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -192,7 +193,10 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, _ := os.Getwd()
+	repo, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
 	logf := func(f string, a ...any) { fmt.Fprintf(logw, time.Now().Format("15:04:05 ")+f+"\n", a...) }
 	s, err := newStack(repo, o.pgPort, o.pgbPort, o.idleTimeout)
 	if err != nil {
@@ -276,6 +280,25 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		"real-process cross-check at N = 100 (separate functions/api processes): not built in this run",
 	}
 	return rep, nil
+}
+
+// repoRoot is the nearest directory up from the working one with a go.mod
+// (tests run in dev/fleet, make in the root).
+func repoRoot() (string, error) {
+	d, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		d = up
+	}
 }
 
 func scenarioList(s string) ([]string, error) {
