@@ -106,6 +106,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		CORSOrigins: []string{frontend}, MaxBodyBytes: 64 << 10},
 		httpapi.Deps{Store: store, Quizzes: quiz.NewService(store, pub, log).WithLimits(ec.limits), Canvas: cc, Tokens: tokens,
 			States: states, Cipher: cipher, Health: health.New(pool, health.Config{PgBouncerAdminURL: os.Getenv("TEST_PGBOUNCER_ADMIN_URL")}, log), Log: log})
+	e.h = headShapeCheck(t, e.h) // root answers checked against /openapi.json (head_shapes_test.go)
 	return e
 }
 
