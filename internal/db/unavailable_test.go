@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -244,5 +245,53 @@ func TestWhatIsWorthWaitingFor(t *testing.T) {
 		{context.Canceled, false},
 	} {
 		assert.Equal(t, tc.want, db.UnavailableForTest(fmt.Errorf("wrapped: %w", tc.err)), "%v", tc.err)
+	}
+}
+
+// TestPauseResumeAroundAPostgresRestart: the restart pgbouncer/README.md
+// recommends (PAUSE, restart Postgres, RESUME) costs a waiting request
+// latency, not an error.
+func TestPauseResumeAroundAPostgresRestart(t *testing.T) {
+	ctx := t.Context()
+	env := dbtest.LookupChaos(t)
+	tdb := dbtest.NewIn(t, env)
+	s := db.NewStore(tdb.Open(t))
+	u := mustCreateUser(ctx, t, s, 1404)
+
+	admin := os.Getenv("TEST_CHAOS_PGBOUNCER_ADMIN_SUPER_URL")
+	require.NotEmpty(t, admin, "set by make test")
+	cfg, err := pgx.ParseConfig(admin)
+	require.NoError(t, err)
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.RuntimeParams = map[string]string{}
+	console, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	defer console.Close(context.Background())
+	_, err = console.Exec(ctx, "PAUSE "+tdb.Name)
+	require.NoError(t, err)
+	resumed := false
+	t.Cleanup(func() {
+		if !resumed {
+			_, _ = console.Exec(context.Background(), "RESUME "+tdb.Name)
+		}
+	})
+
+	read := make(chan error, 1)
+	go func() { _, err := s.User(ctx, u.ID); read <- err }()
+	chaosServices(t, "postgres-stop")
+	chaosServices(t, "postgres-start")
+	select {
+	case err := <-read:
+		t.Fatalf("the read did not wait for RESUME: %v", err)
+	default:
+	}
+	_, err = console.Exec(ctx, "RESUME "+tdb.Name)
+	require.NoError(t, err)
+	resumed = true
+	select {
+	case err := <-read:
+		require.NoError(t, err, "served after RESUME")
+	case <-time.After(30 * time.Second):
+		t.Fatal("hang guard: not served after RESUME")
 	}
 }
