@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -687,4 +688,185 @@ func TestHeadSchemaDiffFinds(t *testing.T) {
 	}, shapeDiff(ts, ds, "A", nil, nil))
 	_, err = docShape(map[string]any{"type": "string", "pattern": "^x$"})
 	assert.Error(t, err, "a keyword the test does not know")
+}
+
+// shapeFits lists why a value of our shape d would not be a value of the
+// client's shape c (what a TypeScript reader of c may rely on): c's
+// required keys required in d, every key of d a key of c or of its index
+// signature, a nullable d only where c takes null, enums within c's.
+func shapeFits(d, c *shape, path string, dNamed, cNamed map[string]*shape) []string {
+	resolve := func(s *shape, named map[string]*shape) *shape {
+		if s.ref == "" || named[s.ref] == nil {
+			return s
+		}
+		r := *named[s.ref]
+		r.nullable = r.nullable || s.nullable
+		return &r
+	}
+	if c.base == "any" {
+		return nil
+	}
+	if d.ref != "" && d.ref == c.ref {
+		if d.nullable && !c.nullable {
+			return []string{path + ": may be null, the client's type may not"}
+		}
+		return nil
+	}
+	if d.ref != "" || c.ref != "" {
+		rd, rc := resolve(d, dNamed), resolve(c, cNamed)
+		if rd == d && rc == c {
+			return []string{fmt.Sprintf("%s: %s, the client's %s (undeclared)", path, d.ref, c.ref)}
+		}
+		return shapeFits(rd, rc, path, dNamed, cNamed)
+	}
+	if c.base == "any" {
+		return nil
+	}
+	var out []string
+	if d.nullable && !c.nullable {
+		out = append(out, path+": may be null, the client's type may not")
+	}
+	if d.base == "null" {
+		return out
+	}
+	if d.base != c.base {
+		return append(out, fmt.Sprintf("%s: %s, the client's %s", path, d.base, c.base))
+	}
+	if len(c.enum) > 0 {
+		for _, v := range d.enum {
+			if !slices.Contains(c.enum, v) {
+				out = append(out, fmt.Sprintf("%s: value %s not the client's", path, v))
+			}
+		}
+		if len(d.enum) == 0 {
+			out = append(out, fmt.Sprintf("%s: any string, the client's %v", path, c.enum))
+		}
+	}
+	switch c.base {
+	case "array":
+		out = append(out, shapeFits(d.items, c.items, path+"[]", dNamed, cNamed)...)
+	case "object":
+		for n, cf := range c.fields {
+			df, ok := d.fields[n]
+			if cf.required && (!ok || !df.required) {
+				out = append(out, fmt.Sprintf("%s.%s: the client's type requires it", path, n))
+			}
+			if ok {
+				out = append(out, shapeFits(df.s, cf.s, path+"."+n, dNamed, cNamed)...)
+			}
+		}
+		for n, df := range d.fields {
+			if _, ok := c.fields[n]; ok {
+				continue
+			}
+			if c.extra == nil {
+				out = append(out, fmt.Sprintf("%s.%s: not in the client's type", path, n))
+				continue
+			}
+			out = append(out, shapeFits(df.s, c.extra, path+"."+n, dNamed, cNamed)...)
+		}
+		if d.extra != nil {
+			if c.extra == nil {
+				out = append(out, path+": other keys, not in the client's type")
+			} else {
+				out = append(out, shapeFits(d.extra, c.extra, path+"[key]", dNamed, cNamed)...)
+			}
+		}
+	case "union":
+		out = append(out, fmt.Sprintf("%s: a union answer", path))
+	}
+	return out
+}
+
+// TestHeadResponsesFitClient: the 200 schema of each of today's operations
+// fits the response type today's client declares for it (…Response in
+// types.gen.ts; most are named schemas, the rest records such as
+// { [key: string]: string } for a message).
+func TestHeadResponsesFitClient(t *testing.T) {
+	t.Parallel()
+	types := clientTypes(t)
+	e := newEnv(t, withPublisher(nopJobs{}))
+	doc := accountDoc(t, e, "/openapi.json")
+	tsNamed, docNamed := map[string]*shape{}, map[string]*shape{}
+	for name, tt := range types {
+		s, err := tsShape(tt, types)
+		require.NoError(t, err, "client type %s", name)
+		tsNamed[name] = s
+	}
+	for name, sc := range asMap(asMap(doc["components"])["schemas"]) {
+		s, err := docShape(sc)
+		require.NoError(t, err, "schema %s", name)
+		docNamed[contractSchemaName(name)] = s
+	}
+	raw, err := os.ReadFile("testdata/contract/sdk.gen.ts")
+	require.NoError(t, err)
+	src := string(raw)
+	locs := tsMethodRE.FindAllStringSubmatchIndex(src, -1)
+	require.Len(t, locs, 37)
+	checked := 0
+	var misfits []string
+	for i, l := range locs {
+		end := len(src)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		block := src[l[1]:end]
+		method := regexp.MustCompile(`method: "(\w+)"`).FindStringSubmatch(block)[1]
+		path := regexp.MustCompile(`url: "([^"]+)"`).FindStringSubmatch(block)[1]
+		alias := src[l[6]:l[7]]
+		ok := asMap(asMap(asMap(asMap(doc["paths"])[path])[strings.ToLower(method)])["responses"])["200"]
+		schema := asMap(asMap(asMap(ok)["content"])["application/json"])["schema"]
+		if schema == nil {
+			assert.Equal(t, "any", tsNamed[alias].base, "%s %s answers no JSON: the client expects none", method, path)
+			continue
+		}
+		ds, err := docShape(schema)
+		require.NoError(t, err)
+		checked++
+		misfits = append(misfits, shapeFits(ds, &shape{ref: alias}, method+" "+path, docNamed, tsNamed)...)
+	}
+	assert.Empty(t, misfits, "answers the client's types do not take")
+	assert.Equal(t, 35, checked, "operations with a JSON answer (the two redirects have none)")
+}
+
+// TestHeadResponsesFitFinds: the fit reports what a reader of the client's
+// type would trip on, and takes what it would not.
+func TestHeadResponsesFitFinds(t *testing.T) {
+	t.Parallel()
+	toks, err := tsTokens(`export type R = { [key: string]: string }
+export type O = { a: string
+  b?: "x" | "y"
+  c: Array<number> }`)
+	require.NoError(t, err)
+	types, err := (&tsParser{toks: toks}).parseFile()
+	require.NoError(t, err)
+	named := map[string]*shape{}
+	for n, tt := range types {
+		named[n], err = tsShape(tt, types)
+		require.NoError(t, err)
+	}
+	fits := func(schema map[string]any, client string) []string {
+		d, err := docShape(schema)
+		require.NoError(t, err)
+		return shapeFits(d, &shape{ref: client}, "$", nil, named)
+	}
+	message := map[string]any{"type": "object", "required": []any{"message"}, "properties": map[string]any{"message": map[string]any{"type": "string"}}}
+	assert.Empty(t, fits(message, "R"), "a message is a record of strings")
+	stats := map[string]any{"type": "object", "required": []any{"total"}, "properties": map[string]any{"total": map[string]any{"type": "integer"}}}
+	assert.Equal(t, []string{"$.total: number, the client's string"}, fits(stats, "R"))
+	o := map[string]any{"type": "object", "required": []any{"c"}, "properties": map[string]any{
+		"a": map[string]any{"anyOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "null"}}},
+		"b": map[string]any{"type": "string", "enum": []any{"x", "z"}},
+		"c": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+		"d": map[string]any{"type": "string"},
+	}}
+	got := fits(o, "O")
+	sort.Strings(got)
+	assert.Equal(t, []string{
+		"$.a: may be null, the client's type may not",
+		"$.a: the client's type requires it",
+		"$.b: value z not the client's",
+		"$.c[]: string, the client's number",
+		"$.d: not in the client's type",
+	}, got)
 }
