@@ -243,7 +243,9 @@ func (s *stack) pgStart() error {
 // pgRestart restarts Postgres (fast shutdown: open transactions are
 // rolled back, connections end).
 func (s *stack) pgRestart() error {
-	return s.run(filepath.Join(s.pgBin, "pg_ctl"), "restart", "-w", "-m", "fast", "-D", s.dataDir())
+	// -l: without it the new postmaster keeps this process's output pipe
+	// open and the command never returns.
+	return s.run(filepath.Join(s.pgBin, "pg_ctl"), "restart", "-w", "-m", "fast", "-D", s.dataDir(), "-l", filepath.Join(s.dir, "postgres.log"))
 }
 
 func (s *stack) pgStop() error {
