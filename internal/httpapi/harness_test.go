@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -108,6 +109,24 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 			States: states, Cipher: cipher, Health: health.New(pool, health.Config{PgBouncerAdminURL: os.Getenv("TEST_PGBOUNCER_ADMIN_URL")}, log), Log: log})
 	e.h = headShapeCheck(t, e.h) // root answers checked against /openapi.json (head_shapes_test.go)
 	return e
+}
+
+// withHandler is e for test t with an API of its own over e's store: a
+// Canvas client cc (nil for none) and log, jobs dropped; its root answers
+// are checked against /openapi.json as newEnv's are.
+func (e *env) withHandler(t *testing.T, cc httpapi.Canvas, log *slog.Logger) *env {
+	t.Helper()
+	states, err := auth.NewStateSigner(auth.DeriveKey([]byte(jwtSecret), auth.PurposeOAuthState), 10*time.Minute, time.Now)
+	require.NoError(t, err)
+	out := *e
+	out.t = t
+	deps := httpapi.Deps{Store: e.store, Quizzes: quiz.NewService(e.store, nopJobs{}, log), Tokens: e.tokens,
+		States: states, Cipher: e.cipher, Log: log}
+	if cc != nil {
+		deps.Canvas = cc
+	}
+	out.h = headShapeCheck(t, httpapi.NewHandler(httpapi.Config{ProjectName: "quizgen", FrontendHost: frontend, MaxBodyBytes: 64 << 10}, deps))
+	return &out
 }
 
 // testQueues makes two fresh queues on the SQS emulator for one test.

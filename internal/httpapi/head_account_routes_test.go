@@ -15,7 +15,6 @@ import (
 	"quizgen/dev/fakecanvas"
 	"quizgen/internal/auth"
 	"quizgen/internal/canvas"
-	"quizgen/internal/httpapi"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
 )
@@ -33,14 +32,7 @@ func (e *env) accountWithCanvas(t *testing.T, configure func(*canvas.Config)) *e
 	configure(&cfg)
 	cc, err := canvas.New(cfg)
 	require.NoError(t, err)
-	states, err := auth.NewStateSigner(auth.DeriveKey([]byte(jwtSecret), auth.PurposeOAuthState), 10*time.Minute, time.Now)
-	require.NoError(t, err)
-	out := *e
-	out.t = t
-	out.h = httpapi.NewHandler(httpapi.Config{ProjectName: "quizgen", FrontendHost: frontend, MaxBodyBytes: 64 << 10},
-		httpapi.Deps{Store: e.store, Quizzes: quiz.NewService(e.store, nopJobs{}, log), Canvas: cc, Tokens: e.tokens,
-			States: states, Cipher: e.cipher, Log: log})
-	return &out
+	return e.withHandler(t, cc, log)
 }
 
 // accountLogin signs in through today's routes: the root login, the fake's

@@ -17,9 +17,7 @@ import (
 	"quizgen/dev/fakecanvas"
 	"quizgen/internal/auth"
 	"quizgen/internal/canvas"
-	"quizgen/internal/httpapi"
 	"quizgen/internal/logging"
-	"quizgen/internal/quiz"
 )
 
 const (
@@ -498,14 +496,7 @@ func (e *env) deadCanvas(t *testing.T) *env {
 		RedirectURI: "http://api.test/api/v1/auth/callback/canvas", HTTPClient: &http.Client{Timeout: 5 * time.Second},
 		MaxRetries: -1, Log: log})
 	require.NoError(t, err)
-	states, err := auth.NewStateSigner(auth.DeriveKey([]byte(jwtSecret), auth.PurposeOAuthState), 10*time.Minute, time.Now)
-	require.NoError(t, err)
-	dead := *e
-	dead.t = t
-	dead.h = httpapi.NewHandler(httpapi.Config{ProjectName: "quizgen", FrontendHost: frontend, MaxBodyBytes: 64 << 10},
-		httpapi.Deps{Store: e.store, Quizzes: quiz.NewService(e.store, nopJobs{}, log), Canvas: cc, Tokens: e.tokens,
-			States: states, Cipher: e.cipher, Log: log})
-	return &dead
+	return e.withHandler(t, cc, log)
 }
 
 func TestCanvasUnreachable(t *testing.T) {

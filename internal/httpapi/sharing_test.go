@@ -11,10 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"quizgen/internal/auth"
-	"quizgen/internal/httpapi"
-	"quizgen/internal/quiz"
 )
 
 // Canvas ids of the other users of the sharing tests (the fake issues
@@ -459,12 +455,7 @@ func TestSharingTokenNotLogged(t *testing.T) {
 
 	var logs shareLockedBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	states, err := auth.NewStateSigner(auth.DeriveKey([]byte(jwtSecret), auth.PurposeOAuthState), 10*time.Minute, time.Now)
-	require.NoError(t, err)
-	logged := *e
-	logged.h = httpapi.NewHandler(httpapi.Config{ProjectName: "quizgen", FrontendHost: frontend, MaxBodyBytes: 64 << 10},
-		httpapi.Deps{Store: e.store, Quizzes: quiz.NewService(e.store, nopJobs{}, log), Tokens: e.tokens,
-			States: states, Cipher: e.cipher, Log: log})
+	logged := e.withHandler(t, nil, log)
 
 	assert.Equal(t, http.StatusOK, logged.do("GET", "/quiz/invite/"+token, collab.jwt, nil).Code)
 	assert.Equal(t, http.StatusOK, logged.do("POST", "/quiz/invite/"+token+"/accept", collab.jwt, nil).Code)
