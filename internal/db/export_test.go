@@ -2,8 +2,10 @@ package db
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // InTxForTest exposes inTx to the external tests: fn gets an exec function
@@ -31,3 +33,30 @@ func UnavailableAttemptsForTest(d *DB) int64 { return d.unavailable.Load() }
 
 // UnavailableForTest exposes unavailable.
 func UnavailableForTest(err error) bool { return unavailable(err) }
+
+// OpenHookedForTest is Open, except that the pool's connections call
+// before with each statement's SQL just before sending it: a test injects
+// a fault at a chosen statement of a unit of work (sqlc's statements
+// start with "-- name: <Query>").
+func OpenHookedForTest(ctx context.Context, cfg Config, log *slog.Logger, before func(ctx context.Context, sql string)) (*DB, error) {
+	pc, err := PoolConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	pc.ConnConfig.Tracer = hookTracer{tracer: pc.ConnConfig.Tracer.(*tracer), before: before}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{pool: pool, cfg: cfg, log: log}, nil
+}
+
+type hookTracer struct {
+	*tracer
+	before func(ctx context.Context, sql string)
+}
+
+func (h hookTracer) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	h.before(ctx, d.SQL)
+	return h.tracer.TraceQueryStart(ctx, c, d)
+}

@@ -16,8 +16,8 @@ import (
 // unreachable for a few seconds. A request that meets that waits for it,
 // within its own deadline and at most Config.UnavailableWait, instead of
 // failing at once: reads run again on a fresh connection, a transaction
-// only when nothing reached the server (the connection could not be made
-// or BEGIN failed on a dead one).
+// when its connection was lost before COMMIT was sent (nothing of it can
+// have committed), never after.
 
 const (
 	// backoffBase and backoffCap shape the waits between attempts:
@@ -46,12 +46,14 @@ func Backoff(attempt int, base, ceiling time.Duration) time.Duration {
 	return rand.N(d) //nolint:gosec // jitter, not a secret
 }
 
-// unsentError marks a failure that happened before anything of the unit
-// of work reached the server: acquiring (connecting) or BEGIN.
-type unsentError struct{ err error }
+// uncommittedError marks a failure of a transaction before its COMMIT was
+// sent: acquiring (connecting), BEGIN, or a statement of the unit of work.
+// Such a transaction has not committed; if its connection died, the
+// server rolled it back, and it may run again.
+type uncommittedError struct{ err error }
 
-func (e unsentError) Error() string { return e.err.Error() }
-func (e unsentError) Unwrap() error { return e.err }
+func (e uncommittedError) Error() string { return e.err.Error() }
+func (e uncommittedError) Unwrap() error { return e.err }
 
 // unavailable reports whether err means the pooler or the database could
 // not be reached or dropped the connection (connect refused or reset, a

@@ -49,7 +49,8 @@ func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 // pooler) or no connection could be made (the pooler or the database is
 // restarting), it runs fn again on a new connection, waiting with backoff
 // for at most DB_UNAVAILABLE_WAIT within ctx (untilAvailable): a read can
-// safely run twice. Writes go through inTx, which is not retried blindly.
+// safely run twice. Writes go through inTx, which runs again only what
+// cannot have committed.
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q *dbsqlc.Queries) error) error {
 	return s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error { return fn(ctx, dbsqlc.New(c)) })
 }
@@ -95,16 +96,24 @@ func (s *Store) readConnOnce(ctx context.Context, fn func(ctx context.Context, c
 // LOCAL in the BEGIN round trip, so it ends with the transaction and no
 // session state is left behind on a pooled server connection.
 //
-// If no connection could be made, or the connection turns out dead at
-// BEGIN (nothing of fn was sent), the transaction is started again on a
-// new connection, waiting for the database as a read does
-// (untilAvailable). A failure after BEGIN is returned, never retried,
-// because the work may have been done.
+// If the pooler or the database cannot be reached, or the connection dies
+// before COMMIT is sent (at BEGIN, or under one of fn's statements: a
+// PgBouncer or Postgres restart, a terminated backend), the server has
+// rolled the transaction back, and the whole unit runs again on a new
+// connection, waiting for the database as a read does (untilAvailable).
+// A failure at COMMIT is returned, never retried: the work may have been
+// committed. Neither is a statement's own error, the statement timeout or
+// the caller's deadline.
+//
+// So fn may run more than once; it must assign, not accumulate, what it
+// hands out: a variable it fills for the caller (a slice appended to, a
+// counter, a map, a flag set on some paths) starts from scratch at the top
+// of fn, and fn has no effect outside the transaction.
 func (s *Store) inTx(ctx context.Context, fn func(q txQueries) error) error {
 	err := s.untilAvailable(ctx, "transaction", func() (bool, error) {
 		err := s.txOnce(ctx, fn)
-		var ue unsentError
-		return errors.As(err, &ue) && unavailable(ue.err), err
+		var te uncommittedError
+		return errors.As(err, &te) && unavailable(te.err), err
 	})
 	return classify(err)
 }
@@ -118,12 +127,14 @@ type txQueries struct {
 	tx pgx.Tx
 }
 
-// txOnce runs fn in one transaction on one connection. A failure to
-// acquire a connection or to BEGIN is an unsentError: nothing of fn ran.
+// txOnce runs fn in one transaction on one connection. A failure before
+// COMMIT was sent (acquiring a connection, BEGIN, or fn) is an
+// uncommittedError: the transaction cannot have committed. A failure at
+// COMMIT is returned as it is: its outcome is unknown.
 func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err error) {
 	c, err := s.acquire(ctx)
 	if err != nil {
-		return unsentError{err}
+		return uncommittedError{err}
 	}
 	defer c.Release()
 	begin := "BEGIN"
@@ -132,7 +143,7 @@ func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err err
 	}
 	tx, err := c.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
 	if err != nil {
-		return unsentError{fmt.Errorf("begin: %w", err)}
+		return uncommittedError{fmt.Errorf("begin: %w", err)}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -144,7 +155,7 @@ func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err err
 		}
 	}()
 	if err := fn(txQueries{dbsqlc.New(tx), tx}); err != nil {
-		return err
+		return uncommittedError{err}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -75,6 +75,7 @@ func (s *Store) FanOutGeneration(ctx context.Context, id, jobID quiz.ID, lease t
 		publish []quiz.GenerationBatch
 	)
 	err := s.inTx(ctx, func(q txQueries) error {
+		publish = nil // an attempt cut before COMMIT runs again (inTx)
 		row, err := q.GetQuizForUpdate(ctx, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return quiz.ErrNotFound

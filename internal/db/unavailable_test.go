@@ -157,10 +157,26 @@ func TestWaitEndsWithTheCallersDeadline(t *testing.T) {
 	}
 }
 
-// TestWriteAfterItsStatementIsNotRetried: once a statement of a
-// transaction may have run, a dead connection fails the write; it is never
-// run again, whether the fault comes before more statements or at COMMIT.
-func TestWriteAfterItsStatementIsNotRetried(t *testing.T) {
+// killIdleInTx terminates the server connection of the transaction
+// waiting between two statements in the test's database (only one runs at
+// a time there), and waits until it is gone.
+func killIdleInTx(ctx context.Context, t *testing.T, admin *pgx.Conn) {
+	t.Helper()
+	var killed int
+	require.NoError(t, admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 20000))
+		FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+		AND state LIKE 'idle in transaction%'`).Scan(&killed))
+	require.Equal(t, 1, killed, "one transaction was waiting to be cut")
+}
+
+// TestTransactionCutBeforeCommitRunsAgain: a transaction whose server
+// connection dies before COMMIT is sent was rolled back by Postgres, so it
+// runs again on a new connection and commits once (a PgBouncer restart
+// under load no longer fails the writes in flight); one whose connection
+// dies at COMMIT may have committed, so it is not run again and fails
+// with the temporary error (the API's 503). Before, both failed, the
+// first with "database unavailable" after its first statement.
+func TestTransactionCutBeforeCommitRunsAgain(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	tdb := dbtest.New(t)
@@ -171,9 +187,14 @@ func TestWriteAfterItsStatementIsNotRetried(t *testing.T) {
 	require.NoError(t, err)
 
 	for _, tc := range []struct {
-		name     string
-		moreWork bool // a statement after the fault (else the fault meets COMMIT)
-	}{{"fault before the next statement", true}, {"fault at commit", false}} {
+		name      string
+		moreWork  bool // a statement after the fault (else the fault meets COMMIT)
+		wantCalls int
+		wantRows  map[int]int // n -> rows committed
+	}{
+		{"fault before the next statement", true, 2, map[int]int{1: 1, 2: 1}},
+		{"fault at commit", false, 1, map[int]int{}},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := admin.Exec(ctx, "TRUNCATE fault_probe")
 			require.NoError(t, err)
@@ -183,25 +204,80 @@ func TestWriteAfterItsStatementIsNotRetried(t *testing.T) {
 				if err := exec("INSERT INTO fault_probe VALUES (1)"); err != nil {
 					return err
 				}
-				// The fault: the server connection of this transaction dies
-				// after the INSERT ran.
-				if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-					WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`); err != nil {
-					return err
+				if calls == 1 {
+					// The fault: the server connection of this transaction
+					// dies after the INSERT ran.
+					killIdleInTx(ctx, t, admin)
 				}
 				if tc.moreWork {
 					return exec("INSERT INTO fault_probe VALUES (2)")
 				}
 				return nil
 			})
-			require.Error(t, err)
-			assert.ErrorIs(t, err, quiz.ErrTemporary)
-			assert.Equal(t, 1, calls, "the write ran once, not again")
-			var n int
-			require.NoError(t, admin.QueryRow(ctx, "SELECT count(*) FROM fault_probe").Scan(&n))
-			assert.Zero(t, n, "the killed transaction left nothing, and nothing ran twice")
+			if tc.moreWork {
+				require.NoError(t, err, "cut before COMMIT: run again")
+			} else {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, quiz.ErrTemporary, "cut at COMMIT: the outcome is unknown")
+			}
+			assert.Equal(t, tc.wantCalls, calls, "times the unit of work ran")
+			rows, err := admin.Query(ctx, "SELECT n, count(*)::int FROM fault_probe GROUP BY n")
+			require.NoError(t, err)
+			got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (kv [2]int, err error) {
+				return kv, r.Scan(&kv[0], &kv[1])
+			})
+			require.NoError(t, err)
+			gotRows := map[int]int{}
+			for _, kv := range got {
+				gotRows[kv[0]] = kv[1]
+			}
+			assert.Equal(t, tc.wantRows, gotRows, "rows committed: each once, and none by the cut attempt")
 		})
 	}
+}
+
+// TestStatementErrorsAreNotRunAgain: a statement's own error, the
+// statement timeout and the caller's deadline fail the transaction at
+// once: only a lost connection makes it run again.
+func TestStatementErrorsAreNotRunAgain(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.New(t)
+	s := db.NewStore(tdb.Open(t, func(c *db.Config) {
+		c.UnavailableWait = 20 * time.Second
+		c.StatementTimeout = 200 * time.Millisecond
+	}))
+	for name, tc := range map[string]struct {
+		sql  string
+		want error
+	}{
+		"a statement's error":   {"SELECT 1/0", nil},
+		"the statement timeout": {"SELECT pg_sleep(5)", quiz.ErrTemporary},
+	} {
+		t.Run(name, func(t *testing.T) {
+			calls := 0
+			err := db.InTxForTest(ctx, s, func(exec func(string, ...any) error) error {
+				calls++
+				return exec(tc.sql)
+			})
+			require.Error(t, err)
+			if tc.want != nil {
+				assert.ErrorIs(t, err, tc.want)
+			}
+			assert.Equal(t, 1, calls)
+		})
+	}
+	t.Run("the caller's deadline", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		calls := 0
+		err := db.InTxForTest(cctx, s, func(exec func(string, ...any) error) error {
+			calls++
+			cancel()
+			return exec("SELECT 1")
+		})
+		require.Error(t, err)
+		assert.Equal(t, 1, calls)
+	})
 }
 
 func TestBackoffIsCappedFullJitter(t *testing.T) {
