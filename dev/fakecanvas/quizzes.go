@@ -83,7 +83,7 @@ func readObject(r *http.Request) (raw []byte, obj map[string]any, ok bool) {
 
 func (s *Server) now() string { return s.clock().UTC().Format("2006-01-02T15:04:05.000000Z") }
 
-// createQuiz is POST /api/quiz/v1/courses/{course}/quizzes (SPEC 9).
+// createQuiz is POST /api/quiz/v1/courses/{course}/quizzes (docs/compatibility.md, Canvas).
 func (s *Server) createQuiz(w http.ResponseWriter, r *http.Request) {
 	c := s.teacherCourse(w, r, "course")
 	if c == nil {

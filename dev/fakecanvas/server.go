@@ -1,8 +1,8 @@
 // Package fakecanvas is a fake Canvas LMS for development and tests: the
 // OAuth2 endpoints, the REST API calls quizgen makes (profile, courses,
 // modules, module items, pages, files and file downloads) and the New
-// Quizzes calls of the export, with realistic data of its own (SPEC.md
-// section 9, with the original mock's quirks fixed on purpose).
+// Quizzes calls of the export, with realistic data of its own (docs/compatibility.md,
+// Canvas: the original mock's shortcuts fixed on purpose).
 //
 // Unlike the original mock it validates the Bearer token on every API
 // route (expiry included), paginates every list like Canvas (per_page,

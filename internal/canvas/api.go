@@ -160,7 +160,7 @@ func (c *Client) Courses(ctx context.Context, token string) ([]Course, error) {
 }
 
 // TeachingCourses returns the courses where the user has a teacher
-// enrollment (SPEC 1.5), in Canvas's order, following pagination: Canvas
+// enrollment (docs/compatibility.md, Canvas), in Canvas's order, following pagination: Canvas
 // is asked for those only (enrollment_type=teacher), and the enrollments
 // it sends are checked too. With Config.CoursePrefixes only the courses
 // whose name starts with one of them are kept.
@@ -211,7 +211,7 @@ func (c *Client) ModuleItems(ctx context.Context, token string, courseID, module
 }
 
 // Page returns a wiki page by its url slug. The slug is trimmed and
-// percent-encoded with no safe characters (SPEC 1.5); a blank slug is an
+// percent-encoded with no safe characters (docs/compatibility.md, Canvas); a blank slug is an
 // error without a request. It returns ErrNotFound for an unknown page and
 // ErrBadResponse when the body is not a JSON object. Page.URL falls back
 // to the slug; Page.Title is as Canvas sent it.

@@ -182,7 +182,7 @@ func decodeListedItem(raw []byte) (ListedItem, bool) {
 }
 
 // decodeCourse keeps an object with an id and a string name (stripped),
-// as SPEC 1.5 does. Enrollments that are not objects with a string type
+// as the original did (docs/compatibility.md, Canvas). Enrollments that are not objects with a string type
 // are dropped.
 func decodeCourse(raw []byte) (Course, bool) {
 	o, ok := parseObject(raw)

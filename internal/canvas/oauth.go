@@ -11,7 +11,7 @@ import (
 
 // AuthorizeURL returns where to send the browser to ask the user for
 // access: {BaseURL}/login/oauth2/auth with client_id, response_type=code,
-// redirect_uri and state, in that order and form-encoded (SPEC 1.1), then
+// redirect_uri and state, in that order and form-encoded (docs/compatibility.md, Canvas), then
 // scope when Config.Scopes names some (README, Canvas): a scoped developer
 // key then issues a token limited to them.
 func (c *Client) AuthorizeURL(state string) string {
@@ -30,7 +30,7 @@ func (c *Client) AuthorizeURL(state string) string {
 	return b.String()
 }
 
-// ExchangeCode trades an authorization code for tokens (SPEC 1.2). The
+// ExchangeCode trades an authorization code for tokens (docs/compatibility.md, Canvas). The
 // answer must carry an access_token and user.id, else ErrBadResponse.
 // Canvas refusing the code (400/401) is an *OAuthError wrapping ErrOAuth.
 // It asks Canvas to replace the user's earlier tokens of this developer key
@@ -60,7 +60,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	return t, nil
 }
 
-// RefreshToken gets a new access token (SPEC 1.4). Token.RefreshToken is
+// RefreshToken gets a new access token (docs/compatibility.md, Canvas). Token.RefreshToken is
 // the rotated refresh token when Canvas sends one, which the caller must
 // store; it is empty when Canvas keeps the old one. A refused refresh
 // token (400/401) is an *OAuthError wrapping ErrOAuth: the user must sign

@@ -113,7 +113,7 @@ type QuizSettings struct {
 	ScoringPolicy    string `json:"scoring_policy"`
 }
 
-// NewQuiz is the body of "create a New Quiz" (SPEC 3.3).
+// NewQuiz is the body of "create a New Quiz" (docs/compatibility.md, Canvas).
 type NewQuiz struct {
 	Title string `json:"title"`
 	// Instructions is the quiz's instructions (HTML); Canvas returns it

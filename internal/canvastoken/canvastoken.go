@@ -1,5 +1,5 @@
 // Package canvastoken hands out a user's Canvas access token, refreshed
-// first when it is about to expire (SPEC 5.4), for the API and the
+// first when it is about to expire (docs/compatibility.md, Canvas), for the API and the
 // background jobs alike. Canvas rotates refresh tokens: the new one is
 // stored before the access token is used.
 package canvastoken

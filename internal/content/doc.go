@@ -1,5 +1,5 @@
 // Package content turns Canvas course material into the plain text that
-// question generation reads (SPEC 3.1): wiki pages are cleaned from HTML
+// question generation reads (docs/compatibility.md, Content extraction): wiki pages are cleaned from HTML
 // (HTMLToText), PDF files are read page by page (PDFToText, ExtractPDF), and
 // Extractor walks the selected modules through a Source (implemented by
 // canvas.Client) and builds the stored "extracted content" document.

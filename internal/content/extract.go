@@ -34,7 +34,7 @@ type Source interface {
 	Download(ctx context.Context, fileURL string, maxBytes int64) ([]byte, error)
 }
 
-// Limits are the extraction limits of SPEC 6 (all lengths in characters,
+// Limits are the extraction limits of docs/compatibility.md, Content extraction (all lengths in characters,
 // that is runes, as Python counts them).
 type Limits struct {
 	// MaxFileSize is the largest file, in bytes, by its metadata and by
@@ -58,7 +58,7 @@ type Limits struct {
 	MaxPageHTML int
 }
 
-// DefaultLimits returns the limits of SPEC 6 and SPEC 3.1.
+// DefaultLimits returns the original's limits (docs/compatibility.md, Content extraction).
 func DefaultLimits() Limits {
 	return Limits{
 		MaxFileSize:         10_485_760,
@@ -117,7 +117,7 @@ const (
 )
 
 // Item is one extracted page or file, in the shape stored in the quiz's
-// extracted content (SPEC 3.1).
+// extracted content (docs/compatibility.md, Content extraction).
 type Item struct {
 	// ItemID is the module item's id; it is not stored.
 	ItemID int64 `json:"-"`
@@ -160,7 +160,7 @@ type Result struct {
 
 // JSON returns the stored document {"module_<id>": [items...], ...}, with
 // the modules in request order. An empty result gives "{}"; the Python
-// original stored NULL in that case (SPEC 3.1 quirk), which is the
+// original stored NULL in that case (docs/compatibility.md, Content extraction), which is the
 // caller's decision.
 func (r Result) JSON() ([]byte, error) {
 	var b bytes.Buffer
@@ -185,7 +185,7 @@ func (r Result) JSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Summary is what Result holds, for logging (SPEC 3.1's content summary).
+// Summary is what Result holds, for logging (the original's content summary).
 type Summary struct {
 	Modules    int // modules in the result
 	Items      int // items extracted
@@ -218,8 +218,8 @@ func (s Summary) LogValue() slog.Value {
 	)
 }
 
-// Extractor extracts the text of Canvas modules (SPEC 3.1,
-// extract_content_for_modules). The zero value of each field but Source
+// Extractor extracts the text of Canvas modules (docs/compatibility.md, Content extraction;
+// the original's extract_content_for_modules). The zero value of each field but Source
 // is usable: Limits default to DefaultLimits field by field, Concurrency
 // to DefaultConcurrency, Log to a discarding logger. An Extractor is safe
 // for concurrent use if its Source is.
@@ -375,7 +375,7 @@ func (x *extraction) module(ctx context.Context, moduleID int64) (Module, []Skip
 }
 
 // fetchable reports whether a module item is a page with a url or a file
-// with an id (SPEC 3.1, module step 2).
+// with an id (docs/compatibility.md, Content extraction).
 func fetchable(it canvas.ModuleItem) bool {
 	switch it.Type {
 	case "Page":
@@ -481,7 +481,7 @@ func (x *extraction) fetch(ctx context.Context, it canvas.ModuleItem) outcome {
 	return o
 }
 
-// page extracts a wiki page item (SPEC 3.1, page extraction).
+// page extracts a wiki page item (docs/compatibility.md, Content extraction).
 func (x *extraction) page(ctx context.Context, it canvas.ModuleItem) outcome {
 	p, err := x.Source.Page(ctx, x.token, x.courseID, strings.TrimSpace(*it.PageURL))
 	if err != nil {
@@ -504,7 +504,7 @@ func (x *extraction) page(ctx context.Context, it canvas.ModuleItem) outcome {
 	return outcome{ok: true, item: Item{ItemID: it.ID, Title: title, Content: text, Type: TypePage}}
 }
 
-// file extracts a file item (SPEC 3.1, file extraction): PDFs only.
+// file extracts a file item (docs/compatibility.md, Content extraction): PDFs only.
 func (x *extraction) file(ctx context.Context, it canvas.ModuleItem) outcome {
 	f, err := x.Source.File(ctx, x.token, x.courseID, it.ContentID)
 	if err != nil {
@@ -558,7 +558,7 @@ func (x *extraction) file(ctx context.Context, it canvas.ModuleItem) outcome {
 }
 
 // isPDF reports whether the file's content-type or mime_class names a PDF
-// (SPEC 3.1: "application/pdf" or "pdf"; parameters and case ignored).
+// (docs/compatibility.md, Content extraction: "application/pdf" or "pdf"; parameters and case ignored).
 func isPDF(f canvas.File) bool {
 	ct, _, _ := strings.Cut(f.ContentType, ";")
 	ct = strings.ToLower(strings.TrimSpace(ct))

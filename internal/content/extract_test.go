@@ -259,7 +259,7 @@ func TestExtractJSON(t *testing.T) {
 	}`, string(got))
 	assert.Equal(t, `{"module_173468":[{"title":"CSP","content":"Constraint satisfaction & search.","type":"page"},`+
 		`{"title":"x.pdf","content":"Planning <and> CSP & more","type":"file","content_type":"application/pdf"}],"module_173579":[]}`,
-		string(got), "module keys in request order, item keys in SPEC order, no HTML escaping")
+		string(got), "module keys in request order, item keys in the original's order, no HTML escaping")
 
 	empty, err := content.Result{}.JSON()
 	require.NoError(t, err)

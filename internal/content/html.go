@@ -9,8 +9,8 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// droppedTags are removed with everything inside them (SPEC 3.1, HTML
-// cleaning step 1).
+// droppedTags are removed with everything inside them (docs/compatibility.md, Content
+// extraction, step 1).
 //
 //nolint:gochecknoglobals // read-only table
 var droppedTags = map[atom.Atom]bool{
@@ -21,7 +21,7 @@ var droppedTags = map[atom.Atom]bool{
 	atom.Footer: true,
 }
 
-// droppedClasses are the class selectors of SPEC 3.1, HTML cleaning step 2.
+// droppedClasses are the class selectors of docs/compatibility.md, Content extraction, step 2.
 // An element is removed, with its subtree, when its class list contains
 // any of them (class matching is case-sensitive, as in CSS).
 //
@@ -42,8 +42,8 @@ var droppedClasses = map[string]bool{
 	"ui-state-default":             true,
 }
 
-// droppedAttrs are the attribute selectors of SPEC 3.1, HTML cleaning step
-// 2: [role="navigation"] and [data-component="Navigation"], exact values.
+// droppedAttrs are the attribute selectors of docs/compatibility.md, Content extraction,
+// step 2: [role="navigation"] and [data-component="Navigation"], exact values.
 //
 //nolint:gochecknoglobals // read-only table
 var droppedAttrs = map[string]string{
@@ -77,7 +77,7 @@ var blockTags = map[atom.Atom]bool{
 }
 
 // HTMLToText returns the visible text of an HTML document or fragment as
-// one line, cleaned as SPEC 3.1 describes:
+// one line, cleaned as docs/compatibility.md, Content extraction, describes:
 //
 //   - script, style, nav, header and footer elements, comments, and
 //     elements matching the Canvas chrome selectors (.ic-app-header,
@@ -267,7 +267,7 @@ func isWord(r rune) bool {
 	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
-// normalizeLine applies SPEC 3.1's normalisation to s: white space
+// normalizeLine applies the original's normalisation (docs/compatibility.md, Content extraction) to s: white space
 // collapsed and trimmed, a space after "." before an uppercase ASCII letter
 // and a word character, and runs of ".", "!" and "?" squeezed.
 func normalizeLine(s string) string {

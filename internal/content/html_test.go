@@ -26,7 +26,7 @@ var htmlCases = []struct {
 	maxLen int
 	want   string
 }{
-	// SPEC 7.16.
+	// The original's cleaning cases.
 	{"empty", "", 0, ""},
 	{"only markup", "<div><p></p></div>", 0, ""},
 	{"multiple spaces", "<p>Multiple   spaces   here</p>", 0, "Multiple spaces here"},
@@ -102,7 +102,7 @@ func TestHTMLToText(t *testing.T) {
 	}
 }
 
-// TestHTMLToTextComprehensive is SPEC 7.16's comprehensive cleaning case.
+// TestHTMLToTextComprehensive is the original's comprehensive cleaning case.
 func TestHTMLToTextComprehensive(t *testing.T) {
 	t.Parallel()
 	doc := `<html><head><title>Course Page</title><style>body { color: red; }</style></head>
@@ -243,7 +243,7 @@ func TestHTMLToTextLinearWork(t *testing.T) {
 }
 
 // benchmarkPage builds a ~150 KB course page in the style of the mock
-// Canvas bodies (SPEC 9): Wikipedia-like markup with nested divs, spans,
+// Canvas bodies (docs/compatibility.md, Canvas): Wikipedia-like markup with nested divs, spans,
 // links, tables, lists, math, entities, navigation and scripts.
 func benchmarkPage() string {
 	var b strings.Builder

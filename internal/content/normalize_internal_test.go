@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestNormalizePDFText covers SPEC 3.1's PDF clean-up, which the page
+// TestNormalizePDFText covers the PDF clean-up (docs/compatibility.md, Content extraction), which the page
 // assembler rarely needs (it writes single separators) but which applies
 // to the joined pages as in Python: runs of 3+ newlines become two, runs
 // of 2+ spaces one, and the result is trimmed of any white space.

@@ -75,7 +75,7 @@ func PDFToText(data []byte) (string, error) {
 }
 
 // ExtractPDF returns the text of the PDF document data, as the Python
-// original's pypdf step does (SPEC 3.1, file extraction step 6): the text
+// original's pypdf step does (docs/compatibility.md, Content extraction, step 4): the text
 // of each page, pages joined with "\n\n" (pages without text are left
 // out), runs of three or more newlines squeezed to two, runs of spaces to
 // one, and the result trimmed and cut to lim.MaxChars runes.
@@ -138,7 +138,7 @@ func fixHeader(data []byte) []byte {
 }
 
 // normalizePDFText squeezes runs of 3+ newlines to two and runs of 2+
-// spaces to one, then trims white space (SPEC 3.1).
+// spaces to one, then trims white space (docs/compatibility.md, Content extraction).
 func normalizePDFText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))

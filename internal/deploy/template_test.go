@@ -868,7 +868,7 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
-// TestConnectionBudget checks DESIGN §2 with the parameters' defaults: at
+// TestConnectionBudget checks the budget of docs/architecture.md, Connections, with the parameters' defaults: at
 // most (concurrent environments x DB_MAX_CONNS) summed over the pooled
 // functions may reach PgBouncer, within its max_client_conn.
 func TestConnectionBudget(t *testing.T) {

@@ -2,7 +2,7 @@
 // connections are. It reports this execution environment's pool, a round
 // trip to PostgreSQL through the pooler, and the pooler itself (PgBouncer's
 // admin console, or RDS Proxy's target health), with a verdict. It keeps
-// the original's keys (SPEC 4) so old dashboards keep working.
+// the original's keys (docs/compatibility.md, Database health keys) so old dashboards keep working.
 //
 // Every probe has its own timeout and they run concurrently; the whole
 // check answers within Config.Timeout even when a part hangs. Pooler
@@ -107,7 +107,7 @@ type Report struct {
 	Status   string    `json:"status"`
 	Problems []Problem `json:"problems"`
 
-	// The original's keys, with their meaning (SPEC 4): pool_size is the
+	// The original's keys, with their meaning (docs/compatibility.md, Database health keys): pool_size is the
 	// configured size, overflow = total - pool_size (negative until full),
 	// available = pool_size - checked out.
 	PoolSize              int32 `json:"pool_size"`

@@ -50,7 +50,7 @@ func isHTTPS(r *http.Request) bool {
 }
 
 // callbackError is a failure of the OAuth callback, shown to the user on
-// the frontend's login page as "<status>: <detail>" (SPEC 1.2).
+// the frontend's login page as "<status>: <detail>" (docs/compatibility.md, Routes and errors).
 type callbackError struct {
 	status int
 	detail string
@@ -231,7 +231,7 @@ func (s *Server) revokeCanvasToken(ctx context.Context, tok, why string) {
 	}
 }
 
-// refreshCanvasToken refreshes the stored Canvas token now (SPEC 1.4),
+// refreshCanvasToken refreshes the stored Canvas token now (docs/compatibility.md, Canvas),
 // storing the rotated refresh token when Canvas sends one.
 func (s *Server) refreshCanvasToken(c *call) error {
 	if c.user.RefreshToken == "" {

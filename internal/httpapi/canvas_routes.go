@@ -11,7 +11,7 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// Canvas failures of the proxy routes (SPEC 1.5).
+// Canvas failures of the proxy routes (docs/compatibility.md, Canvas).
 const (
 	detailCanvasTokenInvalid = "Canvas access token invalid. Please re-login."
 	detailCanvasDown         = "Canvas service is temporarily unavailable. Please try again later."
@@ -56,7 +56,7 @@ type idName struct {
 
 func (s *Server) getCourses(c *call) error {
 	courses, err := s.Canvas.TeachingCourses(c.ctx, c.canvasToken)
-	if errors.Is(err, canvas.ErrBadResponse) { // not a list: nothing to show (SPEC 1.5)
+	if errors.Is(err, canvas.ErrBadResponse) { // not a list: nothing to show (docs/compatibility.md, Canvas)
 		courses, err = nil, nil
 	}
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *Server) getCourses(c *call) error {
 }
 
 // positive validates path ids: 422 when not integers, then 400 with msg
-// when not positive (SPEC 1.5 order: auth, types, then this check).
+// when not positive (the original's order, docs/compatibility.md, Routes and errors).
 func positive(c *call, msg string, names ...string) ([]int64, error) {
 	var ch checks
 	ids := make([]int64, len(names))

@@ -83,8 +83,8 @@ type accessRule struct {
 
 func accessBody(v any) func(*accessFixture) any { return func(*accessFixture) any { return v } }
 
-// accessMatrix is every route at the root that names a quiz (SPEC-HEAD's
-// matrix, with the lead's decision that collaborators may also extract
+// accessMatrix is every route at the root that names a quiz (docs/compatibility.md,
+// Today's contract, with the lead's decision that collaborators may also extract
 // and generate): owner-only routes are export, rename, delete and sharing.
 var accessMatrix = map[string]accessRule{
 	"GET /quiz/{quiz_id}":                                    {},

@@ -22,8 +22,8 @@ import (
 // manualUploadPath is today's manual content upload.
 const manualUploadPath = "/quiz/manual-modules/upload"
 
-// maxUploadBytes bounds the body of a manual content upload (README,
-// Compatibility: response size). API Gateway hands Lambda a request event
+// maxUploadBytes bounds the body of a manual content upload (docs/compatibility.md,
+// Deliberate differences: response size). API Gateway hands Lambda a request event
 // of at most 6 MB and a multipart body travels in it base64-encoded (4
 // bytes for every 3), so this is the largest body whose event fits. It is
 // larger than MAX_BODY_BYTES on purpose: PDFs are big. Today's limits of 5

@@ -9,7 +9,7 @@ import (
 )
 
 // TestReviewAccess: the review tools are for the owner and collaborators
-// (SPEC-HEAD's matrix); a stranger and a removed collaborator get 404
+// (docs/compatibility.md, Today's contract); a stranger and a removed collaborator get 404
 // "Quiz not found" on each and change nothing.
 func TestReviewAccess(t *testing.T) {
 	t.Parallel()

@@ -49,7 +49,7 @@ func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// Lambda's payload limits (README, Compatibility: response size). A Lambda
+// Lambda's payload limits (docs/compatibility.md, Deliberate differences: response size). A Lambda
 // invoked through API Gateway returns at most 6 MB, the whole JSON
 // envelope of the response counted: its body is a JSON string (text) or
 // base64 (binary, such as gzip).

@@ -11,7 +11,7 @@ import (
 	"quizgen/internal/quiz/qtype"
 )
 
-// questionJSON is QuestionPublic (SPEC 1.14).
+// questionJSON is QuestionPublic (docs/compatibility.md, Objects and statuses).
 type questionJSON struct {
 	ID            uuid.UUID `json:"id"`
 	QuizID        uuid.UUID `json:"quiz_id"`
@@ -126,7 +126,7 @@ func (s *Server) updateQuestion(c *call) error {
 	if _, err := s.ownedQuiz(c, qid); err != nil {
 		return err
 	}
-	if p == (quiz.QuestionPatch{}) { // {} changes nothing (SPEC 1.14)
+	if p == (quiz.QuestionPatch{}) { // {} changes nothing (docs/compatibility.md, Routes and errors)
 		q, err := s.Store.Question(c.ctx, id)
 		if err == nil && q.QuizID != qid {
 			err = quiz.ErrNotFound

@@ -19,7 +19,7 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// quizJSON is the Quiz object of SPEC 2.2: 18 keys in model order, with
+// quizJSON is the v1 Quiz object (docs/compatibility.md, Objects and statuses): 18 keys in model order, with
 // selected_modules and extracted_content as JSON strings.
 type quizJSON struct {
 	ID                      uuid.UUID `json:"id"`
@@ -83,7 +83,7 @@ func modulesText(mods []quiz.Module) string {
 }
 
 // ownedQuiz loads the quiz of the path for the signed-in user: someone
-// else's quiz is "Quiz not found", never 403 (SPEC 1).
+// else's quiz is "Quiz not found", never 403 (docs/compatibility.md, Routes and errors).
 func (s *Server) ownedQuiz(c *call, id uuid.UUID) (quiz.Quiz, error) {
 	var q quiz.Quiz
 	var err error
@@ -265,7 +265,7 @@ func entries(raw json.RawMessage) (n int, ok bool) {
 
 // listQuizzes answers the user's quizzes with extracted_content null: no
 // client reads it in the list, and a hundred courses' text would not fit
-// in one Lambda response (README, Compatibility: response size).
+// in one Lambda response (docs/compatibility.md, Deliberate differences: response size).
 func (s *Server) listQuizzes(c *call) error {
 	qs, err := s.Store.QuizSummariesByOwner(c.ctx, c.user.ID)
 	if err != nil {
@@ -335,7 +335,7 @@ func (s *Server) getQuiz(c *call) error {
 }
 
 // headerOmitted names the fields a response left null because their value
-// would not fit in it (README, Compatibility: response size).
+// would not fit in it (docs/compatibility.md, Deliberate differences: response size).
 const headerOmitted = "X-Omitted-Fields"
 
 // quizETag is the entity tag of GET /quiz/{id} for user: the row version

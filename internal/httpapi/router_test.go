@@ -118,7 +118,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	}
 }
 
-// servedRoutes is SPEC section 1's 27 routes plus the document itself.
+// servedRoutes is v1's 27 routes plus the document itself.
 func servedRoutes() []string {
 	return []string{
 		"GET /api/v1/auth/login/canvas auth-login_canvas",

@@ -11,10 +11,10 @@ import (
 
 // operation describes a route for the OpenAPI document and for errors.
 type operation struct {
-	id      string // operationId: "{tag}-{function}" as FastAPI names them (SPEC 0)
+	id      string // operationId: "{tag}-{function}" as FastAPI names them (docs/compatibility.md, Routes and errors)
 	tag     string
 	summary string
-	// failMsg is the detail of an unexpected failure (SPEC 1's per-route 500s).
+	// failMsg is the detail of an unexpected failure (docs/compatibility.md, Routes and errors).
 	failMsg string
 	// query lists the query parameters: name → OpenAPI type.
 	query []queryParam

@@ -111,7 +111,7 @@ func TestCanvasCourses(t *testing.T) {
 	t.Run("an object instead of a list", func(t *testing.T) {
 		e.canvas.Inject(fakecanvas.Fault{PathPrefix: "/api/v1/courses", Times: 1, Body: `{"errors": "unexpected"}`})
 		r := get()
-		require.Equal(t, http.StatusOK, r.Code, "SPEC 1.5: iterating an object yields nothing")
+		require.Equal(t, http.StatusOK, r.Code, "as in the original: iterating an object yields nothing")
 		assert.Equal(t, "[]", r.Body.String())
 	})
 
@@ -369,7 +369,7 @@ func TestCanvasPageAndFile(t *testing.T) {
 }
 
 // TestCanvasTokenDependency: the routes that call Canvas first make sure
-// the stored Canvas token is fresh (SPEC 5.4).
+// the stored Canvas token is fresh (docs/compatibility.md, Canvas).
 func TestCanvasTokenDependency(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withPublisher(nopJobs{}))

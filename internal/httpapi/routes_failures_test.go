@@ -8,7 +8,7 @@ import (
 )
 
 // TestUnexpectedFailures: a failure the handlers do not expect (here, a
-// table gone missing) is a 500 with the route's own message (SPEC 1), as
+// table gone missing) is a 500 with the route's own message (docs/compatibility.md, Routes and errors), as
 // JSON, with nothing of the cause.
 func TestUnexpectedFailures(t *testing.T) {
 	t.Parallel()

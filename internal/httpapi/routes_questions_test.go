@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// questionKeys are the keys of QuestionPublic, in model order (SPEC 1.14).
+// questionKeys are the keys of QuestionPublic, in model order (docs/compatibility.md, Objects and statuses).
 var questionKeys = []string{"id", "quiz_id", "question_text", "option_a", "option_b", "option_c", "option_d",
 	"correct_answer", "is_approved", "approved_at", "created_at", "updated_at", "canvas_item_id"}
 

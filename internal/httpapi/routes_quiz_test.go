@@ -14,7 +14,7 @@ import (
 	"quizgen/internal/quiz"
 )
 
-// quizKeys are the 18 keys of the Quiz object, in model order (SPEC 2.2),
+// quizKeys are the 18 keys of the Quiz object, in model order (docs/compatibility.md, Objects and statuses),
 // then failure_reason (ours).
 var quizKeys = []string{"id", "owner_id", "canvas_course_id", "canvas_course_name", "selected_modules", "title",
 	"question_count", "llm_model", "llm_temperature", "content_extraction_status", "llm_generation_status",

@@ -1,5 +1,5 @@
 // Package httpapi is the REST API of quizgen: one http.Handler serving the
-// contract of SPEC.md sections 0-2 (paths, JSON shapes, errors, status
+// contracts of docs/compatibility.md (paths, JSON shapes, errors, status
 // codes), served by aws-lambda-go-api-proxy under Lambda and by a plain
 // HTTP server locally. Errors become responses in exactly one place
 // (writeError); handlers return them.
@@ -36,7 +36,7 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies (413 beyond).
 	MaxBodyBytes int64
 	// CanvasRefreshWindow: a Canvas token expiring within it is refreshed
-	// before use (SPEC 5.4: 5 minutes).
+	// before use (docs/compatibility.md, Canvas: 5 minutes).
 	CanvasRefreshWindow time.Duration
 	// OAuthStateTTL is how long a login may take.
 	OAuthStateTTL time.Duration

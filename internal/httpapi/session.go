@@ -22,8 +22,8 @@ func unauthorized(detail string, err error) error {
 }
 
 // authenticate runs the route's auth dependencies: the app token and, for
-// authCanvas routes, a fresh Canvas token (SPEC 0.2, with DESIGN §5's
-// 401 instead of 403 for a missing or invalid token).
+// authCanvas routes, a fresh Canvas token (with the 401 instead of 403 for a
+// missing or invalid token of docs/compatibility.md, Deliberate differences).
 func (s *Server) authenticate(c *call) error {
 	if c.rt.auth == authNone {
 		return nil
@@ -71,7 +71,7 @@ func (s *Server) authenticate(c *call) error {
 	return nil
 }
 
-// Canvas token failures (SPEC 5.4).
+// Canvas token failures (docs/compatibility.md, Canvas).
 const (
 	detailCanvasExpired = "Canvas session expired, Please re-login."
 	// detailCanvasExpiredHead is today's text of it (routes at the root).

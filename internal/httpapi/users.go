@@ -2,7 +2,7 @@ package httpapi
 
 import "quizgen/internal/quiz"
 
-// userPublic is UserPublic (SPEC 1.15): no ids, no tokens.
+// userPublic is UserPublic (docs/compatibility.md, Objects and statuses): no ids, no tokens.
 type userPublic struct {
 	Name                string `json:"name"`
 	OnboardingCompleted bool   `json:"onboarding_completed"`

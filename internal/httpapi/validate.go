@@ -18,7 +18,7 @@ import (
 	"quizgen/internal/quiz/qtype"
 )
 
-// fieldError is one entry of a 422 body, in pydantic v2's shape (SPEC 0.1).
+// fieldError is one entry of a 422 body, in pydantic v2's shape (docs/compatibility.md, Routes and errors).
 type fieldError struct {
 	Type  string         `json:"type"`
 	Loc   []any          `json:"loc"`

@@ -13,7 +13,7 @@ import (
 const DefaultMaxChunk = 6000
 
 // MinChunkContent is the fewest characters (after trimming) a page or file
-// needs to be used at all (SPEC 3.2).
+// needs to be used at all (docs/compatibility.md, Generation).
 const MinChunkContent = 100
 
 // Chunk is a piece of one page or file of a quiz's extracted content,
@@ -41,11 +41,11 @@ var separators = []*regexp.Regexp{
 }
 
 // Chunks splits the extracted content of a quiz, the JSON document
-// {"module_<id>": [{"title", "content", "type"}, ...], ...} of SPEC 3.1,
+// {"module_<id>": [{"title", "content", "type"}, ...], ...} of docs/compatibility.md, Content extraction,
 // into chunks of at most maxChunk characters (DefaultMaxChunk if maxChunk
 // is not positive), in document order.
 //
-// As in SPEC 3.2, modules that are not lists, items that are not objects
+// As in the original (docs/compatibility.md, Generation), modules that are not lists, items that are not objects
 // or have no string content, and contents shorter than MinChunkContent
 // after trimming are skipped, and a content that fits is one chunk. Unlike
 // the original, a longer content is split at paragraph breaks, then line

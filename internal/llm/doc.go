@@ -10,7 +10,7 @@
 // what may succeed.
 //
 // It does no storage itself and never logs prompts, course content or whole
-// model answers (STYLE §11.5): only sizes, counts and ids. Errors crossing
+// model answers (docs/style.md, Logging and secrets): only sizes, counts and ids. Errors crossing
 // its boundary are classified: failures that may pass when the job runs
 // again wrap quiz.ErrTemporary; failures that will not (a rejected key, an
 // unknown model, a prompt over the context length) wrap ErrCritical and

@@ -21,7 +21,7 @@ var (
 	ErrInvalidAnswer = errors.New("invalid LLM answer")
 )
 
-// criticalPatterns are the error markers SPEC 3.2 treats as critical,
+// criticalPatterns are the error markers the original treats as critical (docs/compatibility.md, Generation),
 // matched against a lower-cased error code, type or message.
 //
 //nolint:gochecknoglobals // read-only table
@@ -33,7 +33,7 @@ var criticalPatterns = []string{
 	"token_limit_exceeded",
 }
 
-// isCriticalText reports whether s contains one of SPEC 3.2's critical
+// isCriticalText reports whether s contains one of the original's critical
 // patterns, ignoring case.
 func isCriticalText(s string) bool {
 	s = strings.ToLower(s)

@@ -19,7 +19,7 @@ import (
 // Defaults of OpenAIConfig.
 const (
 	DefaultBaseURL = "https://api.openai.com/v1"
-	DefaultTimeout = 120 * time.Second // SPEC 6, LLM_API_TIMEOUT
+	DefaultTimeout = 120 * time.Second // the original's LLM_API_TIMEOUT (docs/compatibility.md, Generation)
 )
 
 // maxReason bounds the characters of a provider's message quoted in an
@@ -141,7 +141,7 @@ type apiErrorBody struct {
 }
 
 // transportError classifies a failure to send the request or to read the
-// reply (STYLE §9.3). ctx is the caller's context.
+// reply (docs/style.md, Errors). ctx is the caller's context.
 func (p *openAIProvider) transportError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("LLM request: %w", ctx.Err())

@@ -264,5 +264,5 @@ func TestOpenAIErrorIsOurs(t *testing.T) {
 	srv.Push(llmtest.Error(500, "server_error", "", "boom"))
 	_, err := newOpenAI(t, srv, llm.OpenAIConfig{}).Batch(t.Context(), askThree(t))
 	var target interface{ RawJSON() string }
-	assert.False(t, errors.As(err, &target), "callers never see a client library's error types (STYLE §9.3)")
+	assert.False(t, errors.As(err, &target), "callers never see a client library's error types (docs/style.md, Errors)")
 }

@@ -2,7 +2,7 @@
 // carries request-scoped ids (request id, job id, user id) through the
 // context so that every log line written with a …Context method has them.
 //
-// It keeps only ids in the context, never the logger itself (STYLE §11).
+// It keeps only ids in the context, never the logger itself (docs/style.md, Logging and secrets).
 package logging
 
 import (

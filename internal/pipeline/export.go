@@ -16,7 +16,7 @@ import (
 	"quizgen/internal/quiz/qtype"
 )
 
-// export pushes the approved questions to Canvas (SPEC 3.3), safe for
+// export pushes the approved questions to Canvas (docs/compatibility.md, Canvas), safe for
 // redelivery; every error it meets goes through Settle.
 func (p *Pipeline) export(ctx context.Context, r Run) error {
 	return p.Settle(ctx, r, p.runExport(ctx, r))

@@ -18,7 +18,7 @@ import (
 
 // Handler runs one job. It returns nil when the job reached a final state
 // (done, or a failure recorded on the quiz) and an error when SQS should
-// deliver the message again (STYLE §10.1). SQS delivers at least once, so
+// deliver the message again (docs/style.md, SQS jobs). SQS delivers at least once, so
 // a Handler must be idempotent. When job.Final is set an error sends the
 // message to the dead-letter queue instead: record the failure on the quiz
 // and return nil.
@@ -265,7 +265,7 @@ func (b batch) call(ctx context.Context, job Job) (err error) {
 }
 
 // withMargin returns a context whose deadline is margin earlier than ctx's
-// (STYLE §5.2).
+// (docs/style.md, Context).
 func withMargin(ctx context.Context, margin time.Duration) (context.Context, context.CancelFunc) {
 	if d, ok := ctx.Deadline(); ok {
 		return context.WithDeadline(ctx, d.Add(-margin))

@@ -1,5 +1,5 @@
 // Package quiz is the domain of quizgen: users, quizzes, questions, the
-// three status machines of SPEC.md section 2.4 and the errors callers
+// three status machines (docs/compatibility.md, Objects and statuses) and the errors callers
 // match. It imports no other internal package but its own sub-package
 // qtype (the question types); adapters (db, canvas, llm, queue, httpapi)
 // speak its language.
@@ -32,7 +32,7 @@ type ID = uuid.UUID
 // Status is the value of one of a quiz's three status fields.
 type Status string
 
-// The statuses every status field takes (SPEC 2.4).
+// The statuses every status field takes (docs/compatibility.md, Objects and statuses).
 const (
 	StatusPending    Status = "pending"
 	StatusProcessing Status = "processing"
@@ -92,7 +92,8 @@ type User struct {
 	SessionVersion int
 }
 
-// Quiz is one quiz row (SPEC 2.2) plus the lease times of DESIGN.md §3.
+// Quiz is one quiz row (docs/compatibility.md, Objects and statuses) plus
+// the lease times of docs/architecture.md, Jobs.
 type Quiz struct {
 	ID                      ID
 	OwnerID                 ID
@@ -107,7 +108,7 @@ type Quiz struct {
 	LLMTemperature          float64
 	ContentExtractionStatus Status
 	LLMGenerationStatus     Status
-	// ExtractedContent is the JSON document of SPEC 3.1, or nil.
+	// ExtractedContent is the JSON document of docs/compatibility.md, Content extraction, or nil.
 	ExtractedContent   json.RawMessage
 	ContentExtractedAt *time.Time
 	CanvasQuizID       *string
@@ -189,7 +190,7 @@ func (q Quiz) StartedAt(s Stage) *time.Time {
 
 // LeaseExpired reports whether stage s is processing under a lease that
 // ran out before now: the job that took it crashed or timed out, and a
-// redelivered job may take it again (DESIGN.md §3).
+// redelivered job may take it again (docs/architecture.md, Jobs).
 func (q Quiz) LeaseExpired(s Stage, lease time.Duration, now time.Time) bool {
 	if q.Status(s) != StatusProcessing {
 		return false
@@ -199,7 +200,7 @@ func (q Quiz) LeaseExpired(s Stage, lease time.Duration, now time.Time) bool {
 }
 
 // NewQuiz holds what creating a quiz needs; the store fills the rest with
-// the defaults of SPEC 1.6.
+// the original's defaults (docs/compatibility.md, Objects and statuses).
 type NewQuiz struct {
 	OwnerID          ID
 	CanvasCourseID   int64
@@ -226,7 +227,8 @@ type NewQuiz struct {
 // Typed reports whether n is a quiz of today's model (Modules set).
 func (n NewQuiz) Typed() bool { return n.Modules != nil }
 
-// Question is one multiple-choice question (SPEC 2.3).
+// Question is one multiple-choice question (docs/compatibility.md, Objects and
+// statuses).
 type Question struct {
 	ID            ID
 	QuizID        ID
@@ -279,7 +281,7 @@ type NewQuestion struct {
 	ModuleID string
 }
 
-// QuestionStats counts a quiz's questions (SPEC 1.12).
+// QuestionStats counts a quiz's questions (docs/compatibility.md, Objects and statuses).
 type QuestionStats struct {
 	Total    int `json:"total"`
 	Approved int `json:"approved"`

@@ -182,8 +182,8 @@ func live(q Quiz, s Stage, now time.Time) bool {
 	return q.Status(s) == StatusProcessing && !q.LeaseExpired(s, Lease(s), now)
 }
 
-// StartExtraction makes owner's quiz extract its content again (SPEC
-// 1.10): 409 while an extraction runs, else the extraction goes back to
+// StartExtraction makes owner's quiz extract its content again (docs/compatibility.md,
+// Routes and errors): 409 while an extraction runs, else the extraction goes back to
 // pending with no content and the job is queued. The extraction goes on
 // to generate questions: a generation run, refused with a *LimitError
 // beyond the limits.
@@ -201,7 +201,7 @@ func (s *Service) StartExtraction(ctx context.Context, owner, id ID, requestID s
 	return s.publishOrUndo(ctx, prev, StageExtraction, job, &ch)
 }
 
-// StartGeneration makes owner's quiz generate questions (SPEC 1.11): 400
+// StartGeneration makes owner's quiz generate questions (docs/compatibility.md, Routes and errors): 400
 // until the content is extracted, 409 while a generation runs, and a
 // *LimitError beyond the limits.
 func (s *Service) StartGeneration(ctx context.Context, owner, id ID, requestID string) error {
@@ -221,7 +221,7 @@ func (s *Service) StartGeneration(ctx context.Context, owner, id ID, requestID s
 	return s.publishOrUndo(ctx, prev, StageGeneration, job, &ch)
 }
 
-// StartExport exports owner's quiz to Canvas (SPEC 1.13): 409 when it was
+// StartExport exports owner's quiz to Canvas (docs/compatibility.md, Routes and errors): 409 when it was
 // exported or an export runs, 400 without approved questions (of any
 // type: the export sends every type). A failed export may be started
 // again; it finishes only what is missing.

@@ -24,7 +24,7 @@ import (
 // Bounds of the settings model.
 const (
 	// MaxModules bounds a quiz's modules: each is read from Canvas or
-	// carried inline (README, Compatibility; the original had no bound).
+	// carried inline (docs/compatibility.md, Deliberate differences; the original had no bound).
 	MaxModules = 50
 	// MaxBatchesPerModule bounds the batches of one module.
 	MaxBatchesPerModule = 4
@@ -47,7 +47,7 @@ const (
 	MaxFileNameChars = 255
 	// MaxCustomInstructionsChars bounds a quiz's custom instructions.
 	MaxCustomInstructionsChars = 500
-	// MaxV1QuestionCount bounds a v1 quiz's question_count (v1's bound, README Compatibility).
+	// MaxV1QuestionCount bounds a v1 quiz's question_count (v1's bound, docs/compatibility.md, Deliberate differences).
 	MaxV1QuestionCount = 200
 )
 

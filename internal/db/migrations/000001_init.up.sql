@@ -1,7 +1,7 @@
--- The schema of SPEC.md section 2, improved as SPEC section 8 shows the
--- original later did: jsonb instead of JSON text, indexes on the foreign
+-- The original app's schema, improved as the original later did
+-- (docs/compatibility.md, Storage): jsonb instead of JSON text, indexes on the foreign
 -- keys, CHECK constraints on statuses and answers, and the time each
--- status entered "processing" (the job lease of DESIGN.md section 3).
+-- status entered "processing" (the job lease of docs/architecture.md, Jobs).
 -- Canvas ids are bigint: hosted Canvas uses global ids above 2^31.
 
 CREATE TABLE "user" (
