@@ -8,6 +8,7 @@
 //
 //	go run ./dev/fleet -out docs/bench/$(date +%F)
 //	go run ./dev/fleet -n 10,100 -scenarios pgbouncer-restart -requests 2000   # a small run
+//	go run ./dev/fleet -n 10 -direct-n '' -scenarios jobs -jobs-quizzes 20    # the jobs scenario, small
 package main
 
 import (
@@ -15,9 +16,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -36,14 +39,24 @@ func main() {
 	flag.IntVar(&o.pgbPort, "pgbouncer-port", 64340, "port of the drill's PgBouncer")
 	flag.StringVar(&o.out, "out", "", "directory for report.md, results.json and the charts (default docs/bench/<date>)")
 	flag.BoolVar(&o.keep, "keep", false, "leave the drill's Postgres and PgBouncer running")
+	flag.IntVar(&o.jobsQuizzes, "jobs-quizzes", 200, "quizzes created at once in the jobs scenario")
+	flag.DurationVar(&o.llmLatency, "llm-latency", 300*time.Millisecond, "the mock LLM's latency per call in the jobs scenario")
+	flag.DurationVar(&o.jobsTimeout, "jobs-timeout", 5*time.Minute, "hang guard of the jobs scenario: quizzes not decided by then are stuck")
+	flag.IntVar(&o.sqsPort, "sqs-port", 9340, "port of the drill's SQS emulator (jobs scenario)")
+	flag.IntVar(&o.procN, "process-n", 100, "API processes of the processes scenario")
+	flag.IntVar(&o.procPort, "process-port", 18100, "first port of the API processes (one port each)")
 	flag.Parse()
 	if o.out == "" {
 		o.out = filepath.Join("docs", "bench", time.Now().Format("2006-01-02"))
 	}
-	ctx := context.Background()
+	// An interrupt ends the run through ctx, so the drill's API
+	// processes, emulator, Postgres and PgBouncer are stopped.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	rep, err := run(ctx, o, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fleet:", err)
+		stop()
 		os.Exit(1)
 	}
 	if err := rep.write(o.out); err != nil {
@@ -59,6 +72,9 @@ type options struct {
 	scenarioDur, down, deadline  time.Duration
 	idleTimeout, pgPort, pgbPort int
 	keep                         bool
+	jobsQuizzes, sqsPort         int
+	llmLatency, jobsTimeout      time.Duration
+	procN, procPort              int
 }
 
 func ints(s string) ([]int, error) {
