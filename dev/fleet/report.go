@@ -108,6 +108,12 @@ func (r *report) goals() []goal {
 	for _, sc := range r.Scenarios {
 		peak = max(peak, sc.Stats.PeakServer)
 	}
+	if r.Jobs != nil {
+		peak, measured = max(peak, r.Jobs.PeakServer), true
+	}
+	if r.Processes != nil {
+		peak, measured = max(peak, r.Processes.Stats.PeakServer), true
+	}
 	g = append(g, goal{fmt.Sprintf("server connections never above pool + reserve (%d)", r.ceiling()), peak <= r.ceiling(), measured,
 		fmt.Sprintf("peak %d", peak)})
 	if st := r.pooled(100); st != nil {
@@ -140,6 +146,23 @@ func (r *report) goals() []goal {
 		}
 		g = append(g, goal{name + ": zero failed requests after the thaw", total(sc.Stats.Errors) == 0, true, errs(sc.Stats.Errors)})
 		g = append(g, goal{name + ": thaw p99 under 1 s", sc.ThawP99 < 1000, true, fmt.Sprintf("%.0f ms", sc.ThawP99)})
+	}
+	if j := r.Jobs; j != nil {
+		once := j.Completed == j.Quizzes && j.DecidedOnce == j.Quizzes && j.DecidedTwice == 0 && j.SavedTwice == 0 && j.CreateErrors == 0
+		g = append(g, goal{fmt.Sprintf("jobs: %d quizzes at once, every one completed exactly once", j.Quizzes), once, true,
+			fmt.Sprintf("%d completed as planned, %d decided once, %d twice, %d batches saved twice", j.Completed, j.DecidedOnce, j.DecidedTwice, j.SavedTwice)})
+		g = append(g, goal{"jobs: no quiz stuck", j.Stuck == 0 && j.DecidedOnce+j.DecidedTwice == j.Quizzes, true,
+			fmt.Sprintf("%d not decided, %d messages left", j.Stuck, j.LeftInQueue)})
+		g = append(g, goal{fmt.Sprintf("jobs: server connections never above pool + reserve (%d)", r.ceiling()), j.PeakServer <= r.ceiling(), true,
+			fmt.Sprintf("peak %d", j.PeakServer)})
+	}
+	if p := r.Processes; p != nil {
+		g = append(g, goal{fmt.Sprintf("processes: N = %d real API processes, zero errors", p.Stats.Envs), total(p.Stats.Errors) == 0, true, errs(p.Stats.Errors)})
+		g = append(g, goal{fmt.Sprintf("processes: server connections never above pool + reserve (%d)", r.ceiling()), p.Stats.PeakServer <= r.ceiling(), true,
+			fmt.Sprintf("peak %d", p.Stats.PeakServer)})
+		if p.Stats.Envs == 100 {
+			g = append(g, goal{"processes: p99 under 100 ms at N = 100", p.Stats.P99 < 100, true, fmt.Sprintf("%.1f ms (in-process %.1f ms)", p.Stats.P99, p.InProcess.P99)})
+		}
 	}
 	if n := r.directBreak(); n > 0 {
 		g = append(g, goal{"the direct-connection run fails at the N named", true, true, fmt.Sprintf("breaks at N = %d", n)})
@@ -223,12 +246,47 @@ func (r *report) markdown() string {
 		p("- Writes: each edit changes the question text, so each edit answered 200 must add exactly one `edit_log` entry; more entries than 200s means a write applied whose client saw an error, fewer means a write lost.")
 		p("")
 	}
+	if j := r.Jobs; j != nil {
+		p("## Jobs under load")
+		p("")
+		p("%d quizzes created at once through the API's `quiz.Service` (each queues its extraction on the drill's own SQS emulator); each quiz has %d manual modules with one batch each (%d batches, %d questions). They are run by %d generate environments, the concurrency `template.yaml` allows the generate function (its SQS event source's `MaximumConcurrency`; `BatchSize` %d), each its own production pool (`DB_MAX_CONNS=%d`) and the generate handler wired as `functions/generate` wires it, polling like the local function; the mock LLM answers after %.0f ms.",
+			j.Quizzes, j.PlanBatches, j.PlanBatches, j.PlanQuestions, j.Workers, j.BatchSize, j.WorkerDBConns, j.LLMLatencyMs)
+		p("")
+		p("| quizzes | environments | end to end s | quizzes/s | completed as planned | decided once / twice | not decided | batches saved twice | job errors | messages left | peak client conns | peak server conns |")
+		p("|---|---|---|---|---|---|---|---|---|---|---|---|")
+		p("| %d | %d | %.1f | %.1f | %d | %d / %d | %d | %d | %d | %d | %d | %d |", j.Quizzes, j.Workers, j.Seconds, j.QuizzesPerSec, j.Completed,
+			j.DecidedOnce, j.DecidedTwice, j.Stuck, j.SavedTwice, j.JobErrors, j.LeftInQueue, j.PeakClients, j.PeakServer)
+		p("")
+		p("End to end is from the first job queued to the last quiz decided. A quiz is completed as planned when its generation is completed without a failure reason, it has exactly its planned `generation_batch` rows, all completed, and its planned number of questions; decided counts the batch saves or failures that settled a run (one per quiz expected). Job errors are handler calls that returned the message to SQS.")
+		if j.Note != "" {
+			p("")
+			p("Note: %s", j.Note)
+		}
+		p("")
+	}
+	if pr := r.Processes; pr != nil {
+		in, st := pr.InProcess, pr.Stats
+		p("## Real processes (N = %d)", st.Envs)
+		p("")
+		p("`functions/api` built once and started %d times in local mode (as `make dev` runs it; `DB_MAX_CONNS=2`, each its own port) through the drill's PgBouncer, each sent the same request mix over HTTP, one request at a time; beside it the in-process run of the same N.", st.Envs)
+		p("")
+		p("| run | requests | req/s | p50 ms | p95 ms | p99 ms | errors | API CPU ms/req | peak client conns | peak server conns |")
+		p("|---|---|---|---|---|---|---|---|---|---|")
+		p("| in-process | %d | %.0f | %.1f | %.1f | %.1f | %s | %.2f | %d | %d |", in.Requests, in.RPS, in.P50, in.P95, in.P99, errs(in.Errors), in.CPUms, in.PeakClients, in.PeakServer)
+		p("| processes | %d | %.0f | %.1f | %.1f | %.1f | %s | %.2f | %d | %d |", st.Requests, st.RPS, st.P50, st.P95, st.P99, errs(st.Errors), pr.APICPUms, st.PeakClients, st.PeakServer)
+		p("")
+		p("In-process CPU is the drill's (handlers and load generator); for the processes it is the API processes' own (`/proc/<pid>/stat`), the drill's HTTP clients adding %.2f ms/req. Each process held %.0f MB resident at the end; they answered their health check %.1f s after the build started.", pr.DrillCPUms, pr.RSSMB, pr.StartSec)
+		p("")
+	}
 	p("## Charts")
 	p("")
 	p("![latency against N](latency.png)")
 	p("![connections against N](connections.png)")
 	for _, sc := range r.Scenarios {
 		p("![%s](scenario-%s.png)", sc.Name, sc.Name)
+	}
+	if r.Jobs != nil {
+		p("![jobs](scenario-jobs.png)")
 	}
 	p("")
 	if len(r.Skipped) > 0 {
@@ -358,6 +416,25 @@ func (r *report) charts(dir string) error {
 			}
 		}
 		if err := save(p, "scenario-"+sc.Name+".png"); err != nil {
+			return err
+		}
+	}
+	if j := r.Jobs; j != nil {
+		p = plot.New()
+		p.Title.Text = fmt.Sprintf("jobs: %d quizzes, %d generate environments (%.1f s end to end)", j.Quizzes, j.Workers, j.Seconds)
+		p.X.Label.Text, p.Y.Label.Text = "seconds", "connections"
+		var srv, cli, ceil plotter.XYs
+		for _, s := range j.Samples {
+			srv = append(srv, plotter.XY{X: s.At.Seconds(), Y: float64(max(s.Server, 0))})
+			cli = append(cli, plotter.XY{X: s.At.Seconds(), Y: float64(max(s.Clients, 0))})
+			ceil = append(ceil, plotter.XY{X: s.At.Seconds(), Y: float64(r.ceiling())})
+		}
+		for _, e := range []error{lineOnly(p, "server conns", blue, srv), lineOnly(p, "client conns", green, cli), lineOnly(p, "pool + reserve", grey, ceil)} {
+			if e != nil {
+				return e
+			}
+		}
+		if err := save(p, "scenario-jobs.png"); err != nil {
 			return err
 		}
 	}
