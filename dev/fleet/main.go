@@ -3,7 +3,9 @@
 // with DB_MAX_CONNS=2 and its own internal/httpapi handler, one request at
 // a time) against a private PostgreSQL cluster and PgBouncer built from
 // pgbouncer/pgbouncer.ini, then the same environments straight to
-// Postgres, then restarts, terminated backends and a freeze under load.
+// Postgres, then restarts, terminated backends and a freeze under load,
+// 200 quizzes generated at once through its own SQS emulator (jobs), and
+// the same load from N separate functions/api processes (processes).
 // It writes a Markdown report, the raw figures as JSON and PNG charts.
 //
 //	go run ./dev/fleet -out docs/bench/$(date +%F)
