@@ -1,12 +1,16 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,3 +155,86 @@ type startError struct {
 }
 
 func (e *startError) Error() string { return e.err.Error() + ": " + e.out }
+
+// cutAfterCommitProxy forwards connections to target and, the first time
+// the server's answer to a COMMIT comes back, closes that connection
+// instead of passing it on: the transaction committed and the client
+// never hears so. It returns the proxy's address and whether it cut.
+func cutAfterCommitProxy(t *testing.T, target string) (string, *atomic.Bool) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	cut := new(atomic.Bool)
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = client.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(server, client); _ = server.Close() }()
+			go func() {
+				defer client.Close()
+				defer server.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := server.Read(buf)
+					if n > 0 && bytes.Contains(buf[:n], []byte("COMMIT\x00")) && cut.CompareAndSwap(false, true) {
+						return
+					}
+					if n > 0 {
+						if _, werr := client.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), cut
+}
+
+// TestCommitWhoseAnswerIsLostIsNotRunAgain: when the connection dies
+// after the server committed but before its answer arrives, the
+// transaction's outcome is asked of Postgres (txid_status): it committed,
+// so the write succeeds and is not run again. Before, the caller got a
+// 503 for a write that was stored (the fleet drill's edits counted more
+// edit_log entries than edits answered 200).
+func TestCommitWhoseAnswerIsLostIsNotRunAgain(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	tdb := dbtest.New(t)
+	admin := tdb.Conn(t)
+	_, err := admin.Exec(ctx, "CREATE TABLE fault_probe (n int)")
+	require.NoError(t, err)
+	u, err := url.Parse(tdb.PoolerURL)
+	require.NoError(t, err)
+	var cut *atomic.Bool
+	u.Host, cut = cutAfterCommitProxy(t, u.Host)
+	cfg := db.DefaultConfig(u.String(), db.PoolerPgBouncer)
+	cfg.UnavailableWait = 20 * time.Second
+	p, err := db.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	s := db.NewStore(p)
+
+	calls := 0
+	err = db.InTxForTest(ctx, s, func(run func(string, ...any) error) error {
+		calls++
+		return run("INSERT INTO fault_probe VALUES (1)")
+	})
+	require.NoError(t, err, "committed: success")
+	assert.Equal(t, 1, calls, "not run again")
+	assert.True(t, cut.Load(), "the commit's answer was lost")
+	var n int
+	require.NoError(t, admin.QueryRow(ctx, "SELECT count(*) FROM fault_probe").Scan(&n))
+	assert.Equal(t, 1, n, "stored once")
+}

@@ -101,9 +101,12 @@ func (s *Store) readConnOnce(ctx context.Context, fn func(ctx context.Context, c
 // PgBouncer or Postgres restart, a terminated backend), the server has
 // rolled the transaction back, and the whole unit runs again on a new
 // connection, waiting for the database as a read does (untilAvailable).
-// A failure at COMMIT is returned, never retried: the work may have been
-// committed. Neither is a statement's own error, the statement timeout or
-// the caller's deadline.
+// If the connection dies during COMMIT, Postgres is asked on a new
+// connection whether the transaction committed (txid_status): committed
+// is success, rolled back runs the unit again, and an outcome it cannot
+// tell is returned as the error (a temporary one, the API's 503). A
+// statement's own error, the statement timeout and the caller's deadline
+// are never retried.
 //
 // So fn may run more than once; it must assign, not accumulate, what it
 // hands out: a variable it fills for the caller (a slice appended to, a
@@ -112,6 +115,17 @@ func (s *Store) readConnOnce(ctx context.Context, fn func(ctx context.Context, c
 func (s *Store) inTx(ctx context.Context, fn func(q txQueries) error) error {
 	err := s.untilAvailable(ctx, "transaction", func() (bool, error) {
 		err := s.txOnce(ctx, fn)
+		var cu commitUnknownError
+		if errors.As(err, &cu) {
+			done, rerr := s.committed(ctx, cu.xid)
+			switch {
+			case rerr != nil:
+				return false, err // still unknown
+			case done:
+				return false, nil
+			}
+			return true, uncommittedError{err} // rolled back: run again
+		}
 		var te uncommittedError
 		return errors.As(err, &te) && unavailable(te.err), err
 	})
@@ -129,8 +143,8 @@ type txQueries struct {
 
 // txOnce runs fn in one transaction on one connection. A failure before
 // COMMIT was sent (acquiring a connection, BEGIN, or fn) is an
-// uncommittedError: the transaction cannot have committed. A failure at
-// COMMIT is returned as it is: its outcome is unknown.
+// uncommittedError: the transaction cannot have committed. A COMMIT whose
+// connection died is a commitUnknownError naming the transaction.
 func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err error) {
 	c, err := s.acquire(ctx)
 	if err != nil {
@@ -157,10 +171,58 @@ func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err err
 	if err := fn(txQueries{dbsqlc.New(tx), tx}); err != nil {
 		return uncommittedError{err}
 	}
+	// The transaction's id, if it wrote: what Postgres can tell of its
+	// outcome when the connection dies during COMMIT (txid_status).
+	var xid *int64
+	if err := tx.QueryRow(ctx, "SELECT txid_current_if_assigned()").Scan(&xid); err != nil {
+		return uncommittedError{fmt.Errorf("transaction id: %w", err)}
+	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		err = fmt.Errorf("commit: %w", err)
+		if xid != nil && unavailable(err) {
+			return commitUnknownError{xid: *xid, err: err}
+		}
+		return err
 	}
 	return nil
+}
+
+// commitUnknownError is a COMMIT whose connection died before its answer
+// came: the transaction xid may or may not have committed.
+type commitUnknownError struct {
+	xid int64
+	err error
+}
+
+func (e commitUnknownError) Error() string { return e.err.Error() }
+func (e commitUnknownError) Unwrap() error { return e.err }
+
+// errStillRunning is txid_status's "in progress": the server has not yet
+// finished the COMMIT whose connection died.
+var errStillRunning = errors.New("the transaction is still in progress")
+
+// committed asks Postgres, on another connection, whether transaction xid
+// committed (txid_status, meant for a COMMIT whose connection was lost),
+// waiting for the database as a read does. An error means the outcome
+// stays unknown.
+func (s *Store) committed(ctx context.Context, xid int64) (bool, error) {
+	var status *string
+	err := s.untilAvailable(ctx, "commit outcome", func() (bool, error) {
+		err := s.readConnOnce(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
+			return c.QueryRow(ctx, "SELECT txid_status($1)", xid).Scan(&status)
+		})
+		if err == nil && status != nil && *status == "in progress" {
+			return true, errStillRunning
+		}
+		return unavailable(err), err
+	})
+	switch {
+	case err != nil:
+		return false, err
+	case status == nil: // too old to tell
+		return false, errors.New("txid_status: unknown transaction")
+	}
+	return *status == "committed", nil
 }
 
 // rollback ends tx even when ctx is done; an error means the connection
