@@ -70,7 +70,7 @@ migrate: ## apply the migrations to the development database (direct connection,
 
 ## ---- tests ------------------------------------------------------------------
 
-.PHONY: test test-short vet vulncheck
+.PHONY: test test-short vet vulncheck fuzz
 test: services-test ## every test, against real Postgres and PgBouncer (transaction mode) started here
 	. $(TEST_ENV) && CI="$${CI:-}" $(GO) test -race -count=1 -timeout 20m $(PKG)
 
@@ -80,6 +80,19 @@ test-short: ## unit tests only, nothing to start
 vet: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+
+# The fuzz targets over what comes from outside: PDF and HTML files from
+# Canvas, job messages from SQS. The go command fuzzes one target per run.
+# An input that widens coverage is minimized for at most 1 s (the default
+# 60 s would spend a short run minimizing the seed PDFs' mutations).
+FUZZTIME ?= 15s
+FUZZ_TARGETS := FuzzPDFToText:./internal/content FuzzHTMLToText:./internal/content FuzzDecode:./internal/queue
+
+fuzz: ## each fuzz target for FUZZTIME (15 s; 45 s in all): PDF and HTML extraction, job message decoding; a crasher lands in the package's testdata/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} ($${t#*:}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s "$${t#*:}" || exit 1; \
+	done
 
 vulncheck: ## govulncheck, offline: the vulnerability database comes through the Go module proxy (scripts/vulncheck.sh)
 	scripts/vulncheck.sh

@@ -199,6 +199,7 @@ func FuzzHTMLToText(f *testing.F) {
 		f.Add(tt.html, tt.maxLen)
 	}
 	f.Add(`<p class="a b" role=navigation>x</p><table><td>a<td>b</table>&#x0;&#xD800;`, 10)
+	addTestdataSeeds(f, "html/*.html", func(b []byte) { f.Add(string(b), 500) })
 	f.Fuzz(func(t *testing.T, doc string, maxLen int) {
 		maxLen %= 1000
 		got := content.HTMLToText(doc, maxLen)

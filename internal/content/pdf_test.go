@@ -428,9 +428,12 @@ func FuzzPDFToText(f *testing.F) {
 	}
 	f.Add([]byte("%PDF-1.4\n%%EOF\n"))
 	f.Add([]byte("not a pdf"))
+	addTestdataSeeds(f, "pdf/*.pdf", func(b []byte) { f.Add(b) })
 	lim := content.PDFLimits{MaxChars: 2000, MaxPages: 50, MaxContentBytes: 8 << 20, Timeout: 5 * time.Second}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := content.ExtractPDF(context.Background(), data, lim)
+		var got string
+		var err error
+		bounded(t, func() { got, err = content.ExtractPDF(context.Background(), data, lim) })
 		if err != nil {
 			if got != "" {
 				t.Fatalf("text %q with error %v", got, err)

@@ -78,6 +78,7 @@ func FuzzDecode(f *testing.F) {
 	for _, tt := range decodeCases {
 		f.Add([]byte(tt.body))
 	}
+	addEventSeeds(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		m, err := queue.Decode(body)
 		if err != nil {
