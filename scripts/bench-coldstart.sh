@@ -22,7 +22,6 @@ N=${N:-5}
 FUNCTIONS=${FUNCTIONS:-api generate export migrate}
 MAX_MB=20
 MAX_INIT_MS=25
-RIE_PKG=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@latest
 
 die() {
 	printf 'bench-coldstart: error: %s\n' "$*" >&2
@@ -34,15 +33,10 @@ cd "$REPO"
 # shellcheck disable=SC1091
 . "$REPO/.run/test/env"
 
-RIE=$(command -v aws-lambda-rie || true)
-if [[ -z $RIE ]]; then
-	RIE="$($GO env GOPATH | cut -d: -f1)/bin/aws-lambda-rie"
-	if [[ ! -x $RIE ]]; then
-		echo "installing aws-lambda-rie ($RIE_PKG)" >&2
-		GOFLAGS='' $GO install "$RIE_PKG" >&2
-	fi
-fi
-[[ -x $RIE ]] || die "aws-lambda-rie not found"
+# aws-lambda-rie as go.mod's tool line pins it: the go command builds it
+# once into its cache and prints its path.
+RIE=$($GO tool -n aws-lambda-rie) || die "go tool -n aws-lambda-rie failed (the tool line of go.mod)"
+[[ -x $RIE ]] || die "aws-lambda-rie not found at $RIE"
 
 WORK=$(mktemp -d)
 RIE_PID=

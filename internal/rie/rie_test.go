@@ -4,9 +4,9 @@
 // on Lambda, without AWS.
 //
 // Gated like the other database tests (dbtest): skipped without
-// TEST_DATABASE_URL locally, failing in CI. aws-lambda-rie is taken from
-// PATH or $GOPATH/bin; otherwise it is installed with `go install` into a
-// temporary GOBIN (required in CI, a skip elsewhere if that fails).
+// TEST_DATABASE_URL locally, failing in CI. aws-lambda-rie is the version
+// pinned by go.mod's tool line, built by the go command; a failure to
+// build it fails the tests.
 package rie_test
 
 import (
@@ -35,7 +35,9 @@ import (
 	"quizgen/internal/quiz"
 )
 
-const riePkg = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@latest"
+// rieTool is aws-lambda-rie as go.mod pins it on a tool line: the go
+// command builds that version once into its cache.
+const rieTool = "aws-lambda-rie"
 
 // The local settings of .env.example.
 var localEnv = []string{
@@ -72,41 +74,24 @@ var (
 	rieErr  error
 )
 
-// findRIE returns the aws-lambda-rie binary, installing it if needed.
+// findRIE returns the pinned aws-lambda-rie binary (`go tool -n` builds
+// it into the go command's cache and prints its path).
 func findRIE(t *testing.T) string {
 	t.Helper()
 	rieOnce.Do(func() {
-		if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-			riePath = p
-			return
-		}
-		if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-			for _, gp := range filepath.SplitList(strings.TrimSpace(string(out))) {
-				p := filepath.Join(gp, "bin", "aws-lambda-rie")
-				if _, err := os.Stat(p); err == nil {
-					riePath = p
-					return
-				}
-			}
-		}
-		gobin, err := os.MkdirTemp("", "quizgen-rie-bin-")
+		cmd := exec.Command("go", "tool", "-n", rieTool)
+		cmd.Dir = repoRoot(t)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
 		if err != nil {
-			rieErr = err
+			rieErr = fmt.Errorf("go tool -n %s: %v\n%s", rieTool, err, stderr.String())
 			return
 		}
-		cmd := exec.Command("go", "install", riePkg)
-		cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			rieErr = fmt.Errorf("go install %s: %v\n%s", riePkg, err, out)
-			return
-		}
-		riePath = filepath.Join(gobin, "aws-lambda-rie")
+		riePath = strings.TrimSpace(string(out))
 	})
 	if rieErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("aws-lambda-rie: %v", rieErr)
-		}
-		t.Skipf("aws-lambda-rie not on PATH and could not be installed (%v); install it with GOFLAGS= go install %s", rieErr, riePkg)
+		t.Fatalf("aws-lambda-rie (the tool line of go.mod): %v", rieErr)
 	}
 	return riePath
 }
