@@ -31,10 +31,20 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, log); err != nil {
-		log.Error("migrate failed", "err", err)
+		// Run by hand, a broken configuration is a list for a person to
+		// read; under Lambda it stays one JSON log line.
+		if !config.PrintLocally(os.Stderr, err, os.Getenv, isTerminal(os.Stderr)) {
+			log.Error("migrate failed", "err", err)
+		}
 		stop()
 		os.Exit(1)
 	}
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func run(ctx context.Context, log *slog.Logger) error {

@@ -22,16 +22,28 @@ import (
 )
 
 // Main runs run with a context cancelled by SIGINT or SIGTERM and a JSON
-// logger, and exits 1 when run fails. name is the function's name.
+// logger, and exits 1 when run fails; a configuration error of a function
+// run by hand is printed as lines instead (config.PrintLocally). name is
+// the function's name.
 func Main(name string, run func(ctx context.Context, log *slog.Logger) error) {
 	log := logging.New(os.Stdout, slog.LevelInfo).With("function", name)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, log)
 	stop()
 	if err != nil {
-		log.Error(name+" failed", "err", err)
+		// Run by hand, a broken configuration is a list for a person to
+		// read; under Lambda it stays one JSON log line.
+		if !config.PrintLocally(os.Stderr, err, os.Getenv, isTerminal(os.Stderr)) {
+			log.Error(name+" failed", "err", err)
+		}
 		os.Exit(1)
 	}
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // OnLambda reports whether the process runs under the Lambda runtime.
