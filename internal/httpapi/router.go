@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -82,6 +83,9 @@ func (rr *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allowed) > 0 {
 		sort.Strings(allowed)
+		// Two routes of a path may share a method (PUT /questions/{quiz_id}/bulk-approve
+		// and PUT /questions/{quiz_id}/{question_id}): each is named once.
+		allowed = slices.Compact(allowed)
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
 		return
