@@ -37,7 +37,7 @@ services-down: ## stop the functions, the development services and the test ones
 	$(SERVICES) down dev
 	$(SERVICES) down test
 
-services-test: ## start the test services (own ports; works next to `make dev`)
+services-test: ## start the test services (ports chosen per checkout, kept in .run/test/ports: two clones test at once; works next to `make dev`)
 	$(SERVICES) up test
 
 services-test-down: ## stop the test services

@@ -8,9 +8,12 @@
 #
 # Profiles and ports (all on 127.0.0.1):
 #   dev:   postgres 54320, pgbouncer 64320, sqs 9324
-#   test:  postgres 54321, pgbouncer 64321, sqs 9325, plus a "chaos" pair
-#          (postgres 54322, pgbouncer 64322) that destructive tests stop and
-#          start with the pgbouncer-*/postgres-* commands.
+#   test:  postgres, pgbouncer, sqs, plus a "chaos" pair (postgres,
+#          pgbouncer) that destructive tests stop and start with the
+#          pgbouncer-*/postgres-* commands. Ports chosen per checkout (see
+#          "test ports" below): 54321, 64321, 9325, 54322, 64322 when free,
+#          else free ones; kept in <repo>/.run/test/ports, so two clones can
+#          run `make test` at once on one machine.
 #
 # Postgres and PgBouncer refuse to run as root: when run as root they run as
 # the "postgres" OS user with their files in /var/tmp/quizgen-<hash>/<profile>
@@ -41,7 +44,7 @@ commands:
   purge               same as down --purge
   status              show what runs
   env                 print the path of the env file (export KEY='value' lines)
-test profile only, acting on the chaos pair (postgres 54322, pgbouncer 64322):
+test profile only, acting on the chaos pair (ports in .run/test/ports):
   pgbouncer-stop      SIGTERM; returns when the process is gone and the port closed
   pgbouncer-start     returns when its admin console answers
   pgbouncer-restart   stop, then start (a new process)
@@ -110,6 +113,33 @@ SQS_PID=$RUN_DIR/sqs.pid
 SQS_LOG=$RUN_DIR/sqs.log
 INSTALL_LOG=$REPO/.run/install.log
 REPO_HASH=$(printf '%s' "$REPO" | sha256sum | cut -c1-10)
+
+# ---------------------------------------------------------------- test ports
+#
+# The test profile's ports belong to the checkout, not to the machine: the
+# first "up test" takes the defaults above where they are free and free
+# ports in 20000-29999 otherwise, keeps them in .run/test/ports and
+# registers them in PORTS_REG, which every checkout reads so that none takes
+# another's ports even while that one is stopped. Later runs keep them; a
+# port found taken by another process (our service not running) is chosen
+# anew. "purge test" unregisters the checkout. The tests read the ports
+# from .run/test/env, written on every "up". The dev profile stays fixed.
+PORTS_FILE=$RUN_DIR/ports
+PORTS_REG=/tmp/quizgen-test-ports
+PORT_VARS=(PG_PORT PGB_PORT SQS_PORT CHAOS_PG_PORT CHAOS_PGB_PORT)
+
+load_ports() {
+	[[ $PROFILE == test && -f $PORTS_FILE ]] || return 0
+	local k v
+	while IFS='=' read -r k v; do
+		case $k in
+		PG_PORT | PGB_PORT | SQS_PORT | CHAOS_PG_PORT | CHAOS_PGB_PORT)
+			if [[ $v =~ ^[0-9]+$ ]]; then printf -v "$k" '%s' "$v"; fi
+			;;
+		esac
+	done <"$PORTS_FILE"
+}
+load_ports
 
 if [[ $(id -u) -eq 0 ]]; then
 	IS_ROOT=1
@@ -932,6 +962,80 @@ print_status() {
 	say "  logs: $STATE_DIR/<main|chaos>/{postgres,pgbouncer}.log, $SQS_LOG"
 }
 
+# ---------------------------------------------------------------- port choice
+
+# port_ours VAR: our service listening on port VAR runs.
+port_ours() {
+	case $1 in
+	PG_PORT) pg_running main ;;
+	PGB_PORT) pgb_running main ;;
+	SQS_PORT) sqs_running ;;
+	CHAOS_PG_PORT) pg_running chaos ;;
+	CHAOS_PGB_PORT) pgb_running chaos ;;
+	*) return 1 ;;
+	esac
+}
+
+# port_taken PORT RESERVED: PORT is in the space-separated RESERVED list or
+# something listens on it.
+port_taken() { [[ " $2 " == *" $1 "* ]] || port_open "$1"; }
+
+# choose_ports (test profile): settle PORT_VARS as described under "test
+# ports", holding a machine-wide lock on fd 8 until the script exits, so
+# that a second checkout's "up" chooses after this one's services listen
+# (every daemon is started with 8>&-).
+choose_ports() {
+	[[ $PROFILE == test ]] || return 0
+	if [[ ! -d $PORTS_REG ]]; then
+		mkdir -p "$PORTS_REG"
+		chmod 1777 "$PORTS_REG" 2>/dev/null || true
+	fi
+	if command -v flock >/dev/null 2>&1; then
+		exec 8>>"$PORTS_REG/.lock"
+		chmod 0666 "$PORTS_REG/.lock" 2>/dev/null || true
+		flock 8
+	fi
+	local reserved=" " f var p tries
+	for f in "$PORTS_REG"/*; do
+		[[ -f $f && ${f##*/} != "$REPO_HASH" ]] || continue
+		reserved+="$(sed -n 's/^[A-Z_]*PORT=\([0-9]*\)$/\1/p' "$f" | tr '\n' ' ')"
+	done
+	# A first choice takes the defaults as a set or not at all: one of them
+	# taken means another checkout's services (whose chaos pair may be
+	# stopped by a test right now) are probably on the others.
+	if [[ ! -f $PORTS_FILE ]]; then
+		for var in "${PORT_VARS[@]}"; do
+			if ! port_ours "$var" && port_taken "${!var}" "$reserved"; then
+				for var in "${PORT_VARS[@]}"; do
+					if ! port_ours "$var"; then printf -v "$var" 0; fi
+				done
+				break
+			fi
+		done
+	fi
+	for var in "${PORT_VARS[@]}"; do
+		p=${!var}
+		if ! port_ours "$var" && { ((p == 0)) || port_taken "$p" "$reserved"; }; then
+			tries=0
+			until p=$((20000 + RANDOM % 10000)) && ! port_taken "$p" "$reserved"; do
+				((++tries < 500)) || die "no free port found for $var in 20000-29999"
+			done
+			if ((${!var} != 0)); then say "$PROG: port ${!var} ($var) is taken; using $p"; fi
+		fi
+		printf -v "$var" '%s' "$p"
+		reserved+="$p "
+	done
+	new_tmp
+	{
+		say "# Ports of this checkout's test services (scripts/services.sh, \"test ports\")."
+		for var in "${PORT_VARS[@]}"; do say "$var=${!var}"; done
+	} >"$TMP"
+	cp "$TMP" "$PORTS_REG/.tmp.$REPO_HASH"
+	printf '# %s\n' "$REPO" >>"$PORTS_REG/.tmp.$REPO_HASH"
+	mv -f "$PORTS_REG/.tmp.$REPO_HASH" "$PORTS_REG/$REPO_HASH"
+	mv -f "$TMP" "$PORTS_FILE"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_up() {
@@ -947,6 +1051,7 @@ cmd_up() {
 		svc_mkdir "$STATE_BASE" "$STATE_DIR"
 		ln -sfn "$STATE_DIR" "$RUN_DIR/state"
 	fi
+	choose_ports
 	local inst
 	sqs_start
 	for inst in "${INSTANCES[@]}"; do
@@ -985,6 +1090,7 @@ cmd_down() {
 			rm -rf "${STATE_DIR:?}"
 			rmdir "$STATE_BASE" 2>/dev/null || true
 		fi
+		if [[ $PROFILE == test ]]; then rm -f "$PORTS_REG/$REPO_HASH"; fi
 		# Keep the lock file's directory until we exit; remove everything else.
 		find "${RUN_DIR:?}" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
 		say "quizgen services ($PROFILE): stopped and purged"
