@@ -192,6 +192,7 @@ func TestUpdateStatusSerialisesUnderRowLock(t *testing.T) {
 	// Two pools, as two Lambda environments would have.
 	s1, s2 := db.NewStore(tdb.Open(t)), db.NewStore(tdb.Open(t))
 	q := mustCreateQuiz(ctx, t, s1, mustCreateUser(ctx, t, s1, 3).ID)
+	admin := tdb.Conn(t)
 
 	var inside atomic.Int32
 	var seen sync.Map
@@ -205,7 +206,10 @@ func TestUpdateStatusSerialisesUnderRowLock(t *testing.T) {
 			if cur.LLMGenerationStatus == quiz.StatusProcessing {
 				return quiz.Decision{}, quiz.ErrConflict
 			}
-			time.Sleep(300 * time.Millisecond) // hold the lock so the other waits
+			// Hold the lock until Postgres shows the other waiting for it.
+			if err := waitForLockWaiter(ctx, admin); err != nil {
+				return quiz.Decision{}, err
+			}
 			return quiz.Decision{To: quiz.StatusProcessing}, nil
 		})
 		return err
@@ -234,6 +238,25 @@ func TestUpdateStatusSerialisesUnderRowLock(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, quiz.StatusProcessing, got.LLMGenerationStatus)
 	assert.NotNil(t, got.LLMGenerationStartedAt, "taking processing stamps the lease")
+}
+
+// waitForLockWaiter returns once another session of admin's database
+// waits for a lock (pg_stat_activity), or with an error after a hang
+// guard of 30 s.
+func waitForLockWaiter(ctx context.Context, admin *pgx.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := admin.Exec(ctx, `DO $$ BEGIN
+		WHILE NOT EXISTS (SELECT FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock') LOOP
+			PERFORM pg_stat_clear_snapshot();
+			PERFORM pg_sleep(0.005);
+		END LOOP;
+	END $$`)
+	if err != nil {
+		return fmt.Errorf("waiting for a session waiting on a lock: %w", err)
+	}
+	return nil
 }
 
 func TestUpdateStatusLeaseUsesDatabaseClock(t *testing.T) {
