@@ -237,11 +237,23 @@ func (a *fastAPI) addUser(name string) fastUser {
 func (a *fastAPI) addQuiz(owner fastUser) quiz.Quiz {
 	a.t.Helper()
 	now := time.Now().UTC()
-	q := quiz.Quiz{ID: uuid.New(), OwnerID: owner.ID, CanvasCourseID: 37823, CanvasCourseName: "INF-2600 AI",
-		SelectedModules: []quiz.Module{{ID: 173468, Name: "Constraint Satisfaction Problems"}},
-		Title: "Midterm", QuestionCount: 10, LLMModel: "o3", LLMTemperature: 1,
-		ContentExtractionStatus: quiz.StatusPending, LLMGenerationStatus: quiz.StatusPending, ExportStatus: quiz.StatusPending,
-		CreatedAt: &now, UpdatedAt: &now, Version: "1"}
+	q := quiz.Quiz{
+		ID:                      uuid.New(),
+		OwnerID:                 owner.ID,
+		CanvasCourseID:          37823,
+		CanvasCourseName:        "INF-2600 AI",
+		SelectedModules:         []quiz.Module{{ID: 173468, Name: "Constraint Satisfaction Problems"}},
+		Title:                   "Midterm",
+		QuestionCount:           10,
+		LLMModel:                "o3",
+		LLMTemperature:          1,
+		ContentExtractionStatus: quiz.StatusPending,
+		LLMGenerationStatus:     quiz.StatusPending,
+		ExportStatus:            quiz.StatusPending,
+		CreatedAt:               &now,
+		UpdatedAt:               &now,
+		Version:                 "1",
+	}
 	a.store.mu.Lock()
 	a.store.quizzes[q.ID] = q
 	a.store.mu.Unlock()
