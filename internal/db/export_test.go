@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -60,3 +61,50 @@ func (h hookTracer) TraceQueryStart(ctx context.Context, c *pgx.Conn, d pgx.Trac
 	h.before(ctx, d.SQL)
 	return h.tracer.TraceQueryStart(ctx, c, d)
 }
+
+// TraceBatchStart calls before with each statement of a batch (one round
+// trip: a transaction's BEGIN goes with its first statement), in order.
+func (h hookTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	for _, q := range d.Batch.QueuedQueries {
+		h.before(ctx, q.SQL)
+	}
+	return ctx
+}
+
+func (hookTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (hookTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// OpenCountingForTest is Open, except that trips counts the round trips
+// the pool's connections make for statements: one per query, exec or
+// COMMIT, one per batch (its statements travel together). Connecting,
+// logging in and the pool's pings are not counted.
+func OpenCountingForTest(ctx context.Context, cfg Config, log *slog.Logger, trips *atomic.Int64) (*DB, error) {
+	pc, err := PoolConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	pc.ConnConfig.Tracer = countTracer{tracer: pc.ConnConfig.Tracer.(*tracer), trips: trips}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{pool: pool, cfg: cfg, log: log}, nil
+}
+
+type countTracer struct {
+	*tracer
+	trips *atomic.Int64
+}
+
+func (c countTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c.trips.Add(1)
+	return c.tracer.TraceQueryStart(ctx, conn, d)
+}
+
+func (c countTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.trips.Add(1)
+	return ctx
+}
+
+func (countTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (countTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}

@@ -138,49 +138,37 @@ func (s *Store) inTx(ctx context.Context, fn func(q txQueries) error) error {
 // through InTxForTest).
 type txQueries struct {
 	*dbsqlc.Queries
-	tx pgx.Tx
+	tx *lazyTx
 }
 
-// txOnce runs fn in one transaction on one connection. A failure before
-// COMMIT was sent (acquiring a connection, BEGIN, or fn) is an
-// uncommittedError: the transaction cannot have committed. A COMMIT whose
-// connection died is a commitUnknownError naming the transaction.
+// txOnce runs fn in one transaction on one connection; BEGIN travels with
+// fn's first statement (lazyTx). A failure before COMMIT was sent
+// (acquiring a connection, BEGIN, or fn) is an uncommittedError: the
+// transaction cannot have committed. A COMMIT whose connection died is a
+// commitUnknownError naming the transaction.
 func (s *Store) txOnce(ctx context.Context, fn func(q txQueries) error) (err error) {
 	c, err := s.acquire(ctx)
 	if err != nil {
 		return uncommittedError{err}
 	}
 	defer c.Release()
-	begin := "BEGIN"
-	if st := s.db.cfg.StatementTimeout; st > 0 {
-		begin = fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d", st.Milliseconds())
-	}
-	tx, err := c.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
-	if err != nil {
-		return uncommittedError{fmt.Errorf("begin: %w", err)}
-	}
+	tx := &lazyTx{conn: c.Conn(), timeout: max(s.db.cfg.StatementTimeout, 0)}
 	defer func() {
 		if p := recover(); p != nil {
-			rollback(ctx, tx)
+			tx.rollback(ctx)
 			panic(p)
 		}
 		if err != nil {
-			rollback(ctx, tx)
+			tx.rollback(ctx)
 		}
 	}()
 	if err := fn(txQueries{dbsqlc.New(tx), tx}); err != nil {
 		return uncommittedError{err}
 	}
-	// The transaction's id, if it wrote: what Postgres can tell of its
-	// outcome when the connection dies during COMMIT (txid_status).
-	var xid *int64
-	if err := tx.QueryRow(ctx, "SELECT txid_current_if_assigned()").Scan(&xid); err != nil {
-		return uncommittedError{fmt.Errorf("transaction id: %w", err)}
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		err = fmt.Errorf("commit: %w", err)
-		if xid != nil && unavailable(err) {
-			return commitUnknownError{xid: *xid, err: err}
+		if tx.began && unavailable(err) {
+			return commitUnknownError{xid: tx.xid, err: err}
 		}
 		return err
 	}
@@ -223,14 +211,6 @@ func (s *Store) committed(ctx context.Context, xid int64) (bool, error) {
 		return false, errors.New("txid_status: unknown transaction")
 	}
 	return *status == "committed", nil
-}
-
-// rollback ends tx even when ctx is done; an error means the connection
-// is broken, and the pool discards it.
-func rollback(ctx context.Context, tx pgx.Tx) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = tx.Rollback(rctx)
 }
 
 // deadConn reports whether err means the connection itself failed (as
