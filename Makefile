@@ -66,6 +66,7 @@ dev-logs: ## follow the logs of the functions started by make dev
 	scripts/dev.sh logs
 
 migrate: ## apply the migrations to the development database (direct connection, never the pooler)
+	@scripts/preflight.sh migrate
 	. $(DEV_ENV) && $(GO) run ./functions/migrate up
 
 ## ---- tests ------------------------------------------------------------------
@@ -129,7 +130,8 @@ bench-coldstart: ## cold starts under aws-lambda-rie: arm64 bootstrap size and m
 # builds it once into its cache (it needs cgo and a C compiler, about a
 # minute cold) and every machine generates the same code.
 .PHONY: generate sqlc-check
-generate: ## regenerate internal/db/dbsqlc from queries/ and migrations/ (sqlc, pinned in go.mod)
+generate: ## regenerate internal/db/dbsqlc from queries/ and migrations/ (sqlc, pinned in go.mod; needs a C compiler, no services)
+	@scripts/preflight.sh generate
 	cd internal/db && $(GO) tool sqlc generate
 
 sqlc-check: ## fail if internal/db/dbsqlc differs from what queries/ and migrations/ generate, or a query does not compile (offline)
