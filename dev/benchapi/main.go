@@ -26,6 +26,7 @@ import (
 	"quizgen/internal/db"
 	"quizgen/internal/logging"
 	"quizgen/internal/quiz"
+	"quizgen/internal/schema"
 )
 
 func main() {
@@ -56,7 +57,7 @@ func run(ctx context.Context, name string) error {
 			return err
 		}
 	}
-	m, err := db.NewMigrator(ctx, withDB(admin, name), time.Minute, logging.Discard())
+	m, err := schema.NewMigrator(ctx, withDB(admin, name), time.Minute, logging.Discard())
 	if err != nil {
 		return err
 	}

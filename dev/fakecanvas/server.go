@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 )
 
 // Options configure a Server. Zero values take the defaults.
@@ -135,7 +136,7 @@ func New(opts Options) *Server {
 func NewTest(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if opts.Log == nil {
-		opts.Log = logging.Test(t)
+		opts.Log = logtest.New(t)
 	}
 	s := New(opts)
 	ts := httptest.NewUnstartedServer(s)

@@ -14,6 +14,7 @@ import (
 
 	"quizgen/internal/db"
 	"quizgen/internal/logging"
+	"quizgen/internal/schema"
 )
 
 var allScenarios = []string{"pgbouncer-restart", "pgbouncer-pause", "pgbouncer-online-restart",
@@ -213,7 +214,7 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 	if !o.keep {
 		defer s.close()
 	}
-	m, err := db.NewMigrator(ctx, s.directURL(), time.Minute, logging.Discard())
+	m, err := schema.NewMigrator(ctx, s.directURL(), time.Minute, logging.Discard())
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"quizgen/internal/canvas"
 	"quizgen/internal/content"
 	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 	"quizgen/internal/quiz"
 )
 
@@ -191,7 +192,7 @@ func pdfWith(t testing.TB, text string) []byte {
 }
 
 func newExtractor(src content.Source, t testing.TB) *content.Extractor {
-	return &content.Extractor{Source: src, Log: logging.Test(t)}
+	return &content.Extractor{Source: src, Log: logtest.New(t)}
 }
 
 func titles(m content.Module) []string {
@@ -541,7 +542,7 @@ func TestExtractConcurrency(t *testing.T) {
 				}
 				return nil
 			}
-			e := &content.Extractor{Source: f, Concurrency: tt.concurrency, Log: logging.Test(t)}
+			e := &content.Extractor{Source: f, Concurrency: tt.concurrency, Log: logtest.New(t)}
 			res, err := e.Extract(t.Context(), testToken, testCourse, []int64{1})
 			require.NoError(t, err)
 			assert.Equal(t, want, titles(res.Modules[0]))

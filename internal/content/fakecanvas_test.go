@@ -14,7 +14,7 @@ import (
 	"quizgen/dev/fakecanvas"
 	"quizgen/internal/canvas"
 	"quizgen/internal/content"
-	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 )
 
 // TestExtractFakeCanvasGolden extracts every module of the fake Canvas's
@@ -29,10 +29,10 @@ func TestExtractFakeCanvasGolden(t *testing.T) {
 	client, err := canvas.New(canvas.Config{
 		BaseURL:    srv.URL(),
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Log:        logging.Test(t),
+		Log:        logtest.New(t),
 	})
 	require.NoError(t, err)
-	e := &content.Extractor{Source: client, Log: logging.Test(t)}
+	e := &content.Extractor{Source: client, Log: logtest.New(t)}
 
 	courses := []struct {
 		id      int64

@@ -106,7 +106,7 @@ func PoolConfig(cfg Config, log *slog.Logger) (*pgxpool.Config, error) {
 	}
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", redactURLError(err))
+		return nil, fmt.Errorf("parse database url: %w", RedactURLError(err))
 	}
 	if cfg.Password != "" {
 		pc.ConnConfig.Password = cfg.Password
@@ -301,8 +301,8 @@ func poolAttrs(p *pgxpool.Pool) []any {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// redactURLError keeps a password out of a connection-string parse error.
-func redactURLError(err error) error {
+// RedactURLError keeps a password out of a connection-string parse error.
+func RedactURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return errors.New("malformed connection string")

@@ -12,9 +12,10 @@ import (
 
 	"quizgen/internal/db"
 	"quizgen/internal/db/dbtest"
-	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
+	"quizgen/internal/schema"
 )
 
 // v1Row is a question as 000004 stored it.
@@ -43,7 +44,7 @@ func TestMigrationTypedQuestionsUpAndDown(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	tdb := dbtest.NewEmpty(t)
-	m, err := db.NewMigrator(ctx, tdb.DirectURL, time.Minute, logging.Test(t))
+	m, err := schema.NewMigrator(ctx, tdb.DirectURL, time.Minute, logtest.New(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = m.Close() })
 	// downTo rolls back to version want, whatever migrations came later.

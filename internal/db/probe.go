@@ -109,7 +109,7 @@ var ErrConsoleRefused = errors.New("pgbouncer admin console refused the login")
 func PgBouncerConsole(ctx context.Context, adminURL, password, database string) (PgBouncerReport, error) {
 	cfg, err := pgx.ParseConfig(adminURL)
 	if err != nil {
-		return PgBouncerReport{}, fmt.Errorf("parse PGBOUNCER_ADMIN_URL: %w", redactURLError(err))
+		return PgBouncerReport{}, fmt.Errorf("parse PGBOUNCER_ADMIN_URL: %w", RedactURLError(err))
 	}
 	if password != "" {
 		cfg.Password = password

@@ -27,6 +27,7 @@ import (
 	"quizgen/internal/health"
 	"quizgen/internal/httpapi"
 	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 )
@@ -83,7 +84,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	store := db.NewStore(pool)
 	log := logging.Discard()
 	if os.Getenv("TEST_API_LOG") != "" {
-		log = logging.Test(t)
+		log = logtest.New(t)
 	}
 	fc := fakecanvas.NewTest(t, fakecanvas.Options{ClientID: "client-id", ClientSecret: "client-secret"})
 	cc, err := canvas.New(canvas.Config{BaseURL: fc.URL(), ClientID: "client-id", ClientSecret: "client-secret",

@@ -73,15 +73,16 @@ var allowed = map[string][]string{
 	},
 
 	// Test support: packages used only by tests.
-	"internal/db/dbtest": {"internal/db", "internal/logging"},
-	"internal/deploy":    {},
-	"internal/layering":  {},
-	"internal/rie":       {},
+	"internal/db/dbtest":       {"internal/db", "internal/logging", "internal/schema"},
+	"internal/logging/logtest": {"internal/logging"},
+	"internal/deploy":          {},
+	"internal/layering":        {},
+	"internal/rie":             {},
 }
 
 // testOnly are packages that exist for tests: no production package may
 // import them.
-var testOnly = []string{"internal/db/dbtest", "internal/llm/llmtest", "internal/deploy", "internal/layering", "internal/rie"}
+var testOnly = []string{"internal/db/dbtest", "internal/llm/llmtest", "internal/logging/logtest", "internal/deploy", "internal/layering", "internal/rie"}
 
 type pkg struct {
 	ImportPath string

@@ -13,7 +13,7 @@ import (
 
 	"quizgen/internal/llm"
 	"quizgen/internal/llm/llmtest"
-	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
 )
@@ -207,7 +207,7 @@ func TestOpenAIWithBatchWriter(t *testing.T) {
 		var slept []time.Duration
 		w := &llm.BatchWriter{
 			Provider: newOpenAI(t, srv, cfg),
-			Log:      logging.Test(t),
+			Log:      logtest.New(t),
 			Sleep: func(_ context.Context, d time.Duration) error {
 				slept = append(slept, d)
 				return nil

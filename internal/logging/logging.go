@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
@@ -92,20 +91,6 @@ func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h contextHandler) WithGroup(name string) slog.Handler {
 	return contextHandler{h.Handler.WithGroup(name)}
-}
-
-// Test returns a logger that writes JSON lines to t.Log at debug level, so
-// a failing test shows what the code logged.
-func Test(t testing.TB) *slog.Logger {
-	return New(testWriter{t}, slog.LevelDebug)
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // Discard returns a logger that drops everything.

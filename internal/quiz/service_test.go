@@ -13,7 +13,7 @@ import (
 
 	"quizgen/internal/db"
 	"quizgen/internal/db/dbtest"
-	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
 )
@@ -50,7 +50,7 @@ func setup(t *testing.T) bundle {
 	jobs := &fakeJobs{}
 	owner, err := store.UpsertUser(t.Context(), quiz.User{CanvasID: 12345})
 	require.NoError(t, err)
-	return bundle{quiz.NewService(store, jobs, logging.Test(t)), store, jobs, tdb, owner}
+	return bundle{quiz.NewService(store, jobs, logtest.New(t)), store, jobs, tdb, owner}
 }
 
 func (b bundle) create(t *testing.T) quiz.Quiz {

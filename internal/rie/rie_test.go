@@ -33,6 +33,7 @@ import (
 	"quizgen/internal/db"
 	"quizgen/internal/db/dbtest"
 	"quizgen/internal/quiz"
+	"quizgen/internal/schema"
 )
 
 // rieTool is aws-lambda-rie as go.mod pins it on a tool line: the go
@@ -287,7 +288,7 @@ func failures(r batchResponse) []string {
 
 func TestMigrate(t *testing.T) {
 	tdb := dbtest.New(t)
-	expected, err := db.MigrationVersion()
+	expected, err := schema.MigrationVersion()
 	if err != nil {
 		t.Fatal(err)
 	}

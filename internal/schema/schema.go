@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 
-	"quizgen/internal/db"
 )
 
 // Command is a migration request: {"command":"up"},
@@ -63,11 +62,11 @@ func (r Runner) Run(ctx context.Context, c Command) (Result, error) {
 	default:
 		return Result{}, fmt.Errorf("unknown command %q (want up, down, version or force)", c.Command)
 	}
-	expected, err := db.MigrationVersion()
+	expected, err := MigrationVersion()
 	if err != nil {
 		return Result{}, err
 	}
-	m, err := db.NewMigrator(ctx, r.DirectURL, r.LockTimeout, r.Log)
+	m, err := NewMigrator(ctx, r.DirectURL, r.LockTimeout, r.Log)
 	if err != nil {
 		return Result{}, err
 	}
@@ -91,7 +90,7 @@ func (r Runner) Run(ctx context.Context, c Command) (Result, error) {
 	res := Result{Command: c.Command, Version: v, Dirty: dirty, Expected: expected}
 	r.Log.InfoContext(ctx, "migration command done", "command", c.Command, "version", v, "dirty", dirty, "expected", expected)
 	if dirty {
-		return res, db.DirtyError{Version: int(v)}
+		return res, DirtyError{Version: int(v)}
 	}
 	return res, nil
 }

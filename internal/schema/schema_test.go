@@ -16,9 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"quizgen/internal/db"
 	"quizgen/internal/db/dbtest"
-	"quizgen/internal/logging"
+	"quizgen/internal/logging/logtest"
 	"quizgen/internal/schema"
 )
 
@@ -29,13 +28,13 @@ var allTables = []string{"generation_batch", "oauth_state", "question", "quiz", 
 	"quizcollaborator", "quizinvite", "usage_daily", "user"}
 
 func latest(t *testing.T) uint {
-	v, err := db.MigrationVersion()
+	v, err := schema.MigrationVersion()
 	require.NoError(t, err)
 	return v
 }
 
 func runner(t *testing.T, url string) schema.Runner {
-	return schema.Runner{DirectURL: url, LockTimeout: time.Minute, Log: logging.Test(t)}
+	return schema.Runner{DirectURL: url, LockTimeout: time.Minute, Log: logtest.New(t)}
 }
 
 func tables(t *testing.T, url string) []string {
@@ -56,7 +55,7 @@ func TestUpDownToZeroUp(t *testing.T) {
 	ctx := t.Context()
 	tdb := dbtest.NewEmpty(t)
 	r := runner(t, tdb.DirectURL)
-	want, err := db.MigrationVersion()
+	want, err := schema.MigrationVersion()
 	require.NoError(t, err)
 
 	res, err := r.Run(ctx, schema.Command{Command: "up"})
@@ -83,7 +82,7 @@ func TestMigrationsRefuseAPooler(t *testing.T) {
 	t.Parallel()
 	tdb := dbtest.NewEmpty(t)
 	_, err := runner(t, tdb.PoolerURL).Run(t.Context(), schema.Command{Command: "up"})
-	require.ErrorIs(t, err, db.ErrNotDirect)
+	require.ErrorIs(t, err, schema.ErrNotDirect)
 	assert.ErrorContains(t, err, "DATABASE_DIRECT_URL")
 	assert.Empty(t, tables(t, tdb.DirectURL), "nothing was applied")
 }
@@ -99,7 +98,7 @@ func TestDirtyVersionIsReportedClearly(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = r.Run(ctx, schema.Command{Command: "up"})
-	var dirty db.DirtyError
+	var dirty schema.DirtyError
 	require.ErrorAs(t, err, &dirty)
 	assert.Equal(t, int(latest(t)), dirty.Version)
 	assert.ErrorContains(t, err, "failed halfway")
@@ -130,7 +129,7 @@ func TestConcurrentRunsDoNotCorrupt(t *testing.T) {
 	}
 	res, err := runner(t, tdb.DirectURL).Run(ctx, schema.Command{Command: "version"})
 	require.NoError(t, err)
-	want, _ := db.MigrationVersion()
+	want, _ := schema.MigrationVersion()
 	assert.Equal(t, want, res.Version)
 	assert.False(t, res.Dirty)
 }
@@ -140,7 +139,7 @@ func TestLambdaCommands(t *testing.T) {
 	ctx := t.Context()
 	tdb := dbtest.NewEmpty(t)
 	h := runner(t, tdb.DirectURL).Handler()
-	want, _ := db.MigrationVersion()
+	want, _ := schema.MigrationVersion()
 
 	out, err := h(ctx, json.RawMessage(`{"command":"version"}`))
 	require.NoError(t, err)

@@ -31,6 +31,7 @@ import (
 
 	"quizgen/internal/db"
 	"quizgen/internal/logging"
+	"quizgen/internal/schema"
 )
 
 // DB is one test's database.
@@ -277,7 +278,7 @@ func ensureTemplate(ctx context.Context, conn *pgx.Conn, adminURL string) (strin
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
 		return "", err
 	}
-	m, err := db.NewMigrator(ctx, WithDatabase(adminURL, name), time.Minute, logging.Discard())
+	m, err := schema.NewMigrator(ctx, WithDatabase(adminURL, name), time.Minute, logging.Discard())
 	if err != nil {
 		return "", err
 	}

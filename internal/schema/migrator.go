@@ -1,11 +1,9 @@
-package db
+package schema
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -15,10 +13,14 @@ import (
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers the pgx5:// driver
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
+
+	"quizgen/internal/db"
 )
 
-//go:embed migrations/*.sql
-var migrationsFS embed.FS
+// Migrator and golang-migrate live here, not in internal/db, so that only
+// functions/migrate (and tests) link them: the other functions' cold
+// starts do not pay for the migration engine (README, Builds, `sam local`
+// and speed).
 
 // ErrNotDirect is returned by NewMigrator when the URL leads through a
 // transaction pooler: golang-migrate holds a session advisory lock for the
@@ -40,7 +42,7 @@ type Migrator struct {
 // MigrationVersion is the schema version this code expects: the newest
 // embedded migration.
 func MigrationVersion() (uint, error) {
-	src, err := iofs.New(migrationsFS, "migrations")
+	src, err := iofs.New(db.MigrationsFS(), ".")
 	if err != nil {
 		return 0, fmt.Errorf("read embedded migrations: %w", err)
 	}
@@ -70,13 +72,13 @@ func NewMigrator(ctx context.Context, directURL string, lockTimeout time.Duratio
 	if err := probeSession(ctx, pgURL); err != nil {
 		return nil, err
 	}
-	src, err := iofs.New(migrationsFS, "migrations")
+	src, err := iofs.New(db.MigrationsFS(), ".")
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
 	m, err := migrate.NewWithSourceInstance("iofs", src, migrateURL)
 	if err != nil {
-		return nil, fmt.Errorf("connect for migrations: %w", redactURLError(err))
+		return nil, fmt.Errorf("connect for migrations: %w", db.RedactURLError(err))
 	}
 	m.LockTimeout = lockTimeout
 	m.Log = migrateLogger{log}
@@ -103,7 +105,7 @@ func migrationURLs(raw string) (pgURL, migrateURL string, err error) {
 func probeSession(ctx context.Context, pgURL string) error {
 	cfg, err := pgx.ParseConfig(pgURL)
 	if err != nil {
-		return fmt.Errorf("parse DATABASE_DIRECT_URL: %w", redactURLError(err))
+		return fmt.Errorf("parse DATABASE_DIRECT_URL: %w", db.RedactURLError(err))
 	}
 	cfg.RuntimeParams[sessionProbeParam] = "on"
 	if cfg.ConnectTimeout == 0 {
@@ -199,7 +201,7 @@ func (m *Migrator) explain(err error) error {
 	case errors.Is(err, migrate.ErrLockTimeout):
 		return fmt.Errorf("another migration run holds the migration lock (waited %s): %w", m.m.LockTimeout, err)
 	}
-	return redactURLError(err)
+	return db.RedactURLError(err)
 }
 
 type migrateLogger struct{ log *slog.Logger }
@@ -209,12 +211,3 @@ func (l migrateLogger) Printf(format string, v ...any) {
 }
 
 func (l migrateLogger) Verbose() bool { return false }
-
-// MigrationsFS returns the embedded migrations (for tests that hash them).
-func MigrationsFS() fs.FS {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		panic(err) // the directory is embedded at build time
-	}
-	return sub
-}
