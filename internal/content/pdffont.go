@@ -1,6 +1,8 @@
 package content
 
 import (
+	"bytes"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -318,13 +320,18 @@ func loadFont(v pdf.Value, budget *streamBudget) *font {
 			f.scale = m.Index(0).Float64()
 		}
 	}
-	f.simple = simpleEncoding(v)
+	var names *[256]string
+	f.simple, names = simpleEncoding(v, budget)
 	f.firstChar = int(v.Key("FirstChar").Int64())
 	ws := v.Key("Widths")
 	for i := 0; i < ws.Len() && i < 256; i++ {
 		f.widths = append(f.widths, ws.Index(i).Float64())
 	}
 	f.missing = v.Key("FontDescriptor").Key("MissingWidth").Float64()
+	if len(f.widths) == 0 && sub != "Type3" {
+		// A standard font may come without widths: use its metrics.
+		f.widths, f.firstChar = stdWidths(v.Key("BaseFont").Name(), names)
+	}
 	if f.missing == 0 && len(f.widths) == 0 {
 		f.missing = defaultWidth / f.scale
 	}
@@ -391,61 +398,150 @@ var winAnsiHigh = [32]rune{
 }
 
 // simpleEncoding builds the code → text table of a simple (one-byte)
-// font from its Encoding: the library's tables for WinAnsi, MacRoman and
-// Differences, and Latin-1 (with WinAnsi's 0x80–0x9F) otherwise.
-func simpleEncoding(v pdf.Value) *[256]string {
-	var t [256]string
-	latin := func() {
-		for c := range 256 {
-			r := rune(c)
-			if c >= 0x80 && c < 0xa0 {
-				r = winAnsiHigh[c-0x80]
-			}
-			t[c] = string(r)
-		}
-	}
+// font without a ToUnicode map, as poppler does: each code's glyph name,
+// from the Encoding (a named base encoding or the font's built-in one,
+// then Differences), read by the Adobe Glyph List and its conventions.
+// A code without a known name is read as Latin-1 (with WinAnsi's
+// 0x80–0x9F). names is the glyph name of each code, "" where unknown.
+func simpleEncoding(v pdf.Value, budget *streamBudget) (text *[256]string, names *[256]string) {
+	var t, n [256]string
+	base := builtinEncoding(v, budget)
 	enc := v.Key("Encoding")
-	useLib := false
 	switch enc.Kind() {
 	case pdf.Name:
-		useLib = enc.Name() == "WinAnsiEncoding" || enc.Name() == "MacRomanEncoding"
-	case pdf.Dict:
-		useLib = true
-	}
-	if !useLib {
-		latin()
-		return &t
-	}
-	f := pdf.Font{V: v}
-	e := f.Encoder()
-	var names map[int]string
-	if enc.Kind() == pdf.Dict {
-		names = differences(enc.Key("Differences"))
-	}
-	winBase := enc.Kind() == pdf.Dict && enc.Key("BaseEncoding").Name() == "WinAnsiEncoding"
-	for c := range 256 {
-		s := e.Decode(string([]byte{byte(c)}))
-		r, size := utf8.DecodeRuneInString(s)
-		if size != len(s) || r == utf8.RuneError {
-			r = rune(c)
+		if b := namedEncoding(enc.Name()); b != nil {
+			base = b
 		}
-		if r == rune(c) {
-			// The library did not know the glyph name, if there is one:
-			// try the naming conventions it does not handle.
-			if name, ok := names[c]; ok {
-				if text, ok := glyphNameText(name); ok {
-					t[c] = text
-					continue
-				}
+	case pdf.Dict:
+		if b := namedEncoding(enc.Key("BaseEncoding").Name()); b != nil {
+			base = b
+		}
+	}
+	if base != nil {
+		n = *base
+	}
+	numeric := v.Key("Subtype").Name() == "Type3"
+	if enc.Kind() == pdf.Dict {
+		for c, name := range differences(enc.Key("Differences")) {
+			n[c] = name
+		}
+	}
+	for c := range 256 {
+		if s, ok := glyphText(n[c]); ok {
+			t[c] = s
+			continue
+		}
+		if numeric {
+			if s, ok := numericGlyphText(n[c]); ok {
+				t[c] = s
+				continue
 			}
-			// The library's Differences table starts from Latin-1.
-			if winBase && c >= 0x80 && c < 0xa0 {
-				r = winAnsiHigh[c-0x80]
-			}
+		}
+		r := rune(c)
+		if c >= 0x80 && c < 0xa0 {
+			r = winAnsiHigh[c-0x80]
 		}
 		t[c] = string(r)
 	}
-	return &t
+	return &t, &n
+}
+
+// namedEncoding returns the glyph names of a predefined encoding, or nil.
+func namedEncoding(name string) *[256]string {
+	switch name {
+	case "WinAnsiEncoding":
+		return &winAnsiEncoding
+	case "MacRomanEncoding":
+		return &macRomanEncoding
+	case "StandardEncoding":
+		return &standardEncoding
+	}
+	return nil
+}
+
+// Bytes of an embedded Type 1 font program read for its encoding: the
+// clear-text part that holds it is a few KB.
+const maxFontHead = 64 << 10
+
+// builtinEncoding returns the glyph names of a simple font's built-in
+// encoding: Symbol's and ZapfDingbats' own, the Encoding array of an
+// embedded Type 1 program (pdfTeX's Computer Modern fonts carry their
+// ligatures and math symbols only there), StandardEncoding for other
+// Type 1 fonts; nil for the rest (TrueType, Type 3, CFF programs).
+func builtinEncoding(v pdf.Value, budget *streamBudget) *[256]string {
+	switch stdFamily(v.Key("BaseFont").Name()) {
+	case "Symbol":
+		return &symbolEncoding
+	case "ZapfDingbats":
+		return &zapfEncoding
+	}
+	sub := v.Key("Subtype").Name()
+	if sub != "Type1" && sub != "MMType1" {
+		return nil
+	}
+	if ff := v.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
+		n := int64(maxFontHead)
+		if l1 := ff.Key("Length1").Int64(); l1 > 0 && l1 < n {
+			n = l1
+		}
+		if names := type1Encoding(budget.head(ff, n)); names != nil {
+			return names
+		}
+	}
+	return &standardEncoding
+}
+
+// type1Encoding reads the Encoding of a Type 1 font program's clear-text
+// part: "dup code /name put" entries, or StandardEncoding. It returns nil
+// when the part names no encoding.
+func type1Encoding(data []byte) *[256]string {
+	if i := bytes.Index(data, []byte("eexec")); i >= 0 {
+		data = data[:i]
+	}
+	i := bytes.Index(data, []byte("/Encoding"))
+	if i < 0 {
+		return nil
+	}
+	data = data[i+len("/Encoding"):]
+	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("StandardEncoding")) {
+		return &standardEncoding
+	}
+	var names [256]string
+	found := false
+	parseOps(data, func(op string, args []operand) bool {
+		switch op {
+		case "put":
+			if k := len(args); k >= 2 && args[k-2].kind == opNumber && args[k-1].kind == opName {
+				if c := args[k-2].num; c >= 0 && c < 256 {
+					names[int(c)] = args[k-1].str
+					found = true
+				}
+			}
+		case "def", "readonly":
+			return !found // the array ends at its first def after an entry
+		}
+		return true
+	})
+	if !found {
+		return nil
+	}
+	return &names
+}
+
+// head returns up to n bytes from the start of stream v's decoded data,
+// charged to the budget; nil when v is not a readable stream.
+func (b *streamBudget) head(v pdf.Value, n int64) []byte {
+	if v.Kind() != pdf.Stream || b.left <= 0 {
+		return nil
+	}
+	var data []byte
+	b.doc.try(func() {
+		rc := v.Reader()
+		defer rc.Close()
+		data, _ = io.ReadAll(io.LimitReader(rc, min(n, b.left)))
+		b.left -= int64(len(data))
+	})
+	return data
 }
 
 // differences reads an encoding's Differences array into code → glyph
@@ -468,18 +564,52 @@ func differences(d pdf.Value) map[int]string {
 	return names
 }
 
-// glyphNameText maps glyph names by the Adobe Glyph List conventions the
-// library lacks: "uniXXXX[XXXX...]", "uXXXX[XX]", one-character names
-// ("a"), and ligatures of such parts joined by "_" ("f_i", "T_h").
-// A suffix after "." ("a.sc") is dropped.
-func glyphNameText(name string) (string, bool) {
+// texGlyphs are glyph names of TeX fonts that the Adobe Glyph List lacks.
+//
+//nolint:gochecknoglobals // read-only table
+var texGlyphs = map[string]string{
+	"dotlessj":        "ȷ",
+	"circlecopyrt":    "©",
+	"visiblespace":    "␣",
+	"compwordmark":    "",
+	"angbracketleft":  "⟨",
+	"angbracketright": "⟩",
+}
+
+// aglLookup returns the Adobe Glyph List's text for name.
+func aglLookup(name string) (string, bool) {
+	i := sort.SearchStrings(aglNames[:], name)
+	if i < len(aglNames) && aglNames[i] == name {
+		return aglText[i], true
+	}
+	if s, ok := texGlyphs[name]; ok {
+		return s, true
+	}
+	return "", false
+}
+
+// glyphText maps a glyph name to text by the Adobe Glyph List and its
+// conventions: the list's names ("fi", "element", "braceleft"),
+// "uniXXXX[XXXX...]", "uXXXX[XX]", ligatures of such parts joined by "_"
+// ("f_i", "T_h"), and a variant suffix after "." dropped ("summation.v1",
+// "a.sc").
+func glyphText(name string) (string, bool) {
+	if name == "" || name == ".notdef" {
+		return "", false
+	}
+	if s, ok := aglLookup(name); ok {
+		return s, true
+	}
 	if i := strings.IndexByte(name, '.'); i > 0 {
 		name = name[:i]
+		if s, ok := aglLookup(name); ok {
+			return s, true
+		}
 	}
 	if strings.Contains(name, "_") {
 		var b strings.Builder
 		for part := range strings.SplitSeq(name, "_") {
-			t, ok := glyphNameText(part)
+			t, ok := glyphText(part)
 			if !ok {
 				return "", false
 			}
@@ -506,6 +636,36 @@ func glyphNameText(name string) (string, bool) {
 			return "", false
 		}
 		return string(rune(v)), true
+	}
+	return "", false
+}
+
+// ot1Ligatures are codes 11–15 of TeX's OT1 text fonts.
+//
+//nolint:gochecknoglobals // read-only table
+var ot1Ligatures = [...]string{"ff", "fi", "fl", "ffi", "ffl"}
+
+// numericGlyphText reads the names Type 3 bitmap fonts give their glyphs
+// (one or two letters and the character code, "a65", "g12"), as poppler
+// does: the code read as ASCII, and codes 11–15 as TeX's ligatures.
+func numericGlyphText(name string) (string, bool) {
+	i := 0
+	for i < len(name) && i < 2 && (name[i]|0x20 >= 'a' && name[i]|0x20 <= 'z') {
+		i++
+	}
+	digits := name[i:]
+	if len(digits) == 0 || len(digits) > 3 {
+		return "", false
+	}
+	c, err := strconv.Atoi(digits)
+	if err != nil {
+		return "", false
+	}
+	switch {
+	case c >= 11 && c <= 15:
+		return ot1Ligatures[c-11], true
+	case c >= 0x21 && c < 0x7f:
+		return string(rune(c)), true
 	}
 	return "", false
 }

@@ -2,7 +2,9 @@ package content
 
 import (
 	"math"
-	"strings"
+	"sort"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -80,14 +82,34 @@ func fallbackFont() *font {
 // apart, a newline where the baseline moves. Separators are held back
 // until the next glyph, so the text never starts or ends with one.
 type sink struct {
-	b       strings.Builder
+	b       textBuf
 	runes   int
 	limit   int // stop accepting glyphs at this many runes
 	has     bool
 	x, y    float64 // where the previous glyph ended
 	size    float64
 	pending byte // 0, ' ' or '\n'
+	last    lastGlyph
 }
+
+// lastGlyph is the previous glyph when it is one letter or one spacing
+// accent, so that an accent drawn over a letter (before or after it)
+// can be combined with it.
+type lastGlyph struct {
+	start  int     // its offset in b; -1 when there is none
+	a0, a1 float64 // its extent along the baseline
+	base   rune    // the letter, or 0
+	mark   rune    // the combining form of the accent, or 0
+}
+
+// textBuf is the text of a page; unlike a strings.Builder, its end can be
+// cut off, to replace a letter or an accent by the two combined.
+type textBuf struct{ buf []byte }
+
+func (t *textBuf) WriteString(s string) { t.buf = append(t.buf, s...) }
+func (t *textBuf) sep(c byte)           { t.buf = append(t.buf, c) }
+func (t *textBuf) Len() int             { return len(t.buf) }
+func (t *textBuf) String() string       { return string(t.buf) }
 
 func (s *sink) full() bool { return s.runes >= s.limit }
 
@@ -115,6 +137,9 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 		}
 		return
 	}
+	if s.has && s.pending != '\n' && s.combine(text, x0, y0, x1, y1, dx, dy, size) {
+		return
+	}
 	if s.has {
 		gx, gy := x0-s.x, y0-s.y
 		along := gx*dx + gy*dy
@@ -131,6 +156,8 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 	}
 	s.has = true
 	s.x, s.y, s.size = x1, y1, size
+	s.last = lastGlyph{start: -1}
+	written := 0
 	for _, r := range text {
 		t := runeText(r)
 		if t == "" {
@@ -144,14 +171,124 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 		}
 		if s.pending != 0 {
 			if s.b.Len() > 0 {
-				s.b.WriteByte(s.pending)
+				s.b.sep(s.pending)
 				s.runes++
 			}
 			s.pending = 0
 		}
+		if written == 0 {
+			s.last.start = s.b.Len()
+		}
 		s.b.WriteString(t)
 		s.runes++
+		written++
 	}
+	if r, n := utf8.DecodeRuneInString(text); written == 1 && n == len(text) && s.pending == 0 {
+		s.last.a0, s.last.a1 = x0*dx+y0*dy, x1*dx+y1*dy
+		s.last.mark = accentMark(r)
+		if s.last.mark == 0 && unicode.IsLetter(r) {
+			s.last.base = r
+		}
+	} else {
+		s.last.start = -1
+	}
+}
+
+// combine joins a spacing accent and a letter drawn over each other (the
+// accent first, as TeX's OT1 fonts draw "\aa" and "\'e", or second) into
+// the composed character, replacing the previous glyph. The new glyph is
+// drawn from (x0, y0) to (x1, y1) along (dx, dy). It reports whether it
+// did.
+func (s *sink) combine(text string, x0, y0, x1, y1, dx, dy, size float64) bool {
+	if s.last.start < 0 {
+		return false
+	}
+	a0, a1 := x0*dx+y0*dy, x1*dx+y1*dy
+	r, n := utf8.DecodeRuneInString(text)
+	if n != len(text) || n == 0 {
+		return false
+	}
+	var base, mark rune
+	var b0, b1, m0, m1 float64
+	switch {
+	case s.last.mark != 0 && unicode.IsLetter(r):
+		base, mark = r, s.last.mark
+		b0, b1, m0, m1 = a0, a1, s.last.a0, s.last.a1
+	case s.last.base != 0 && accentMark(r) != 0:
+		base, mark = s.last.base, accentMark(r)
+		b0, b1, m0, m1 = s.last.a0, s.last.a1, a0, a1
+	default:
+		return false
+	}
+	// The accent's middle must lie over the letter.
+	mid := (m0 + m1) / 2
+	tol := 0.1 * size
+	if !(mid >= min(b0, b1)-tol && mid <= max(b0, b1)+tol) {
+		return false
+	}
+	c, ok := compose(base, mark)
+	if !ok {
+		return false
+	}
+	s.b.buf = utf8.AppendRune(s.b.buf[:s.last.start], c)
+	s.pending = 0
+	if a1 > s.x*dx+s.y*dy { // the pen is past the further of the two
+		s.x, s.y = x1, y1
+	}
+	s.last = lastGlyph{start: -1}
+	return true
+}
+
+// accentMark returns the combining form of a spacing accent, or 0.
+func accentMark(r rune) rune {
+	switch r {
+	case '`':
+		return 0x300
+	case '´':
+		return 0x301
+	case 'ˆ', '^':
+		return 0x302
+	case '˜', '~':
+		return 0x303
+	case '¯', 'ˉ':
+		return 0x304
+	case '˘':
+		return 0x306
+	case '˙':
+		return 0x307
+	case '¨':
+		return 0x308
+	case '˚':
+		return 0x30A
+	case '˝':
+		return 0x30B
+	case 'ˇ':
+		return 0x30C
+	case '¸':
+		return 0x327
+	case '˛':
+		return 0x328
+	}
+	return 0
+}
+
+// compose returns the precomposed letter of base and a combining mark
+// (NFC); a dotless i or j under an accent is the plain letter.
+func compose(base, mark rune) (rune, bool) {
+	switch base {
+	case 'ı':
+		base = 'i'
+	case 'ȷ':
+		base = 'j'
+	}
+	i := sort.Search(len(composed), func(i int) bool {
+		c := composed[i]
+		return c.base > base || (c.base == base && c.mark >= mark)
+	})
+	if i < len(composed) && composed[i].base == base && composed[i].mark == mark {
+		return composed[i].out, true
+	}
+	return 0, false
 }
 
 // Kinds of glyph text.
