@@ -98,6 +98,10 @@ func ExtractPDF(ctx context.Context, data []byte, lim PDFLimits) (string, error)
 		return "", fmt.Errorf("%w: empty file", ErrUnreadablePDF)
 	}
 	data = fixHeader(data)
+	data, err := decryptPDF(data)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnreadablePDF, err)
+	}
 	if err := checkStructure(data, lim.MaxContentBytes/2, 2*lim.MaxContentBytes); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnreadablePDF, err)
 	}
