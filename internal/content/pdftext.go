@@ -232,7 +232,7 @@ func (s *sink) combine(text string, x0, y0, x1, y1, dx, dy, size float64) bool {
 	}
 	s.b.buf = utf8.AppendRune(s.b.buf[:s.last.start], c)
 	s.pending = 0
-	if a1 > s.x*dx+s.y*dy { // the pen is past the further of the two
+	if s.last.mark != 0 { // the letter is the new glyph: the next gap counts from its end, not the accent's
 		s.x, s.y = x1, y1
 	}
 	s.last = lastGlyph{start: -1}
