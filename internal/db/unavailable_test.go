@@ -103,7 +103,11 @@ func TestRequestsWaitForPgBouncerRestart(t *testing.T) {
 	waitUntil(t, "both requests find the pooler away", func() bool {
 		return db.UnavailableAttemptsForTest(p) >= 4 || finished.Load() == 2
 	})
-	time.Sleep(2 * time.Second) // PgBouncer stays away for about 3 s in all
+	// PgBouncer stays away while both retry again (counted, not timed).
+	waitUntil(t, "both requests keep waiting through more attempts", func() bool {
+		return db.UnavailableAttemptsForTest(p) >= 8 || finished.Load() == 2
+	})
+	require.Zero(t, finished.Load(), "neither request gave up while the pooler was away")
 	chaosServices(t, "pgbouncer-start")
 	wg.Wait()
 	t.Logf("served %s after being issued, %d unavailable attempts", time.Since(issued).Round(time.Millisecond),
