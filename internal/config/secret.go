@@ -2,13 +2,8 @@ package config
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // redacted is what a secret prints instead of its value.
@@ -72,44 +67,4 @@ type Fetcher interface {
 	// Parameter returns the value of the SSM parameter name (a name or an
 	// ARN), decrypted if it is a SecureString.
 	Parameter(ctx context.Context, name string) (string, error)
-}
-
-// NewAWSFetcher returns a Fetcher that calls Secrets Manager GetSecretValue
-// and SSM GetParameter (WithDecryption) with clients built once from cfg.
-// Errors are the SDK's, which name the secret but never hold its value.
-func NewAWSFetcher(cfg aws.Config) Fetcher {
-	return awsFetcher{
-		secrets: secretsmanager.NewFromConfig(cfg),
-		params:  ssm.NewFromConfig(cfg),
-	}
-}
-
-type awsFetcher struct {
-	secrets *secretsmanager.Client
-	params  *ssm.Client
-}
-
-func (a awsFetcher) SecretString(ctx context.Context, id string) (string, error) {
-	out, err := a.secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
-	if err != nil {
-		return "", err // the SDK error names the call; the caller names the variable
-	}
-	if out.SecretString == nil {
-		return "", errors.New("secret has no SecretString (binary secrets are not supported)")
-	}
-	return *out.SecretString, nil
-}
-
-func (a awsFetcher) Parameter(ctx context.Context, name string) (string, error) {
-	out, err := a.params.GetParameter(ctx, &ssm.GetParameterInput{
-		Name:           aws.String(name),
-		WithDecryption: aws.Bool(true),
-	})
-	if err != nil {
-		return "", err // the SDK error names the call; the caller names the variable
-	}
-	if out.Parameter == nil || out.Parameter.Value == nil {
-		return "", errors.New("parameter has no value")
-	}
-	return *out.Parameter.Value, nil
 }

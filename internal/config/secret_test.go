@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -166,6 +165,16 @@ func TestNewAWSFetcher(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		// Signed with SigV4 for the service the target belongs to.
+		service := map[string]string{"secretsmanager.GetSecretValue": "secretsmanager",
+			"AmazonSSM.GetParameter": "ssm"}[r.Header.Get("X-Amz-Target")]
+		if auth := r.Header.Get("Authorization"); service == "" ||
+			!strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=a/") ||
+			!strings.Contains(auth, "/us-east-1/"+service+"/aws4_request") ||
+			r.Header.Get("Content-Type") != "application/x-amz-json-1.1" {
+			http.Error(w, "unsigned or wrong service: "+auth, http.StatusForbidden)
+			return
+		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		reply := func(status int, body string) {
 			w.WriteHeader(status)
@@ -205,8 +214,10 @@ func TestNewAWSFetcher(t *testing.T) {
 	assert.Equal(t, "pw-from-ssm", v)
 
 	_, err = f.SecretString(ctx, "quizgen/nope")
-	var notFound *smtypes.ResourceNotFoundException
+	var notFound *config.AWSError
 	require.ErrorAs(t, err, &notFound)
+	assert.Equal(t, "ResourceNotFoundException", notFound.Code)
+	assert.Equal(t, "GetSecretValue", notFound.Operation)
 
 	_, err = f.SecretString(ctx, "quizgen/binary")
 	require.ErrorContains(t, err, "no SecretString")

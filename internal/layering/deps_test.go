@@ -16,6 +16,10 @@ var heavyForFunction = map[string][]string{
 	"github.com/golang-migrate/migrate/v4": {"functions/migrate"},
 	// The testing package (its flags, its runtime hooks): no function.
 	"testing": nil,
+	// The SDK's SSM and Secrets Manager clients (their generated schemas
+	// allocate megabytes at init): config calls both APIs itself.
+	"github.com/aws/aws-sdk-go-v2/service/ssm":            nil,
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": nil,
 }
 
 // TestFunctionsLinkNoHeavyPackage fails when a function's Lambda build
