@@ -661,6 +661,9 @@ func (s *Server) questionCount(c *call, q quiz.Quiz) (int, error) {
 	if !quiz.GenerationFinished(q) {
 		return quiz.PlannedQuestions(q), nil
 	}
+	if q.LiveQuestions != nil { // counted with the row
+		return *q.LiveQuestions, nil
+	}
 	n, err := s.Store.LiveQuestionCounts(c.ctx, []quiz.ID{q.ID})
 	if err != nil {
 		return 0, err
@@ -672,8 +675,12 @@ func (s *Server) questionCount(c *call, q quiz.Quiz) (int, error) {
 // qs[i], counting the live questions of all of them in one query.
 func (s *Server) setQuestionCounts(c *call, qs []quiz.Quiz, out []headQuizJSON) error {
 	var ids []quiz.ID
-	for _, q := range qs {
-		if quiz.GenerationFinished(q) {
+	for i, q := range qs {
+		switch {
+		case !quiz.GenerationFinished(q):
+		case q.LiveQuestions != nil: // counted with the row
+			out[i].QuestionCount = *q.LiveQuestions
+		default:
 			ids = append(ids, q.ID)
 		}
 	}
@@ -685,7 +692,7 @@ func (s *Server) setQuestionCounts(c *call, qs []quiz.Quiz, out []headQuizJSON) 
 		return err
 	}
 	for i, q := range qs {
-		if quiz.GenerationFinished(q) {
+		if quiz.GenerationFinished(q) && q.LiveQuestions == nil {
 			out[i].QuestionCount = n[q.ID]
 		}
 	}
