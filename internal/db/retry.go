@@ -3,11 +3,12 @@ package db
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"quizgen/internal/backoff"
 )
 
 // Waiting for the pooler or the database (README, Database connections).
@@ -20,31 +21,12 @@ import (
 // have committed), never after.
 
 const (
-	// backoffBase and backoffCap shape the waits between attempts:
-	// capped exponential backoff with full jitter, so environments that
-	// lost the pooler together do not come back in step.
+	// backoffBase and backoffCap shape the waits between attempts
+	// (backoff.Full: capped exponential backoff with full jitter), so
+	// environments that lost the pooler together do not come back in step.
 	backoffBase = 50 * time.Millisecond
 	backoffCap  = time.Second
 )
-
-// Backoff returns how long to wait before retry number attempt (1 for the
-// first retry): a uniformly random duration in [0, min(cap, base·2^(attempt-1))),
-// "full jitter". It is the one backoff of this package.
-func Backoff(attempt int, base, ceiling time.Duration) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	d := ceiling
-	if attempt <= 30 {
-		if e := base << (attempt - 1); e > 0 && e < ceiling {
-			d = e
-		}
-	}
-	if d <= 0 {
-		return 0
-	}
-	return rand.N(d) //nolint:gosec // jitter, not a secret
-}
 
 // uncommittedError marks a failure of a transaction before its COMMIT was
 // sent: acquiring (connecting), BEGIN, or a statement of the unit of work.
@@ -126,7 +108,7 @@ func (s *Store) untilAvailable(ctx context.Context, op string, try func() (retry
 		if !connecting(err) && immediate < int(s.db.cfg.MaxConns) {
 			immediate++ // a dead pooled connection: the next one may be fine
 		} else {
-			wait = Backoff(attempts-immediate, backoffBase, backoffCap)
+			wait = backoff.Full(attempts-immediate, backoffBase, backoffCap)
 			if time.Since(first)+wait > s.db.cfg.UnavailableWait {
 				s.logWait(ctx, op, attempts, first, err)
 				return err

@@ -289,22 +289,6 @@ func TestStatementErrorsAreNotRunAgain(t *testing.T) {
 	})
 }
 
-func TestBackoffIsCappedFullJitter(t *testing.T) {
-	t.Parallel()
-	base, ceiling := 50*time.Millisecond, time.Second
-	for attempt, upper := range map[int]time.Duration{1: 50 * time.Millisecond, 2: 100 * time.Millisecond,
-		4: 400 * time.Millisecond, 5: 800 * time.Millisecond, 6: time.Second, 40: time.Second, 0: 50 * time.Millisecond} {
-		var most time.Duration
-		for range 2000 {
-			d := db.Backoff(attempt, base, ceiling)
-			require.GreaterOrEqual(t, d, time.Duration(0))
-			require.Less(t, d, upper, "attempt %d", attempt)
-			most = max(most, d)
-		}
-		assert.Greater(t, most, upper/2, "attempt %d spreads over [0, %s)", attempt, upper)
-	}
-}
-
 // TestWhatIsWorthWaitingFor: the errors of a restarting pooler or database
 // are waited for; PgBouncer's refusals that no wait cures, a statement's
 // own error and the caller's deadline are not.

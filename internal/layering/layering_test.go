@@ -30,11 +30,12 @@ var allowed = map[string][]string{
 
 	// Adapters that use nothing of ours but the domain.
 	"internal/auth":        {},
+	"internal/backoff":     {},
 	"internal/logging":     {},
-	"internal/llm":         {"internal/quiz", "internal/quiz/qtype"},
+	"internal/llm":         {"internal/backoff", "internal/quiz", "internal/quiz/qtype"},
 	"internal/llm/llmtest": {},
 	"internal/db/dbsqlc":   {},
-	"internal/db":          {"internal/db/dbsqlc", "internal/quiz", "internal/quiz/qtype"},
+	"internal/db":          {"internal/backoff", "internal/db/dbsqlc", "internal/quiz", "internal/quiz/qtype"},
 	"internal/canvas":      {"internal/logging", "internal/quiz"},
 	"internal/queue":       {"internal/logging", "internal/quiz"},
 

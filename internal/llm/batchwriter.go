@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"quizgen/internal/backoff"
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
 )
@@ -111,8 +112,8 @@ type BatchWriter struct {
 	// missing.
 	MaxRounds int
 	// MaxAttempts is how often one call is tried while it fails with a
-	// temporary error (DefaultMaxAttempts), waiting 1 s, 2 s, 4 s, … (at
-	// most 30 s) between attempts.
+	// temporary error (DefaultMaxAttempts), waiting a random time below
+	// 1 s, 2 s, 4 s, … (at most 30 s) between attempts (backoff.Full).
 	MaxAttempts int
 	// Log receives one line per retry and per round short of questions,
 	// never content or answers. Nil discards.
@@ -253,7 +254,7 @@ func (w *BatchWriter) call(ctx context.Context, s settings, c BatchCall) (string
 			}
 			return "", fmt.Errorf("write batch: %w: %w", err, quiz.ErrTemporary)
 		}
-		d := min(baseBackoff<<(attempt-1), maxBackoff)
+		d := backoff.Full(attempt, baseBackoff, maxBackoff)
 		s.log.WarnContext(ctx, "LLM call failed; retrying",
 			"type", c.Prompt.Type, "asked", c.Prompt.Count, "attempt", attempt, "backoff", d, "err", err)
 		if err := s.sleep(ctx, d); err != nil {
@@ -383,7 +384,8 @@ func QuestionKey(t qtype.Name, data json.RawMessage) string {
 // (BatchWriter.MaxAttempts): LLM_MAX_RETRIES plus one.
 const DefaultMaxAttempts = 3
 
-// Backoff between attempts of a call: 1 s, 2 s, 4 s, … up to 30 s.
+// Backoff between attempts of a call (backoff.Full): a random wait below
+// 1 s, 2 s, 4 s, … up to 30 s.
 const (
 	baseBackoff = time.Second
 	maxBackoff  = 30 * time.Second

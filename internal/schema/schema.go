@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
-
 )
 
 // Command is a migration request: {"command":"up"},
