@@ -11,11 +11,19 @@ import (
 
 // Text layout thresholds, in units of the font size. A gap wider than
 // wordGap between two glyphs on a line is a word break (justified TeX
-// text shrinks its spaces to about 0.22 em; kerning stays under 0.1 em),
-// and a baseline shift of more than lineShift is a new line (sub- and
-// superscripts move less).
+// text shrinks its spaces to about 0.22 em; kerning stays under 0.1 em;
+// poppler, our reference, breaks there too, so TeX's math italic
+// correction, 0.11 em after an f, separates "f (a)" as it does), and a
+// baseline shift of more than lineShift is a new line (sub- and
+// superscripts move less). On a letter-spaced line (every word one glyph,
+// see textBuf.endLine) gaps narrower than spacedJoin times the line's
+// narrowest gap, and under spacedMax, are character spacing, not word
+// breaks: poppler's rule, so "R E A D" drawn with CSS letter-spacing is
+// READ.
 const (
-	wordGap     = 0.15
+	wordGap     = 0.1
+	spacedJoin  = 1.3
+	spacedMax   = 0.4
 	backGap     = 0.5
 	lineShift   = 0.5
 	maxGStates  = 64  // q nesting kept
@@ -88,7 +96,9 @@ type sink struct {
 	has     bool
 	x, y    float64 // where the previous glyph ended
 	size    float64
-	pending byte // 0, ' ' or '\n'
+	pending byte    // 0, ' ' or '\n'
+	gap     float64 // the pending space's gap in units of the font size; +Inf when it is a space character
+	spaced  bool    // a space glyph was drawn since the previous glyph
 	last    lastGlyph
 }
 
@@ -103,13 +113,92 @@ type lastGlyph struct {
 }
 
 // textBuf is the text of a page; unlike a strings.Builder, its end can be
-// cut off, to replace a letter or an accent by the two combined.
-type textBuf struct{ buf []byte }
+// cut off, to replace a letter or an accent by the two combined, and the
+// word breaks of its last line can be taken back when the line turns out
+// letter-spaced.
+type textBuf struct {
+	buf  []byte
+	line textLine
+}
 
-func (t *textBuf) WriteString(s string) { t.buf = append(t.buf, s...) }
-func (t *textBuf) sep(c byte)           { t.buf = append(t.buf, c) }
-func (t *textBuf) Len() int             { return len(t.buf) }
-func (t *textBuf) String() string       { return string(t.buf) }
+// textLine is what textBuf knows of its current line.
+type textLine struct {
+	start  int        // offset in buf where the line begins
+	breaks []gapBreak // its spaces, in order
+	multi  bool       // some word of the line has more than one character
+}
+
+// gapBreak is a space written for a gap between glyphs.
+type gapBreak struct {
+	at  int     // its offset in buf
+	gap float64 // in units of the font size; +Inf for a space character
+}
+
+// WriteString adds text directly after what precedes it.
+func (t *textBuf) WriteString(s string) {
+	if len(t.buf) > t.line.start && t.buf[len(t.buf)-1] != ' ' {
+		t.line.multi = true
+	}
+	t.buf = append(t.buf, s...)
+}
+
+// sep adds a separator, ' ' for a gap of gap font sizes or '\n'. It
+// returns how many earlier spaces it removed: a new line first ends the
+// current one.
+func (t *textBuf) sep(c byte, gap float64) int {
+	removed := 0
+	if c == '\n' {
+		removed = t.endLine()
+		t.buf = append(t.buf, c)
+		t.line = textLine{start: len(t.buf), breaks: t.line.breaks[:0]}
+		return removed
+	}
+	t.line.breaks = append(t.line.breaks, gapBreak{at: len(t.buf), gap: gap})
+	t.buf = append(t.buf, c)
+	return removed
+}
+
+// endLine joins the glyphs of a letter-spaced line: when every word of the
+// line is one character, the gaps narrower than spacedJoin times the
+// narrowest one (and than spacedMax) are character spacing, and their
+// spaces go. Wider gaps (a space glyph drawn between letter-spaced words
+// adds its width to the character spacing on both sides) stay word
+// breaks. It returns how many spaces it removed.
+func (t *textBuf) endLine() int {
+	if t.line.multi || len(t.line.breaks) == 0 {
+		return 0
+	}
+	narrowest := math.Inf(1)
+	for _, b := range t.line.breaks {
+		narrowest = min(narrowest, b.gap)
+	}
+	limit := min(spacedJoin*narrowest, spacedMax)
+	out, from, removed := t.line.start, t.line.start, 0
+	for _, b := range t.line.breaks {
+		if !(b.gap < limit) {
+			continue
+		}
+		out += copy(t.buf[out:], t.buf[from:b.at])
+		from = b.at + 1
+		removed++
+	}
+	if removed == 0 {
+		return 0
+	}
+	out += copy(t.buf[out:], t.buf[from:])
+	t.buf = t.buf[:out]
+	t.line.breaks = t.line.breaks[:0]
+	return removed
+}
+
+func (t *textBuf) Len() int { return len(t.buf) }
+
+// String returns the text, its last line ended.
+func (t *textBuf) String() string {
+	t.endLine()
+	t.line = textLine{start: len(t.buf)}
+	return string(t.buf)
+}
 
 func (s *sink) full() bool { return s.runes >= s.limit }
 
@@ -128,8 +217,9 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 	switch classify(text) {
 	case glyphSpace:
 		if math.Hypot(x1-x0, y1-y0) <= wordGap*size && s.pending == 0 && s.has {
-			s.pending = ' '
+			s.pending, s.gap = ' ', math.Inf(1)
 		}
+		s.spaced = s.has
 		return
 	case glyphNone:
 		if s.has {
@@ -148,13 +238,20 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 		switch {
 		case !(math.Abs(perp) <= lineShift*ref): // also true for NaN
 			s.pending = '\n'
-		case along > wordGap*size || along < -backGap*ref:
+		case along > wordGap*size:
 			if s.pending == 0 {
-				s.pending = ' '
+				s.pending, s.gap = ' ', along/size
+			}
+			if s.spaced { // a space character drawn in the gap: a word break whatever its width
+				s.gap = math.Inf(1)
+			}
+		case along < -backGap*ref:
+			if s.pending == 0 {
+				s.pending, s.gap = ' ', math.Inf(1)
 			}
 		}
 	}
-	s.has = true
+	s.has, s.spaced = true, false
 	s.x, s.y, s.size = x1, y1, size
 	s.last = lastGlyph{start: -1}
 	written := 0
@@ -165,14 +262,13 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 		}
 		if t == " " {
 			if s.pending == 0 {
-				s.pending = ' '
+				s.pending, s.gap = ' ', math.Inf(1)
 			}
 			continue
 		}
 		if s.pending != 0 {
 			if s.b.Len() > 0 {
-				s.b.sep(s.pending)
-				s.runes++
+				s.runes += 1 - s.b.sep(s.pending, s.gap)
 			}
 			s.pending = 0
 		}
