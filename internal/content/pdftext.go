@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"math"
 	"sort"
 	"unicode"
@@ -191,6 +192,33 @@ func (t *textBuf) endLine() int {
 	return removed
 }
 
+// hyphenEnd reports whether the text ends with a hyphen after a letter.
+func (t *textBuf) hyphenEnd() bool {
+	var h int
+	switch {
+	case bytes.HasSuffix(t.buf, []byte("-")):
+		h = 1
+	case bytes.HasSuffix(t.buf, []byte("\u2010")):
+		h = len("\u2010")
+	default:
+		return false
+	}
+	r, _ := utf8.DecodeLastRune(t.buf[:len(t.buf)-h])
+	return unicode.IsLetter(r)
+}
+
+// joinHyphen ends the line at a word broken by a hyphen (see hyphenEnd)
+// and drops the hyphen, so that the next line's text continues the word,
+// as pdftotext joins "effec-" and "tive". It returns how many characters
+// it removed.
+func (t *textBuf) joinHyphen() int {
+	removed := t.endLine() + 1
+	_, n := utf8.DecodeLastRune(t.buf)
+	t.buf = t.buf[:len(t.buf)-n]
+	t.line = textLine{start: len(t.buf), breaks: t.line.breaks[:0]}
+	return removed
+}
+
 func (t *textBuf) Len() int { return len(t.buf) }
 
 // String returns the text, its last line ended.
@@ -267,7 +295,11 @@ func (s *sink) glyph(text string, x0, y0, x1, y1, dx, dy, size float64) {
 			continue
 		}
 		if s.pending != 0 {
-			if s.b.Len() > 0 {
+			switch {
+			case s.b.Len() == 0:
+			case s.pending == '\n' && unicode.IsLower(r) && s.b.hyphenEnd():
+				s.runes -= s.b.joinHyphen()
+			default:
 				s.runes += 1 - s.b.sep(s.pending, s.gap)
 			}
 			s.pending = 0

@@ -43,3 +43,35 @@ func TestPDFWordGaps(t *testing.T) {
 		})
 	}
 }
+
+// TestPDFHyphenatedWords: a word hyphenated at the end of a line is one
+// word again, as pdftotext reads it; a hyphen after no letter, or before
+// a capital, stays.
+func TestPDFHyphenatedWords(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, content, want string }{
+		{"hyphenated word", `BT /F1 10 Tf 12 TL 72 700 Td (how effec-)Tj T* (tive it is)Tj ET`, "how effective it is"},
+		{"twice in a row", `BT /F1 10 Tf 12 TL 72 700 Td (the ratio ex-)Tj T* (ceeds the sec-)Tj T* (ond)Tj ET`, "the ratio exceeds the second"},
+		{"Unicode hyphen", `BT /F2 10 Tf 12 TL 72 700 Td <0001 0002 0003>Tj T* <0004>Tj ET`, "abc"},
+		{"before a capital", `BT /F1 10 Tf 12 TL 72 700 Td (Jean-)Tj T* (Paul)Tj ET`, "Jean-\nPaul"},
+		{"after a digit", `BT /F1 10 Tf 12 TL 72 700 Td (pages 1-)Tj T* (five)Tj ET`, "pages 1-\nfive"},
+		{"a dash on its own", `BT /F1 10 Tf 12 TL 72 700 Td (and -)Tj T* (more)Tj ET`, "and -\nmore"},
+		{"on the same line", `BT /F1 10 Tf 72 700 Td (well-)Tj (known)Tj ET`, "well-known"},
+	}
+	toUnicode := stream("", `/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Test-UCS def /CMapType 2 def
+1 begincodespacerange <0000> <FFFF> endcodespacerange
+4 beginbfchar <0001> <0061> <0002> <0062> <0003> <2010> <0004> <0063> endbfchar
+endcmap CMapName currentdict /CMap defineresource pop end end`)
+	type0 := "<< /Type /Font /Subtype /Type0 /BaseFont /Test /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 5 0 R >>"
+	cidFont := "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Test /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 500 >>"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := content.PDFToText(contentPDF("/Font << /F1 3 0 R /F2 4 0 R >>", []string{type0, toUnicode, cidFont}, tt.content))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
