@@ -19,31 +19,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"quizgen/internal/app"
-	"quizgen/internal/auth"
-	"quizgen/internal/canvastoken"
+	"quizgen/internal/app/generator"
 	"quizgen/internal/config"
-	"quizgen/internal/content"
 	"quizgen/internal/db"
 	"quizgen/internal/deploy"
-	"quizgen/internal/llm"
 	"quizgen/internal/logging"
-	"quizgen/internal/pipeline"
 	"quizgen/internal/pipeline/generation"
 	"quizgen/internal/queue"
 	"quizgen/internal/quiz"
 	"quizgen/internal/quiz/qtype"
-)
-
-// The generate function's settings that functions/generate/main.go keeps
-// as constants (invocation margin, backoff, publish timeout, the local
-// poller's invocation timeout); the drill wires its workers the same way.
-const (
-	genInvocationMargin = 20 * time.Second
-	genRetryBase        = 30 * time.Second
-	genRetryMax         = 15 * time.Minute
-	genPublishTimeout   = 10 * time.Second
-	genInvocation       = 15 * time.Minute
 )
 
 // jobsPlan is each quiz of the jobs scenario: two manual modules (no
@@ -314,31 +298,12 @@ func newGenWorker(ctx context.Context, cfg config.Generate, batchSize int, clien
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	store := db.NewStore(pool)
-	canvasClient, err := app.Canvas(cfg.Canvas, "", log)
+	// Wired as functions/generate wires it (internal/app/generator).
+	g, err := generator.New(cfg, generator.Deps{Store: store, SQS: client, Log: log,
+		Runs: &storeRuns{RunStore: store, counting: runs}})
 	if err != nil {
 		pool.Close()
 		return nil, err
-	}
-	cipher, err := auth.NewCipher(cfg.TokenKey.Value())
-	if err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("token cipher: %w", err)
-	}
-	g := &generation.Generator{
-		Pipeline: &pipeline.Pipeline{
-			Store:  store,
-			Tokens: canvastoken.Source{Store: store, Canvas: canvasClient, Cipher: cipher},
-			Canvas: canvasClient,
-			Log:    log,
-		},
-		Extractor: &content.Extractor{Source: canvasClient, Log: log, Limits: content.Limits{
-			MaxFileSize: cfg.Content.MaxFileSize, MaxTotalContentSize: cfg.Content.MaxTotalContentSize,
-			MaxPagesPerModule: cfg.Content.MaxPagesPerModule, MaxContentLength: cfg.Content.MaxContentLength,
-			MinContentLength: cfg.Content.MinContentLength,
-		}},
-		Runs:    &storeRuns{RunStore: store, counting: runs},
-		Batches: &llm.BatchWriter{Provider: llm.NewBatchMock(cfg.LLM.MockLatency), MaxAttempts: cfg.LLM.MaxRetries + 1, Log: log},
-		Jobs:    queue.NewPublisher(client, cfg.GenerateQueueURL, "", genPublishTimeout),
 	}
 	handle := func(ctx context.Context, j queue.Job) error {
 		err := g.HandleGenerate(ctx, j)
@@ -347,11 +312,10 @@ func newGenWorker(ctx context.Context, cfg config.Generate, batchSize int, clien
 		}
 		return err
 	}
-	batch := queue.Batch(log, queue.MaxReceiveCount, genInvocationMargin, handle,
-		queue.WithBackoff(client, cfg.GenerateQueueURL, genRetryBase, genRetryMax))
+	batch := generator.Batch(cfg, client, handle, log)
 	return &genWorker{pool: pool, run: func(ctx context.Context) error {
 		return queue.NewPoller(client, cfg.GenerateQueueURL, batch,
-			queue.PollerOptions{Log: log, BatchSize: batchSize, WaitTime: time.Second, InvocationTimeout: genInvocation}).Run(ctx)
+			queue.PollerOptions{Log: log, BatchSize: batchSize, WaitTime: time.Second, InvocationTimeout: generator.LocalInvocationTimeout}).Run(ctx)
 	}}, nil
 }
 

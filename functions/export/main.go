@@ -2,7 +2,8 @@
 // the quiz's approved questions to Canvas as a New Quizzes quiz
 // (internal/pipeline), safely for redelivery. main is the composition
 // root. Outside Lambda (no AWS_LAMBDA_RUNTIME_API) it polls the queue
-// itself and calls the same batch handler, for `make dev`.
+// itself and calls the same batch handler, for `make dev` (local.go;
+// Lambda builds, -tags lambda.norpc, leave it out).
 package main
 
 import (
@@ -78,9 +79,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		lambda.Start(handler)
 		return nil
 	}
-	log.Info("polling the export queue", "queue", cfg.ExportQueueURL)
-	err = queue.NewPoller(sqsClient, cfg.ExportQueueURL, handler,
-		queue.PollerOptions{Log: log, InvocationTimeout: 10 * time.Minute}).Run(ctx)
+	err = runLocal(ctx, log, cfg, sqsClient, handler)
 	pool.Close()
 	return err
 }

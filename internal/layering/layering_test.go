@@ -54,6 +54,12 @@ var allowed = map[string][]string{
 	"internal/config": {"internal/db", "internal/logging", "internal/quiz"},
 	// app is the composition roots' shared wiring (config, Canvas client).
 	"internal/app": {"internal/canvas", "internal/config", "internal/logging"},
+	// app/generator wires the generate job for functions/generate and the
+	// fleet drill; apart from app so the other functions link none of it.
+	"internal/app/generator": {
+		"internal/app", "internal/auth", "internal/canvastoken", "internal/config", "internal/content",
+		"internal/db", "internal/llm", "internal/pipeline", "internal/pipeline/generation", "internal/queue",
+	},
 	// httpapi calls Canvas for the course and module routes, extracts the
 	// text of a manual PDF upload with content, refreshes tokens with
 	// canvastoken and serves health's report: these routes have no
