@@ -30,7 +30,9 @@ type PDFLimits struct {
 	// quarter of it (a page over that is skipped). When it is spent,
 	// reading stops and the pages read so far are returned. It also bounds
 	// the object streams the library inflates: a document with one over
-	// half of it, or with all of them over twice it, is refused.
+	// half of it, or with all of them over twice it, is refused. The
+	// bytes decrypted in a document encrypted with an empty user password
+	// are spent from it first (over it, the document is unreadable).
 	MaxContentBytes int64
 	// Timeout bounds the wall-clock time. When it expires while pages are
 	// read, the pages read so far are returned; before that, the result
@@ -97,18 +99,23 @@ func ExtractPDF(ctx context.Context, data []byte, lim PDFLimits) (string, error)
 	if len(data) == 0 {
 		return "", fmt.Errorf("%w: empty file", ErrUnreadablePDF)
 	}
+	tctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
 	data = fixHeader(data)
-	data, err := decryptPDF(data)
+	// Decryption runs under the same deadline and content budget as the
+	// reading: the bytes it decrypts are spent from MaxContentBytes.
+	data, decrypted, err := decryptPDF(tctx, data, lim.MaxContentBytes)
 	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		return "", fmt.Errorf("%w: %w", ErrUnreadablePDF, err)
 	}
 	if err := checkStructure(data, lim.MaxContentBytes/2, 2*lim.MaxContentBytes); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnreadablePDF, err)
 	}
-	tctx, cancel := context.WithTimeout(ctx, lim.Timeout)
-	defer cancel()
 	d := &document{ctx: tctx, lim: lim, fonts: make(map[string]*font), fallback: fallbackFont()}
-	d.budget = &streamBudget{doc: d, left: lim.MaxContentBytes}
+	d.budget = &streamBudget{doc: d, left: lim.MaxContentBytes - decrypted}
 
 	parts, found, encrypted, err := d.read(data)
 	if ctx.Err() != nil {

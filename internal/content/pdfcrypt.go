@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/md5" //nolint:gosec // PDF's standard security handler is defined with MD5
@@ -11,8 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 )
 
 // This file opens PDFs encrypted with an empty user password that the PDF
@@ -121,36 +120,138 @@ func (l *lexer) parseValue(depth int, onString func(v pdfValue)) (pdfValue, bool
 	}
 }
 
-var objHeader = regexp.MustCompile(`(?:^|[^0-9])([0-9]{1,10})[\x00\t\n\f\r ]+([0-9]{1,5})[\x00\t\n\f\r ]+obj\b`)
+// cryptScan is one decryption's view of the file: an index of object
+// offsets built in one pass (so an indirect /Length costs a map lookup,
+// not a scan of the file), and the limits of ExtractPDF it runs under:
+// its deadline and its MaxContentBytes, which the decrypted bytes use up.
+type cryptScan struct {
+	ctx  context.Context //nolint:containedctx // one call's deadline
+	data []byte
+	objs map[int]int // object number -> offset just after its last "N G obj"
+	left int64       // bytes that may still be decrypted
+	work int64       // bytes examined looking for object headers (tests bound it)
+}
 
-// findObject returns the offset just after "N G obj" of the last
-// definition of object n, or -1.
-func findObject(data []byte, n int) int {
-	re := regexp.MustCompile(`(?:^|[^0-9])` + strconv.Itoa(n) + `[\x00\t\n\f\r ]+[0-9]{1,5}[\x00\t\n\f\r ]+obj\b`)
-	all := re.FindAllIndex(data, -1)
-	if len(all) == 0 {
-		return -1
+// Errors that stop a decryption at ExtractPDF's limits.
+var (
+	errDecryptTime   = errors.New("decrypting stopped at the time limit")
+	errDecryptBudget = errors.New("decrypting stopped: content budget spent")
+)
+
+func newCryptScan(ctx context.Context, data []byte, budget int64) (*cryptScan, error) {
+	s := &cryptScan{ctx: ctx, data: data, objs: make(map[int]int), left: budget}
+	for i, n := 0, 0; ; n++ {
+		if err := s.check(n); err != nil {
+			return nil, err
+		}
+		num, _, end, ok := s.nextObjHeader(i)
+		if !ok {
+			return s, nil
+		}
+		s.objs[num] = end // the last definition wins, as in an update
+		i = end
 	}
-	return all[len(all)-1][1]
+}
+
+// check returns errDecryptTime once the deadline has passed; it looks
+// every 256 calls (n counts them).
+func (s *cryptScan) check(n int) error {
+	if n%256 == 0 && s.ctx.Err() != nil {
+		return errDecryptTime
+	}
+	return nil
+}
+
+// spend takes n bytes from the budget.
+func (s *cryptScan) spend(n int) error {
+	s.left -= int64(n)
+	if s.left < 0 {
+		return errDecryptBudget
+	}
+	return nil
+}
+
+// nextObjHeader finds the first object header "N G obj" that starts at or
+// after from (N up to 10 digits not preceded by a digit, G up to 5, white
+// space between, "obj" not followed by a letter, digit or _). It returns
+// N, G and the offset just after "obj".
+func (s *cryptScan) nextObjHeader(from int) (num, gen, end int, ok bool) {
+	data := s.data
+	for i := from; i < len(data); {
+		at := bytes.Index(data[i:], []byte("obj"))
+		if at < 0 {
+			s.work += int64(len(data) - i)
+			return 0, 0, 0, false
+		}
+		at += i
+		s.work += int64(at + 3 - i)
+		i = at + 3
+		if i < len(data) && isWordByte(data[i]) {
+			continue
+		}
+		j, spaces := at, 0
+		for ; j > from && isHeaderSpace(data[j-1]); j-- {
+			spaces++
+		}
+		g, gDigits := backDigits(data, from, j)
+		if spaces == 0 || gDigits == 0 || gDigits > 5 {
+			continue
+		}
+		j -= gDigits
+		for spaces = 0; j > from && isHeaderSpace(data[j-1]); j-- {
+			spaces++
+		}
+		n, nDigits := backDigits(data, from, j)
+		if spaces == 0 || nDigits == 0 || nDigits > 10 || (j-nDigits > from && isDigit(data[j-nDigits-1])) {
+			continue
+		}
+		return n, g, i, true
+	}
+	return 0, 0, 0, false
+}
+
+// backDigits reads the run of digits that ends at data[to] (exclusive),
+// not looking before from; it returns its value and its length (the
+// value is meaningful only for runs of up to 10 digits).
+func backDigits(data []byte, from, to int) (value, n int) {
+	for n < 11 && to-n > from && isDigit(data[to-n-1]) {
+		n++
+	}
+	for _, c := range data[to-n : to] {
+		value = value*10 + int(c-'0')
+	}
+	return value, n
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isHeaderSpace is PDF white space (NUL, tab, LF, FF, CR, space).
+func isHeaderSpace(c byte) bool {
+	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
+}
+
+func isWordByte(c byte) bool {
+	return isDigit(c) || c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z')
 }
 
 // resolve follows a reference to the value of its object.
-func resolve(data []byte, v pdfValue) pdfValue {
+func (s *cryptScan) resolve(v pdfValue) pdfValue {
 	if v.kind != tokKeyword || v.str != "R" {
 		return v
 	}
-	at := findObject(data, v.ref)
-	if at < 0 {
+	at, ok := s.objs[v.ref]
+	if !ok {
 		return pdfValue{}
 	}
-	l := lexer{b: data, i: at}
+	l := lexer{b: s.data, i: at}
 	val, _ := l.parseValue(0, nil)
 	return val
 }
 
 // findEncryption returns the encryption dictionary and the first file ID
 // named by the document's last trailer, or ok false when it has none.
-func findEncryption(data []byte) (enc pdfValue, encID int, id []byte, ok bool) {
+func findEncryption(s *cryptScan) (enc pdfValue, encID int, id []byte, ok bool) {
+	data := s.data
 	for end := len(data); ; {
 		at := bytes.LastIndex(data[:end], []byte("/Encrypt"))
 		if at < 0 {
@@ -169,7 +270,7 @@ func findEncryption(data []byte) (enc pdfValue, encID int, id []byte, ok bool) {
 		if v.kind == tokKeyword && v.str == "R" {
 			encID = v.ref
 		}
-		enc = resolve(data, v)
+		enc = s.resolve(v)
 		if enc.kind != tokDictOpen {
 			continue
 		}
@@ -194,8 +295,8 @@ func (v pdfValue) int(key string) int {
 
 // newPDFCrypt derives the file key for the empty user password. It
 // returns nil and no error when the library can open the document itself.
-func newPDFCrypt(data []byte) (*pdfCrypt, error) {
-	enc, encID, id, ok := findEncryption(data)
+func newPDFCrypt(s *cryptScan) (*pdfCrypt, error) {
+	enc, encID, id, ok := findEncryption(s)
 	if !ok {
 		return nil, nil
 	}
@@ -385,21 +486,38 @@ func (c *pdfCrypt) decrypt(method string, num, gen int, b []byte) []byte {
 }
 
 // decryptPDF returns data itself when the library can open it, or a
-// decrypted copy; errUserPassword when the empty password does not open it.
-func decryptPDF(data []byte) ([]byte, error) {
-	c, err := newPDFCrypt(data)
+// decrypted copy and the bytes it decrypted; errUserPassword when the
+// empty password does not open it. It stops with errDecryptTime when ctx
+// is done and errDecryptBudget when more than budget bytes are to be
+// decrypted. Its work is linear in the size of data.
+func decryptPDF(ctx context.Context, data []byte, budget int64) ([]byte, int64, error) {
+	if !bytes.Contains(data, []byte("/Encrypt")) {
+		return data, 0, nil
+	}
+	s, err := newCryptScan(ctx, data, budget)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.decrypt()
+}
+
+// decrypt is decryptPDF once the object index is built.
+func (s *cryptScan) decrypt() ([]byte, int64, error) {
+	data, budget := s.data, s.left
+	c, err := newPDFCrypt(s)
 	if err != nil || c == nil {
-		return data, err
+		return data, 0, err
 	}
 	out := bytes.Clone(data)
-	for i := 0; i < len(data); {
-		m := objHeader.FindSubmatchIndex(data[i:])
-		if m == nil {
+	for i, n := 0, 0; ; n++ {
+		if err := s.check(n); err != nil {
+			return nil, 0, err
+		}
+		num, gen, end, ok := s.nextObjHeader(i)
+		if !ok {
 			break
 		}
-		num, _ := strconv.Atoi(string(data[i+m[2] : i+m[3]]))
-		gen, _ := strconv.Atoi(string(data[i+m[4] : i+m[5]]))
-		i += m[1]
+		i = end
 		skip := num == c.encryptID && c.encryptID != 0
 		l := lexer{b: data, i: i}
 		var strs []pdfValue
@@ -412,8 +530,11 @@ func decryptPDF(data []byte) ([]byte, error) {
 			skip = true
 		}
 		if !skip && c.str != "Identity" {
-			for _, s := range strs {
-				c.rewriteString(out, s, c.decrypt(c.str, num, gen, []byte(s.str)))
+			for _, str := range strs {
+				if err := s.spend(len(str.str)); err != nil {
+					return nil, 0, err
+				}
+				c.rewriteString(out, str, c.decrypt(c.str, num, gen, []byte(str.str)))
 			}
 		}
 		save := l.i
@@ -429,16 +550,20 @@ func decryptPDF(data []byte) ([]byte, error) {
 		if start < len(data) && data[start] == '\n' {
 			start++
 		}
-		n := resolve(data, v.dict["Length"])
-		length := int(n.num)
-		if n.kind != tokNumber || length < 0 || start+length > len(data) {
+		lv := s.resolve(v.dict["Length"])
+		length := int(lv.num)
+		if lv.kind != tokNumber || length < 0 || start+length > len(data) {
 			end := bytes.Index(data[start:], []byte("endstream"))
+			s.work += int64(end + len("endstream"))
 			if end < 0 {
 				break
 			}
 			length = end
 		}
 		if !skip && !(typ == "Metadata" && c.keepMeta) && c.stm != "Identity" {
+			if err := s.spend(length); err != nil {
+				return nil, 0, err
+			}
 			plain := c.decrypt(c.stm, num, gen, data[start:start+length])
 			dst := out[start : start+length]
 			copy(dst, plain)
@@ -461,7 +586,7 @@ func decryptPDF(data []byte) ([]byte, error) {
 		}
 		out[i-1] = '_'
 	}
-	return out, nil
+	return out, budget - s.left, nil
 }
 
 // rewriteString writes plain over the string token s in out: as a hex
