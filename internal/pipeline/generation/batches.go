@@ -31,8 +31,6 @@ type RunStore interface {
 	FailBatch(ctx context.Context, id, batchID, jobID quiz.ID, reason string) (bool, error)
 	ReleaseBatch(ctx context.Context, id, batchID, jobID quiz.ID) error
 	QuestionData(ctx context.Context, id quiz.ID) ([]db.StoredQuestion, error)
-	RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.GenerationBatch, error)
-	RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) (quiz.GenerationBatch, error)
 }
 
 var _ RunStore = (*db.Store)(nil)
@@ -102,36 +100,6 @@ func (g *Generator) dispatch(ctx context.Context, r pipeline.Run, batches []quiz
 			"Question generation failed: background jobs are unavailable.")
 	}
 	return nil
-}
-
-// RetryFailed re-runs only the failed batches of quiz id's last run (a
-// partial or failed quiz): fresh job ids, the stage processing again,
-// one message each. It returns quiz.ErrConflict when there is nothing to
-// retry. (The API calls it; issue 13 adds the route.)
-func (g *Generator) RetryFailed(ctx context.Context, id quiz.ID) error {
-	bs, err := g.Runs.RetryFailedBatches(ctx, id)
-	if err != nil {
-		return err
-	}
-	return g.dispatch(ctx, g.apiRun(id, "retry_failed"), bs)
-}
-
-// RegenerateBatch adds sp.Count questions to one (module, type,
-// difficulty) of quiz id's finished run (README "Background jobs": regenerating a batch) as a new round,
-// the stage processing until it settles. (The API calls it; issue 13 adds
-// the route.)
-func (g *Generator) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) error {
-	b, err := g.Runs.RegenerateBatch(ctx, id, sp)
-	if err != nil {
-		return err
-	}
-	return g.dispatch(ctx, g.apiRun(id, "regenerate_batch"), []quiz.GenerationBatch{b})
-}
-
-// apiRun is the Run of what the API asks of quiz id's generation outside
-// a job (RetryFailed, RegenerateBatch), logged as job.
-func (g *Generator) apiRun(id quiz.ID, job string) pipeline.Run {
-	return pipeline.Run{Log: g.Log.With("quiz_id", id, "job", job), QuizID: id, Stage: quiz.StageGeneration}
 }
 
 // batch runs batch job r (r.BatchID, r.JobID) and settles its outcome:

@@ -227,8 +227,9 @@ func TestFailedBatchMakesPartialThenRetryRerunsOnlyIt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, all, total-2)
 
+	// The API's path (POST .../retry-failed-batches): quiz.Service.
+	require.NoError(t, b.svc.RetryFailedBatches(t.Context(), b.owner.ID, q.ID, "req-retry"))
 	b.p.Jobs = b.jobs
-	require.NoError(t, b.p.RetryFailed(t.Context(), q.ID))
 	msgs := b.batchMessages()
 	require.Len(t, msgs, 1, "only the failed batch is queued again")
 	assert.Equal(t, quiz.StatusProcessing, b.quiz(q.ID).LLMGenerationStatus)

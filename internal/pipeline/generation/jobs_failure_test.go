@@ -77,14 +77,6 @@ func (f *flakyStore) QuestionData(ctx context.Context, id quiz.ID) ([]db.StoredQ
 	return f.runs.QuestionData(ctx, id)
 }
 
-func (f *flakyStore) RetryFailedBatches(ctx context.Context, id quiz.ID) ([]quiz.GenerationBatch, error) {
-	return f.runs.RetryFailedBatches(ctx, id)
-}
-
-func (f *flakyStore) RegenerateBatch(ctx context.Context, id quiz.ID, sp quiz.BatchSpec) (quiz.GenerationBatch, error) {
-	return f.runs.RegenerateBatch(ctx, id, sp)
-}
-
 func (f *flakyStore) set(m map[string]bool, keys ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
