@@ -81,9 +81,20 @@ test: services-test ## every test, against real Postgres and PgBouncer (transact
 test-short: ## unit tests only, nothing to start
 	$(GO) test -short -count=1 $(PKG)
 
-vet: ## gofmt and go vet
+# For a machine with a Docker engine and not the apt services (macOS):
+# each test process starts its own PostgreSQL and PgBouncer with
+# testcontainers-go (internal/db/dbtest, built in with -tags docker only),
+# with the committed pgbouncer/pgbouncer.ini. The SQS emulator and the
+# chaos pair are not started: their tests are skipped. No CI machine of
+# ours has a Docker engine; CI only builds this path (go vet -tags docker).
+.PHONY: test-docker
+test-docker: ## the tests with PostgreSQL and PgBouncer in Docker (testcontainers-go; needs a Docker engine, no apt services); SQS and chaos tests are skipped
+	env -u TEST_DATABASE_URL -u TEST_PGBOUNCER_URL $(GO) test -tags docker -race -count=1 -timeout 20m $$($(GO) list $(PKG) | grep -v '/dev/fleet$$')
+
+vet: ## gofmt and go vet (and the Docker test path, -tags docker, which no CI machine runs)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags docker ./internal/db/dbtest/
 
 # The fuzz targets over what comes from outside: PDF and HTML files from
 # Canvas, job messages from SQS. The go command fuzzes one target per run.

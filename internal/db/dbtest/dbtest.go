@@ -5,8 +5,10 @@
 // Connection URLs come from the environment `make test` sets up
 // (TEST_DATABASE_URL: a direct URL of a role that may CREATE DATABASE;
 // TEST_PGBOUNCER_URL: the same role through PgBouncer, whose `*` entry
-// reaches any database). Without them, Postgres and PgBouncer come from
-// testcontainers-go when a Docker engine answers; otherwise the test fails
+// reaches any database). Without them, a test built with -tags docker
+// (`make test-docker`) gets Postgres and PgBouncer from testcontainers-go,
+// with the committed pgbouncer/pgbouncer.ini, and fails when no Docker
+// engine answers (containers.go); built without the tag, the test fails
 // when CI is set and is skipped with a hint when it is not.
 package dbtest
 
@@ -67,7 +69,7 @@ func Lookup(t testing.TB) Env {
 	if os.Getenv("CI") != "" {
 		t.Fatal("TEST_DATABASE_URL and TEST_PGBOUNCER_URL must be set in CI (run the tests with `make test`)")
 	}
-	t.Skip("TEST_DATABASE_URL / TEST_PGBOUNCER_URL not set and no Docker engine: run `make test`, " +
+	t.Skip("TEST_DATABASE_URL / TEST_PGBOUNCER_URL not set: run `make test` (or `make test-docker` with a Docker engine), " +
 		"or `make services-test` and `. $(scripts/services.sh env test)` before go test")
 	return Env{}
 }
