@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -77,7 +76,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		Health: health.New(pool, health.Config{
 			Pooler: cfg.DB.Pooler, PgBouncerAdminURL: cfg.Health.PgBouncerAdminURL,
 			PgBouncerAdminPassword: cfg.Health.PgBouncerAdminPassword.Value(),
-			RDSProxyName:           cfg.Health.RDSProxyName, RDS: rds.NewFromConfig(awsCfg),
+			RDSProxyName:           cfg.Health.RDSProxyName, RDS: health.NewRDS(awsCfg),
 			Timeout: cfg.Health.Timeout, CacheTTL: cfg.Health.CacheTTL, MaxWaitDegraded: cfg.Health.MaxWait,
 		}, log),
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"quizgen/internal/awsapi"
 	"quizgen/internal/config"
 )
 
@@ -214,7 +215,7 @@ func TestNewAWSFetcher(t *testing.T) {
 	assert.Equal(t, "pw-from-ssm", v)
 
 	_, err = f.SecretString(ctx, "quizgen/nope")
-	var notFound *config.AWSError
+	var notFound *awsapi.Error
 	require.ErrorAs(t, err, &notFound)
 	assert.Equal(t, "ResourceNotFoundException", notFound.Code)
 	assert.Equal(t, "GetSecretValue", notFound.Operation)

@@ -20,8 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-
 	"quizgen/internal/db"
 )
 
@@ -32,9 +30,10 @@ const (
 	Unhealthy = "unhealthy"
 )
 
-// RDS is the part of the RDS client the RDS Proxy probe uses.
+// RDS lists an RDS Proxy's targets with their health; NewRDS calls
+// RDS's DescribeDBProxyTargets.
 type RDS interface {
-	DescribeDBProxyTargets(ctx context.Context, in *rds.DescribeDBProxyTargetsInput, opts ...func(*rds.Options)) (*rds.DescribeDBProxyTargetsOutput, error)
+	ProxyTargets(ctx context.Context, proxyName string) ([]ProxyTarget, error)
 }
 
 // Config configures a Checker.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -356,18 +355,19 @@ func TestClientsQueuedAtPgBouncer(t *testing.T) {
 }
 
 // rdsServer answers DescribeDBProxyTargets in the AWS Query protocol.
-func rdsServer(t *testing.T, status int, body string) *rds.Client {
+func rdsServer(t *testing.T, status int, body string) health.RDS {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		require.NoError(t, r.ParseForm())
 		assert.Equal(t, "DescribeDBProxyTargets", r.Form.Get("Action"))
 		assert.Equal(t, "quizgen-proxy", r.Form.Get("DBProxyName"))
+		assert.Contains(t, r.Header.Get("Authorization"), "/eu-north-1/rds/aws4_request", "signed for RDS")
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	return rds.New(rds.Options{Region: "eu-north-1", BaseEndpoint: aws.String(srv.URL),
+	return health.NewRDS(aws.Config{Region: "eu-north-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")})
 }
 

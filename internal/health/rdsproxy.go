@@ -2,10 +2,13 @@ package health
 
 import (
 	"context"
+	"encoding/xml"
+	"net/http"
+	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"quizgen/internal/awsapi"
 	"quizgen/internal/db"
 )
 
@@ -17,22 +20,12 @@ func (c *Checker) rdsProxy(ctx context.Context) PoolerReport {
 		r.Note = "RDS_PROXY_NAME is not set: the proxy's targets are not inspected"
 		return r
 	}
-	in := &rds.DescribeDBProxyTargetsInput{DBProxyName: aws.String(c.cfg.RDSProxyName)}
-	p := rds.NewDescribeDBProxyTargetsPaginator(c.cfg.RDS, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			r.Error = "DescribeDBProxyTargets: " + reason(err, ctx)
-			return r
-		}
-		for _, t := range out.Targets {
-			pt := ProxyTarget{Endpoint: aws.ToString(t.Endpoint), Type: string(t.Type), Role: string(t.Role), State: "UNKNOWN"}
-			if h := t.TargetHealth; h != nil {
-				pt.State, pt.Reason, pt.Description = string(h.State), string(h.Reason), aws.ToString(h.Description)
-			}
-			r.Targets = append(r.Targets, pt)
-		}
+	targets, err := c.cfg.RDS.ProxyTargets(ctx, c.cfg.RDSProxyName)
+	if err != nil {
+		r.Error = "DescribeDBProxyTargets: " + reason(err, ctx)
+		return r
 	}
+	r.Targets = targets
 	r.OK, r.Reachable = true, true
 	if len(r.Targets) == 0 {
 		r.Error = "the proxy has no targets"
@@ -42,3 +35,68 @@ func (c *Checker) rdsProxy(ctx context.Context) PoolerReport {
 
 // RDSMissing reports whether the RDS Proxy probe is not configured.
 func (c *Checker) RDSMissing() bool { return c.cfg.RDSProxyName == "" || c.cfg.RDS == nil }
+
+// NewRDS returns an RDS that calls DescribeDBProxyTargets (the AWS Query
+// protocol) with cfg's region, credentials and endpoint, through
+// internal/awsapi rather than the SDK's RDS client, whose package init
+// every cold start of the API would pay.
+func NewRDS(cfg aws.Config) RDS { return rdsAPI{awsapi.New(cfg)} }
+
+type rdsAPI struct{ c *awsapi.Client }
+
+var rdsService = awsapi.Service{Name: "rds", Env: "RDS"}
+
+// maxTargetPages bounds the pages read of one proxy's targets.
+const maxTargetPages = 20
+
+func (a rdsAPI) ProxyTargets(ctx context.Context, proxyName string) ([]ProxyTarget, error) {
+	var out []ProxyTarget
+	marker := ""
+	for range maxTargetPages {
+		form := url.Values{"Action": {"DescribeDBProxyTargets"}, "Version": {"2014-10-31"}, "DBProxyName": {proxyName}}
+		if marker != "" {
+			form.Set("Marker", marker)
+		}
+		status, data, err := a.c.Post(ctx, rdsService, "DescribeDBProxyTargets",
+			"application/x-www-form-urlencoded; charset=utf-8", nil, []byte(form.Encode()))
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusOK {
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			_ = xml.Unmarshal(data, &e)
+			ae := &awsapi.Error{Service: "rds", Operation: "DescribeDBProxyTargets", Status: status,
+				Code: e.Error.Code, Message: e.Error.Message}
+			if ae.Code == "" {
+				ae.Code = http.StatusText(status)
+			}
+			return nil, ae
+		}
+		var page struct {
+			Result struct {
+				Targets []struct {
+					Endpoint, Type, Role string
+					TargetHealth         *struct{ State, Reason, Description string }
+				} `xml:"Targets>member"`
+				Marker string
+			} `xml:"DescribeDBProxyTargetsResult"`
+		}
+		if err := xml.Unmarshal(data, &page); err != nil {
+			return nil, &awsapi.Error{Service: "rds", Operation: "DescribeDBProxyTargets", Status: status,
+				Code: "MalformedAnswer", Message: err.Error()}
+		}
+		for _, t := range page.Result.Targets {
+			pt := ProxyTarget{Endpoint: t.Endpoint, Type: t.Type, Role: t.Role, State: "UNKNOWN"}
+			if h := t.TargetHealth; h != nil {
+				pt.State, pt.Reason, pt.Description = h.State, h.Reason, h.Description
+			}
+			out = append(out, pt)
+		}
+		if marker = page.Result.Marker; marker == "" {
+			return out, nil
+		}
+	}
+	return out, nil
+}

@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 
 	// Adapters that use nothing of ours but the domain.
 	"internal/auth":        {},
+	"internal/awsapi":      {},
 	"internal/backoff":     {},
 	"internal/logging":     {},
 	"internal/llm":         {"internal/backoff", "internal/quiz", "internal/quiz/qtype"},
@@ -47,11 +48,11 @@ var allowed = map[string][]string{
 	"internal/content": {"internal/canvas", "internal/quiz"},
 	// health, metrics and schema report on or act on the pool db opens
 	// (pool statistics, the pooler's console, migrations).
-	"internal/health":  {"internal/db"},
+	"internal/health":  {"internal/awsapi", "internal/db"},
 	"internal/metrics": {"internal/db"},
 	"internal/schema":  {"internal/db"},
 	// config builds db.Config from the environment.
-	"internal/config": {"internal/db", "internal/logging", "internal/quiz"},
+	"internal/config": {"internal/awsapi", "internal/db", "internal/logging", "internal/quiz"},
 	// app is the composition roots' shared wiring (config, Canvas client).
 	"internal/app": {"internal/canvas", "internal/config", "internal/logging"},
 	// app/generator wires the generate job for functions/generate and the
