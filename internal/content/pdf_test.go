@@ -432,6 +432,8 @@ func FuzzPDFToText(f *testing.F) {
 	f.Add([]byte("%PDF-1.4\n%%EOF\n"))
 	f.Add([]byte("not a pdf"))
 	addTestdataSeeds(f, "pdf/*.pdf", func(b []byte) { f.Add(b) })
+	// The encrypted corpus files: mutations reach the decryption.
+	addTestdataSeeds(f, "corpus/enc_*.pdf", func(b []byte) { f.Add(b) })
 	lim := content.PDFLimits{MaxChars: 2000, MaxPages: 50, MaxContentBytes: 8 << 20, Timeout: 5 * time.Second}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got string
