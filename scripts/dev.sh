@@ -61,8 +61,22 @@ start() { # name, command...
 	if running "$name"; then
 		return 0
 	fi
+	# Where this run's lines begin in the (appended) log, for exited.
+	if [[ -f $RUN/$name.log ]]; then wc -c <"$RUN/$name.log" | tr -d ' ' >"$RUN/$name.logstart"; else echo 0 >"$RUN/$name.logstart"; fi
 	nohup "$@" >>"$RUN/$name.log" 2>&1 &
 	echo $! >"$RUN/$name.pid"
+}
+
+# exited NAME: NAME stopped at start; show what it said (a broken
+# configuration is one "config: NAME: problem" line each) and fail.
+exited() {
+	local log=$RUN/$1.log from=0
+	[[ -f $RUN/$1.logstart ]] && from=$(<"$RUN/$1.logstart")
+	if [[ -f $log ]]; then
+		printf -- '--- %s said:\n' "$1" >&2
+		tail -c +"$((from + 1))" "$log" | tail -n 20 >&2
+	fi
+	die "$1 exited; see $log"
 }
 
 wait_http() { # name url
@@ -71,7 +85,7 @@ wait_http() { # name url
 		if curl -fsS -o /dev/null "$2" 2>/dev/null; then
 			return 0
 		fi
-		running "$1" || die "$1 exited; see $RUN/$1.log"
+		running "$1" || exited "$1"
 		sleep 0.1
 	done
 	die "$1 does not answer at $2; see $RUN/$1.log"
@@ -98,8 +112,8 @@ up() {
 	start generate "$BIN/generate"
 	start export "$BIN/export"
 	sleep 0.5
-	running generate || die "generate exited; see $RUN/generate.log"
-	running export || die "export exited; see $RUN/export.log"
+	running generate || exited generate
+	running export || exited export
 	status
 }
 
