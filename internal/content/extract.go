@@ -114,6 +114,9 @@ const (
 	ReasonFileTooLarge      = "file too large"
 	ReasonNoDownloadURL     = "file has no download url"
 	ReasonUnreadablePDF     = "unreadable pdf"
+	// ReasonNoTextLayer: every page of the PDF was read and none has
+	// text, only images (a scan); its text would need OCR.
+	ReasonNoTextLayer = "pdf has no text layer (scanned?)"
 )
 
 // Item is one extracted page or file, in the shape stored in the quiz's
@@ -526,13 +529,15 @@ func (x *extraction) file(ctx context.Context, it canvas.ModuleItem) outcome {
 	case err != nil:
 		return failure(ctx, ReasonFetchFailed, err)
 	}
-	text, err := ExtractPDF(ctx, data, PDFLimits{MaxChars: x.lim.MaxContentLength})
+	text, info, err := extractPDF(ctx, data, PDFLimits{MaxChars: x.lim.MaxContentLength})
 	switch {
 	case errors.Is(err, ErrUnreadablePDF):
 		// A property of the file, whatever the library said: never fatal.
 		return outcome{reason: ReasonUnreadablePDF, cause: err}
 	case err != nil:
 		return failure(ctx, ReasonFetchFailed, err)
+	case text == "" && info.noTextLayer():
+		return outcome{reason: ReasonNoTextLayer}
 	}
 	if utf8.RuneCountInString(text) < x.lim.MinContentLength {
 		return outcome{reason: ReasonTooShort}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -293,6 +295,15 @@ func TestExtractSkips(t *testing.T) {
 	f.files[111] = canvas.File{ID: 111, DisplayName: "no-url.pdf", ContentType: "application/pdf"}
 	f.addFile(1, 12, 112, "tiny.pdf", pdfWith(t, "Too short"))
 	f.addFile(1, 13, 113, "good.pdf", pdfWith(t, long))
+	scan, err := os.ReadFile(filepath.Join("testdata", "corpus", "scan_image.pdf"))
+	require.NoError(t, err)
+	f.addFile(1, 14, 114, "scan.pdf", scan)
+	// Every page failing to parse is not a missing text layer: too short.
+	f.addFile(1, 15, 115, "all-pages-bad.pdf", buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+		stream("/Filter /LZWDecode", "not lzw")))
 
 	var logs bytes.Buffer
 	e := &content.Extractor{Source: f, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
@@ -312,8 +323,11 @@ func TestExtractSkips(t *testing.T) {
 		{ModuleID: 1, ItemID: 10, Title: "missing-blob.pdf", Reason: content.ReasonFetchFailed},
 		{ModuleID: 1, ItemID: 11, Title: "no-url.pdf", Reason: content.ReasonNoDownloadURL},
 		{ModuleID: 1, ItemID: 12, Title: "tiny.pdf", Reason: content.ReasonTooShort},
+		{ModuleID: 1, ItemID: 14, Title: "scan.pdf", Reason: content.ReasonNoTextLayer},
+		{ModuleID: 1, ItemID: 15, Title: "all-pages-bad.pdf", Reason: content.ReasonTooShort},
 	}
 	assert.Equal(t, want, res.Skipped)
+	assert.Equal(t, "pdf has no text layer (scanned?)", content.ReasonNoTextLayer, "the reason the teacher reads")
 	assert.Equal(t, 0, f.callCount("download u"), "unsupported files are not downloaded")
 
 	out := logs.String()

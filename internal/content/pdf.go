@@ -85,13 +85,37 @@ func PDFToText(data []byte) (string, error) {
 // Within a page, glyphs are placed by their positions: a gap between
 // glyphs on a line becomes a space, a move to another line a newline. A
 // page that fails to parse is skipped. If every page fails, the result is
-// "" and no error.
+// "" and no error; so is it when the pages draw no text, only images (a
+// scanned document), which the Extractor reports as ReasonNoTextLayer.
 //
 // It returns an error wrapping ErrUnreadablePDF when data is empty, not a
 // PDF, corrupt, encrypted with a user password, or out of bounds, and
 // ctx's error when ctx is done. Panics inside the PDF library are
 // recovered and reported as ErrUnreadablePDF. Work is bounded by lim.
 func ExtractPDF(ctx context.Context, data []byte, lim PDFLimits) (string, error) {
+	text, _, err := extractPDF(ctx, data, lim)
+	return text, err
+}
+
+// pdfInfo is what ExtractPDF saw besides the text.
+type pdfInfo struct {
+	pages  int // pages visited
+	failed int // pages whose content failed to parse
+}
+
+// noTextLayer reports a document whose pages all parsed and none drew
+// text: an image-only (scanned) PDF, when its text is "" and no error.
+func (i pdfInfo) noTextLayer() bool { return i.pages > 0 && i.failed == 0 }
+
+// extractPDF is ExtractPDF, with what it saw of the pages.
+func extractPDF(ctx context.Context, data []byte, lim PDFLimits) (string, pdfInfo, error) {
+	var info pdfInfo
+	text, err := extractPDFText(ctx, data, lim, &info)
+	return text, info, err
+}
+
+// extractPDFText is ExtractPDF, filling in info.
+func extractPDFText(ctx context.Context, data []byte, lim PDFLimits, info *pdfInfo) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -118,6 +142,7 @@ func ExtractPDF(ctx context.Context, data []byte, lim PDFLimits) (string, error)
 	d.budget = &streamBudget{doc: d, left: lim.MaxContentBytes - decrypted}
 
 	parts, found, encrypted, err := d.read(data)
+	info.pages, info.failed = d.pages, d.failed
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
@@ -205,6 +230,8 @@ type document struct {
 	fonts    map[string]*font
 	fallback *font
 	chars    int // raw runes collected
+	pages    int // pages visited
+	failed   int // pages whose content failed to parse
 }
 
 // Limits of the page tree walk.
@@ -260,15 +287,18 @@ func (d *document) read(data []byte) (parts []string, found, encrypted bool, err
 	}
 	encrypted = !r.Trailer().Key("Encrypt").IsNull()
 	root := r.Trailer().Key("Root").Key("Pages")
-	pages := 0
 	d.walk(root, func(page, res pdf.Value) bool {
 		found = true
-		pages++
-		if t, ok := d.pageText(page, res); ok && t != "" {
+		d.pages++
+		t, ok := d.pageText(page, res)
+		if !ok {
+			d.failed++
+		}
+		if ok && t != "" {
 			parts = append(parts, t)
 			d.chars += len(t) // bytes >= runes: a conservative count
 		}
-		return pages < d.lim.MaxPages && d.chars < 2*d.lim.MaxChars
+		return d.pages < d.lim.MaxPages && d.chars < 2*d.lim.MaxChars
 	})
 	return parts, found, encrypted, nil
 }
