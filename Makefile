@@ -94,7 +94,7 @@ test-docker: ## the tests with PostgreSQL and PgBouncer in Docker (testcontainer
 vet: ## gofmt and go vet (and the Docker test path, -tags docker, which no CI machine runs)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
-	$(GO) vet -tags docker ./internal/db/dbtest/
+	$(GO) vet -tags docker ./...
 
 # The fuzz targets over what comes from outside: PDF and HTML files from
 # Canvas, job messages from SQS. The go command fuzzes one target per run.
