@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"quizgen/internal/deploy"
 )
 
 // The template.yaml parameters the budget reads (their Default values). If
@@ -220,22 +220,19 @@ func okOver(ok bool) string {
 }
 
 // ParseTemplate reads the Default values of the budget's parameters from a
-// CloudFormation/SAM template and returns the inputs without PgBouncer's.
+// CloudFormation/SAM template (through internal/deploy, the one template
+// loader) and returns the inputs without PgBouncer's.
 func ParseTemplate(data []byte) (Inputs, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	t, err := deploy.Parse(data)
+	if err != nil {
 		return Inputs{}, fmt.Errorf("parsing YAML: %w", err)
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return Inputs{}, errors.New("not a YAML mapping")
-	}
-	params := mappingValue(doc.Content[0], "Parameters")
-	if params == nil || params.Kind != yaml.MappingNode {
+	if t.Parameters == nil {
 		return Inputs{}, errors.New("no Parameters section")
 	}
 	var errs []error
 	get := func(name string) int {
-		n, err := paramDefault(params, name)
+		n, err := t.ParamInt(name)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -258,41 +255,6 @@ func ParseTemplate(data []byte) (Inputs, error) {
 			strings.Join(msgs, "; "))
 	}
 	return in, nil
-}
-
-func paramDefault(params *yaml.Node, name string) (int, error) {
-	p := mappingValue(params, name)
-	if p == nil {
-		return 0, fmt.Errorf("parameter %s is missing", name)
-	}
-	if p.Kind != yaml.MappingNode {
-		return 0, fmt.Errorf("parameter %s is not a mapping", name)
-	}
-	d := mappingValue(p, "Default")
-	if d == nil {
-		return 0, fmt.Errorf("parameter %s has no Default", name)
-	}
-	if d.Kind != yaml.ScalarNode {
-		return 0, fmt.Errorf("parameter %s: Default is not a scalar", name)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(d.Value))
-	if err != nil {
-		return 0, fmt.Errorf("parameter %s: Default %q is not an integer", name, d.Value)
-	}
-	return n, nil
-}
-
-// mappingValue returns the value of key in mapping m, or nil.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // ParsePgBouncer reads the limits from the [pgbouncer] section of a

@@ -260,7 +260,7 @@ func TestParseTemplateErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"no parameters", "Resources: {}\n", "no Parameters section"},
-		{"not a mapping", "- a\n- b\n", "not a YAML mapping"},
+		{"not a mapping", "- a\n- b\n", "parsing YAML"},
 		{"bad yaml", "Parameters: [\n", "parsing YAML"},
 		{"no default", "Parameters:\n  ApiMaxConcurrency:\n    Type: Number\n", "parameter ApiMaxConcurrency has no Default"},
 		{"not an integer", "Parameters:\n  ApiDbMaxConns:\n    Default: two\n", `parameter ApiDbMaxConns: Default "two" is not an integer`},

@@ -121,11 +121,11 @@ func generateCaps(repo string) (workers, batchSize, dbConns int, err error) {
 	if ev == nil || ev.ScalingConfig == nil {
 		return 0, 0, 0, errors.New("template.yaml: GenerateFunction has no SQS event with ScalingConfig")
 	}
-	if workers, err = templateInt(t, ev.ScalingConfig.MaximumConcurrency); err != nil {
+	if workers, err = t.Int(ev.ScalingConfig.MaximumConcurrency); err != nil {
 		return 0, 0, 0, fmt.Errorf("MaximumConcurrency: %w", err)
 	}
 	if fn.ReservedConcurrentExecutions != nil {
-		r, err := templateInt(t, fn.ReservedConcurrentExecutions)
+		r, err := t.Int(fn.ReservedConcurrentExecutions)
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("ReservedConcurrentExecutions: %w", err)
 		}
@@ -133,34 +133,14 @@ func generateCaps(repo string) (workers, batchSize, dbConns int, err error) {
 	}
 	batchSize = 1
 	if ev.BatchSize != nil {
-		if batchSize, err = templateInt(t, ev.BatchSize); err != nil {
+		if batchSize, err = t.Int(ev.BatchSize); err != nil {
 			return 0, 0, 0, fmt.Errorf("BatchSize: %w", err)
 		}
 	}
-	if dbConns, err = templateInt(t, fn.Environment.Variables["DB_MAX_CONNS"]); err != nil {
+	if dbConns, err = t.Int(fn.Environment.Variables["DB_MAX_CONNS"]); err != nil {
 		return 0, 0, 0, fmt.Errorf("DB_MAX_CONNS: %w", err)
 	}
 	return workers, batchSize, dbConns, nil
-}
-
-// templateInt is a number of the template, written as is or as a
-// reference to a parameter (its default).
-func templateInt(t *deploy.Template, v any) (int, error) {
-	switch x := v.(type) {
-	case float64:
-		return int(x), nil
-	case string:
-		return strconv.Atoi(x)
-	case map[string]any:
-		if ref, ok := x["Ref"].(string); ok {
-			p, ok := t.Parameters[ref]
-			if !ok {
-				return 0, fmt.Errorf("no parameter %s", ref)
-			}
-			return templateInt(t, p.Default)
-		}
-	}
-	return 0, fmt.Errorf("not a number or a parameter: %v", v)
 }
 
 // sqsEmulator is the drill's own SQS emulator (dev/sqs, started as

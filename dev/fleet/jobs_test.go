@@ -57,7 +57,7 @@ Resources:
 		{"number", "", "ScalingConfig: {MaximumConcurrency: 12}", 12, 4, 3, ""},
 		{"reserved lower", "ReservedConcurrentExecutions: 5", "ScalingConfig: {MaximumConcurrency: !Ref Cap}", 5, 4, 3, ""},
 		{"no cap", "", "", 0, 0, 0, "no SQS event with ScalingConfig"},
-		{"unknown parameter", "", "ScalingConfig: {MaximumConcurrency: !Ref Nope}", 0, 0, 0, "no parameter Nope"},
+		{"unknown parameter", "", "ScalingConfig: {MaximumConcurrency: !Ref Nope}", 0, 0, 0, "parameter Nope is missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -230,4 +231,46 @@ func longForm(n *yaml.Node) (any, error) {
 		}
 		return v, nil
 	}
+}
+
+// Int is a number of the template, written as is (a number or a numeric
+// string) or as a Ref to a parameter, whose Default it then is.
+func (t *Template) Int(v any) (int, error) {
+	switch x := v.(type) {
+	case float64:
+		if x != float64(int(x)) {
+			return 0, fmt.Errorf("%v is not an integer", x)
+		}
+		return int(x), nil
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an integer", x)
+		}
+		return n, nil
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok {
+			return t.ParamInt(ref)
+		}
+	}
+	return 0, fmt.Errorf("not a number or a parameter: %v", v)
+}
+
+// ParamInt is the Default of parameter name as an integer.
+func (t *Template) ParamInt(name string) (int, error) {
+	p, ok := t.Parameters[name]
+	if !ok {
+		return 0, fmt.Errorf("parameter %s is missing", name)
+	}
+	if p.Default == nil {
+		return 0, fmt.Errorf("parameter %s has no Default", name)
+	}
+	if _, isRef := p.Default.(map[string]any); isRef {
+		return 0, fmt.Errorf("parameter %s: Default is not a scalar", name)
+	}
+	n, err := t.Int(p.Default)
+	if err != nil {
+		return 0, fmt.Errorf("parameter %s: Default %w", name, err)
+	}
+	return n, nil
 }
