@@ -100,6 +100,6 @@ func (s *Server) headDeleteUserMe(c *call) error {
 
 // headOpenAPI serves the root OpenAPI document (today's routes).
 func (s *Server) headOpenAPI(c *call) error {
-	writeJSONBytes(c.w, http.StatusOK, s.headDoc)
+	writeJSONBytes(c.w, http.StatusOK, s.headDoc())
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 // openAPI serves the OpenAPI 3 document built from the route table, so the
 // document and the router cannot drift apart.
 func (s *Server) openAPI(c *call) error {
-	writeJSONBytes(c.w, http.StatusOK, s.doc)
+	writeJSONBytes(c.w, http.StatusOK, s.doc())
 	return nil
 }
 
