@@ -247,7 +247,7 @@ func generateConfig(ctx context.Context, dbURL, queueURL string, dbConns int, la
 	vars := map[string]string{
 		"ENVIRONMENT": "local", "LOG_LEVEL": "error", "DB_POOLER": "pgbouncer", "DATABASE_URL": dbURL,
 		"DB_MAX_CONNS": strconv.Itoa(dbConns), "CANVAS_BASE_URL": "http://127.0.0.1:9", "CANVAS_CLIENT_ID": "fleet",
-		"CANVAS_CLIENT_SECRET": "fleet-canvas-secret", "TOKEN_ENCRYPTION_KEY": fleetTokenKey,
+		"CANVAS_CLIENT_SECRET": "local-canvas-secret", "TOKEN_ENCRYPTION_KEY": fleetTokenKey,
 		"GENERATE_QUEUE_URL": queueURL, "LLM_PROVIDER": "mock", "MOCK_LLM_LATENCY": latency.String(),
 	}
 	return config.LoadGenerate(ctx, func(k string) string { return vars[k] }, noFetcher{})

@@ -66,7 +66,7 @@ func apiEnv(s *stack, port int) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"ENVIRONMENT=local", "LOG_LEVEL=warn", "DATABASE_URL=" + s.pooledURL(), "DB_POOLER=pgbouncer", "DB_MAX_CONNS=2",
-		"CANVAS_BASE_URL=http://127.0.0.1:9", "CANVAS_API_URL=", "CANVAS_CLIENT_ID=fleet", "CANVAS_CLIENT_SECRET=fleet-canvas-secret",
+		"CANVAS_BASE_URL=http://127.0.0.1:9", "CANVAS_API_URL=", "CANVAS_CLIENT_ID=fleet", "CANVAS_CLIENT_SECRET=local-canvas-secret",
 		"CANVAS_REDIRECT_URI=http://127.0.0.1:9/api/v1/auth/callback/canvas", "FRONTEND_HOST=http://127.0.0.1:5173",
 		"JWT_SECRET=" + jwtSecret, "TOKEN_ENCRYPTION_KEY=" + fleetTokenKey,
 		"GENERATE_QUEUE_URL=http://127.0.0.1:9/123456789012/quizgen-generate", "EXPORT_QUEUE_URL=http://127.0.0.1:9/123456789012/quizgen-export",
