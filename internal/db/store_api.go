@@ -161,13 +161,10 @@ func (s *Store) quizSummaries(ctx context.Context, sql string, user quiz.ID) ([]
 
 // apiQuizColumns lists the quiz columns (table alias q) in nullableQuiz's
 // order, content being the expression read for extracted_content. Then
-// come whether the row has content (IS NOT NULL reads no TOASTed bytes),
-// the row version: xmin, the transaction that wrote this version of
+// come whether the row has content (IS NOT NULL reads no TOASTed bytes)
+// and the row version: xmin, the transaction that wrote this version of
 // the row, which changes on every UPDATE whatever the statement (a
-// status move that leaves updated_at alone included) and costs nothing,
-// and the live question count (Quiz.LiveQuestions, today's question_count
-// once generated: read here, not in a round trip of its own; an index-only
-// count on ix_question_quiz_id).
+// status move that leaves updated_at alone included) and costs nothing.
 func apiQuizColumns(content string) string {
 	return `q.id, q.owner_id, q.canvas_course_id, q.canvas_course_name, q.selected_modules, q.title,
 	q.created_at, q.updated_at, q.question_count, q.llm_model, q.llm_temperature,
@@ -176,8 +173,7 @@ func apiQuizColumns(content string) string {
 	q.content_extraction_started_at, q.llm_generation_started_at, q.export_started_at,
 	q.content_extraction_job_id, q.llm_generation_job_id, q.export_job_id, q.failure_reason,
 	q.language, q.tone, q.custom_instructions, q.v1, q.generation_metadata,
-	q.extracted_content IS NOT NULL, q.xmin::text,
-	(SELECT count(*) FROM question x WHERE x.quiz_id = q.id AND NOT x.deleted)::int`
+	q.extracted_content IS NOT NULL, q.xmin::text`
 }
 
 // userAndQuizSQL reads a user and, if it exists, a quiz beside it.
@@ -214,7 +210,6 @@ type nullableQuiz struct {
 	GenerationMetadata                                                  []byte
 	HasContent                                                          *bool
 	Version                                                             *string
-	Live                                                                *int32
 }
 
 // targets are the scan destinations of apiQuizColumns, in order.
@@ -225,7 +220,7 @@ func (n *nullableQuiz) targets() []any {
 		&n.CanvasQuizID, &n.ExportStatus, &n.ExportedAt, &n.ContentExtractionStartedAt,
 		&n.LlmGenerationStartedAt, &n.ExportStartedAt, &n.ContentExtractionJobID,
 		&n.LlmGenerationJobID, &n.ExportJobID, &n.FailureReason,
-		&n.Language, &n.Tone, &n.CustomInstructions, &n.V1, &n.GenerationMetadata, &n.HasContent, &n.Version, &n.Live}
+		&n.Language, &n.Tone, &n.CustomInstructions, &n.V1, &n.GenerationMetadata, &n.HasContent, &n.Version}
 }
 
 // quizOf converts a row read with apiQuizColumns.
@@ -238,9 +233,6 @@ func (n nullableQuiz) quizOf() (quiz.Quiz, error) {
 		q.Version = *n.Version
 	}
 	q.ContentUnread = n.HasContent != nil && *n.HasContent && n.ExtractedContent == nil
-	if n.Live != nil {
-		q.LiveQuestions = new(int(*n.Live))
-	}
 	return q, nil
 }
 

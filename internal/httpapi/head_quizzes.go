@@ -661,9 +661,6 @@ func (s *Server) questionCount(c *call, q quiz.Quiz) (int, error) {
 	if !quiz.GenerationFinished(q) {
 		return quiz.PlannedQuestions(q), nil
 	}
-	if q.LiveQuestions != nil { // counted with the row
-		return *q.LiveQuestions, nil
-	}
 	n, err := s.Store.LiveQuestionCounts(c.ctx, []quiz.ID{q.ID})
 	if err != nil {
 		return 0, err
@@ -675,12 +672,8 @@ func (s *Server) questionCount(c *call, q quiz.Quiz) (int, error) {
 // qs[i], counting the live questions of all of them in one query.
 func (s *Server) setQuestionCounts(c *call, qs []quiz.Quiz, out []headQuizJSON) error {
 	var ids []quiz.ID
-	for i, q := range qs {
-		switch {
-		case !quiz.GenerationFinished(q):
-		case q.LiveQuestions != nil: // counted with the row
-			out[i].QuestionCount = *q.LiveQuestions
-		default:
+	for _, q := range qs {
+		if quiz.GenerationFinished(q) {
 			ids = append(ids, q.ID)
 		}
 	}
@@ -692,7 +685,7 @@ func (s *Server) setQuestionCounts(c *call, qs []quiz.Quiz, out []headQuizJSON) 
 		return err
 	}
 	for i, q := range qs {
-		if quiz.GenerationFinished(q) && q.LiveQuestions == nil {
+		if quiz.GenerationFinished(q) {
 			out[i].QuestionCount = n[q.ID]
 		}
 	}

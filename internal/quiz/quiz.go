@@ -134,9 +134,6 @@ type Quiz struct {
 	// ContentUnread is set when the row holds extracted content that this
 	// read left out (ExtractedContent is then nil).
 	ContentUnread bool
-	// LiveQuestions is the number of its questions not deleted, of every
-	// type, when the read counted them with the row (nil otherwise).
-	LiveQuestions *int
 
 	// Today's settings (README, Question types). Modules are the modules
 	// with their typed batches; a quiz created through /api/v1 has one
