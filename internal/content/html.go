@@ -1,6 +1,7 @@
 package content
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -125,6 +126,10 @@ func HTMLToText(doc string, maxLen int) string {
 func tokenText(doc string, b *strings.Builder) {
 	z := html.NewTokenizer(strings.NewReader(doc))
 	skipName, skipDepth := "", 0
+	// The lists open around the current token, innermost last: an <li>
+	// is numbered when the innermost is an <ol>. Without a tree the item
+	// count is unknown, so a reversed list with no start="" has no numbers.
+	var lists []listState
 	for {
 		tt := z.Next()
 		switch tt {
@@ -149,8 +154,22 @@ func tokenText(doc string, b *strings.Builder) {
 				if !void {
 					skipName, skipDepth = tok.Data, 1
 				}
-			case blockTags[tok.DataAtom]:
-				b.WriteByte(' ')
+			default:
+				if blockTags[tok.DataAtom] {
+					b.WriteByte(' ')
+				}
+				switch tok.DataAtom {
+				case atom.Ol:
+					lists = append(lists, newListState(tok.Attr, -1))
+				case atom.Ul, atom.Menu:
+					lists = append(lists, listState{})
+				case atom.Li:
+					if k := len(lists) - 1; k >= 0 {
+						b.WriteString(lists[k].marker(tok.Attr))
+					}
+				case atom.Img:
+					b.WriteString(imgAlt(tok.Attr))
+				}
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -159,8 +178,14 @@ func tokenText(doc string, b *strings.Builder) {
 				if string(name) == skipName {
 					skipDepth--
 				}
-			case blockTags[atom.Lookup(name)]:
-				b.WriteByte(' ')
+			default:
+				a := atom.Lookup(name)
+				if blockTags[a] {
+					b.WriteByte(' ')
+				}
+				if k := len(lists) - 1; k >= 0 && (a == atom.Ol || a == atom.Ul || a == atom.Menu) {
+					lists = lists[:k]
+				}
 			}
 		}
 	}
@@ -179,6 +204,7 @@ var voidTags = map[atom.Atom]bool{
 // space around block elements. It walks the tree without recursion, so a
 // deeply nested document cannot exhaust the stack.
 func collectText(root *html.Node, b *strings.Builder) {
+	w := treeWalk{b: b}
 	n := root
 	for n != nil {
 		descend := false
@@ -187,9 +213,7 @@ func collectText(root *html.Node, b *strings.Builder) {
 			b.WriteString(n.Data)
 		case html.ElementNode:
 			if !dropped(n) {
-				if blockTags[n.DataAtom] {
-					b.WriteByte(' ')
-				}
+				w.enter(n)
 				descend = true
 			}
 		case html.DocumentNode:
@@ -200,12 +224,12 @@ func collectText(root *html.Node, b *strings.Builder) {
 			continue
 		}
 		if descend {
-			leave(n, b)
+			w.leave(n)
 		}
 		// Climb until a next sibling exists, closing blocks on the way.
 		for n != root && n.NextSibling == nil {
 			n = n.Parent
-			leave(n, b)
+			w.leave(n)
 		}
 		if n == root {
 			return
@@ -214,11 +238,46 @@ func collectText(root *html.Node, b *strings.Builder) {
 	}
 }
 
+// treeWalk is collectText's state: the output and the <ol> elements open
+// around the current node, innermost last.
+type treeWalk struct {
+	b     *strings.Builder
+	lists []listState
+}
+
+// enter writes what starts kept element n: a space before a block, the
+// number of an item of an <ol> ("2. "), the alt text of an image.
+func (w *treeWalk) enter(n *html.Node) {
+	if blockTags[n.DataAtom] {
+		w.b.WriteByte(' ')
+	}
+	switch n.DataAtom {
+	case atom.Ol:
+		s := newListState(n.Attr, olItems(n))
+		s.list = n
+		w.lists = append(w.lists, s)
+	case atom.Li:
+		// Only an item whose parent is the <ol> is numbered, as in a
+		// browser; an item of a <ul> keeps no marker.
+		if k := len(w.lists) - 1; k >= 0 && w.lists[k].list == n.Parent {
+			w.b.WriteString(w.lists[k].marker(n.Attr))
+		}
+	case atom.Img:
+		w.b.WriteString(imgAlt(n.Attr))
+	}
+}
+
 // leave writes the separator that follows an element whose content was
 // written.
-func leave(n *html.Node, b *strings.Builder) {
-	if n.Type == html.ElementNode && blockTags[n.DataAtom] {
-		b.WriteByte(' ')
+func (w *treeWalk) leave(n *html.Node) {
+	if n.Type != html.ElementNode {
+		return
+	}
+	if blockTags[n.DataAtom] {
+		w.b.WriteByte(' ')
+	}
+	if k := len(w.lists) - 1; n.DataAtom == atom.Ol && k >= 0 && w.lists[k].list == n {
+		w.lists = w.lists[:k]
 	}
 }
 
@@ -352,4 +411,173 @@ func truncateRunes(s string, maxLen int) string {
 		n++
 	}
 	return s
+}
+
+// listState numbers the items of one <ol> as a browser shows them
+// (HTML's ordinal values): from start="" (1 by default, or the item count
+// when reversed), up by one or down by one when reversed, a value="" on an
+// item restarting the count there, each number written in the list's
+// type="" (1, a, A, i or I).
+type listState struct {
+	list    *html.Node // the <ol> (tree walk only)
+	next    int
+	step    int
+	style   string
+	ordered bool // false for ul and menu, whose items get no number
+	known   bool // false when the first number is unknown (token walk, reversed with no start)
+}
+
+// newListState returns the numbering of an <ol> with these attributes;
+// items is the number of its items, or -1 when unknown.
+func newListState(attrs []html.Attribute, items int) listState {
+	s := listState{next: 1, step: 1, style: "1", ordered: true, known: true}
+	start, hasStart := 0, false
+	for _, a := range attrs {
+		if a.Namespace != "" {
+			continue
+		}
+		switch a.Key {
+		case "reversed":
+			s.step = -1
+		case "start":
+			start, hasStart = parseHTMLInt(a.Val)
+		case "type":
+			if a.Val == "a" || a.Val == "A" || a.Val == "i" || a.Val == "I" {
+				s.style = a.Val
+			}
+		}
+	}
+	switch {
+	case hasStart:
+		s.next = start
+	case s.step < 0 && items >= 0:
+		s.next = items
+	case s.step < 0:
+		s.known = false
+	}
+	return s
+}
+
+// marker returns the marker of the next item ("3. ", "c. ") and advances
+// the count; an item's value="" sets its number. It returns "" when the
+// list has no numbers.
+func (s *listState) marker(item []html.Attribute) string {
+	if !s.ordered {
+		return ""
+	}
+	for _, a := range item {
+		if a.Namespace == "" && a.Key == "value" {
+			if v, ok := parseHTMLInt(a.Val); ok {
+				s.next, s.known = v, true
+			}
+		}
+	}
+	if !s.known {
+		return ""
+	}
+	n := s.next
+	s.next += s.step
+	return formatOrdinal(n, s.style) + ". "
+}
+
+// maxOrdinal bounds list numbers, so a huge start="" cannot overflow.
+const maxOrdinal = 1 << 40
+
+// parseHTMLInt parses an HTML integer attribute as browsers do: leading
+// white space, an optional sign, then digits; anything after them is
+// ignored. ok is false without digits or beyond ±maxOrdinal.
+func parseHTMLInt(v string) (int, bool) {
+	v = strings.TrimLeftFunc(v, isHTMLSpace)
+	neg := false
+	if v != "" && (v[0] == '-' || v[0] == '+') {
+		neg = v[0] == '-'
+		v = v[1:]
+	}
+	n, digits := 0, 0
+	for ; digits < len(v) && v[digits] >= '0' && v[digits] <= '9'; digits++ {
+		n = n*10 + int(v[digits]-'0')
+		if n > maxOrdinal {
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// formatOrdinal writes n in a list style: "1" decimal, "a"/"A" letters
+// (a..z, aa, ab, ...), "i"/"I" roman numerals. As in browsers, numbers a
+// style cannot write (below 1, or above 3999 in roman) are decimal.
+func formatOrdinal(n int, style string) string {
+	switch {
+	case (style == "a" || style == "A") && n >= 1:
+		var buf [16]byte
+		i := len(buf)
+		for m := n; m > 0; m = (m - 1) / 26 {
+			i--
+			buf[i] = style[0] + byte((m-1)%26)
+		}
+		return string(buf[i:])
+	case (style == "i" || style == "I") && n >= 1 && n <= 3999:
+		r := roman(n)
+		if style == "I" {
+			return strings.ToUpper(r)
+		}
+		return r
+	}
+	return strconv.Itoa(n)
+}
+
+// roman writes 1..3999 in lower-case roman numerals.
+func roman(n int) string {
+	values := [...]int{1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1}
+	digits := [...]string{"m", "cm", "d", "cd", "c", "xc", "l", "xl", "x", "ix", "v", "iv", "i"}
+	var b strings.Builder
+	for i, v := range values {
+		for ; n >= v; n -= v {
+			b.WriteString(digits[i])
+		}
+	}
+	return b.String()
+}
+
+// olItems counts the kept <li> children of ol, the first number of a
+// reversed list with no start="".
+func olItems(ol *html.Node) int {
+	n := 0
+	for c := ol.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == atom.Li && !dropped(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// imgAlt returns the alt text an <img> shows in place of the image, or ""
+// for an image marked decorative (role="presentation" or "none",
+// aria-hidden="true").
+func imgAlt(attrs []html.Attribute) string {
+	alt := ""
+	for _, a := range attrs {
+		if a.Namespace != "" {
+			continue
+		}
+		switch a.Key {
+		case "alt":
+			alt = a.Val
+		case "role":
+			if r := strings.TrimFunc(a.Val, isHTMLSpace); strings.EqualFold(r, "presentation") || strings.EqualFold(r, "none") {
+				return ""
+			}
+		case "aria-hidden":
+			if strings.EqualFold(strings.TrimFunc(a.Val, isHTMLSpace), "true") {
+				return ""
+			}
+		}
+	}
+	return alt
 }

@@ -56,7 +56,36 @@ var htmlCases = []struct {
 	{"heading then paragraph", "<h1>Intro</h1><p>AI is</p>", 0, "Intro AI is"},
 	{"inline bold", "<p>Ma<b>chine</b></p>", 0, "Machine"},
 	{"inline link span em", `<p><a href="#">Re</a><span>in</span><em>force</em>ment</p>`, 0, "Reinforcement"},
-	{"list items", "<ul><li>One</li><li>Two</li></ul><ol><li>Three</li></ol>", 0, "One Two Three"},
+	{"list items", "<ul><li>One</li><li>Two</li></ul><ol><li>Three</li></ol>", 0, "One Two 1. Three"},
+
+	// Ordered lists are numbered as a browser shows them (issue 16; w3m
+	// -dump is the reference), unordered ones get no marker.
+	{"ol numbered", "<ol><li>One</li><li>Two</li><li>Three</li></ol>", 0, "1. One 2. Two 3. Three"},
+	{"ol start", `<ol start="4"><li>four</li><li>five</li></ol>`, 0, "4. four 5. five"},
+	{"ol start lenient", `<ol start=" 7th"><li>a</li></ol><ol start="x"><li>b</li></ol><ol start="-2"><li>c</li><li>d</li></ol>`, 0, "7. a 1. b -2. c -1. d"},
+	{"ol reversed", "<ol reversed><li>x</li><li>y</li><li>z</li></ol>", 0, "3. x 2. y 1. z"},
+	{"ol reversed start", `<ol reversed start="10"><li>x</li><li>y</li></ol>`, 0, "10. x 9. y"},
+	{"li value", `<ol><li value="5">f</li><li>g</li><li value="x">h</li></ol>`, 0, "5. f 6. g 7. h"},
+	{"ol type a", `<ol type="a"><li>x</li><li>y</li></ol><ol type="A" start="26"><li>z</li><li>aa</li><li>ab</li></ol>`, 0, "a. x b. y Z. z AA. aa AB. ab"},
+	{"ol type roman", `<ol type="i" start="3"><li>x</li><li>y</li></ol><ol type="I" start="1994"><li>z</li></ol>`, 0, "iii. x iv. y MCMXCIV. z"},
+	{"ol type out of range is decimal", `<ol type="i" start="4000"><li>x</li></ol><ol type="a" start="0"><li>y</li></ol><ol type="disc"><li>z</li></ol>`, 0, "4000. x 0. y 1. z"},
+	{"ol huge start", `<ol start="99999999999999999999"><li>x</li></ol>`, 0, "1. x"},
+	{"nested lists numbered per level", `<ol><li>One</li><li>Two<ol type="a"><li>Sub a</li><li>Sub b</li></ol></li><li>Three</li></ol>`, 0, "1. One 2. Two a. Sub a b. Sub b 3. Three"},
+	{"ul inside ol", "<ol><li>One<ul><li>dot</li></ul></li><li>Two</li></ol>", 0, "1. One dot 2. Two"},
+	{"ol inside ul", "<ul><li>dot<ol><li>One</li></ol></li><li>dot</li></ul>", 0, "dot 1. One dot"},
+	{"dropped items not counted", `<ol><li class="breadcrumbs">Home</li><li>One</li></ol><ol reversed><li>a</li><li role="navigation">m</li><li>b</li></ol>`, 0, "1. One 2. a 1. b"},
+	{"ol chrome still dropped", `<nav><ol><li>Home</li></ol></nav><ol class="breadcrumbs"><li>Course</li></ol><ol><li>Body</li></ol>`, 0, "1. Body"},
+	{"stray li", "<li>a</li><li>b</li>", 0, "a b"},
+
+	// Image alt text is kept in place, as w3m shows it; decorative images
+	// (empty alt, role="presentation" or "none", aria-hidden="true") add
+	// nothing.
+	{"img alt", `<p>See <img src="cat.png" alt="A cat"> here</p>`, 0, "See A cat here"},
+	{"img alt inline", `<p>a<img src=x alt="X">b</p>`, 0, "aXb"},
+	{"img alt entities", `<p><img alt="x &lt; y&nbsp;z"></p>`, 0, "x < y z"},
+	{"img no or empty alt", `<p>a <img src=x> <img src=x alt=""> <img src=x alt="  "> b</p>`, 0, "a b"},
+	{"img decorative", `<p>a <img alt="d1" role="presentation"> <img alt="d2" role="NONE"> <img alt="d3" aria-hidden="true"> <img alt="kept" aria-hidden="false"> b</p>`, 0, "a kept b"},
+	{"img in chrome dropped", `<nav><img alt="Logo"></nav><div class="ic-app-header"><img alt="Canvas"></div><p>Body</p>`, 0, "Body"},
 	{"table cells", "<table><tr><th>Name</th><th>Value</th></tr><tr><td>alpha</td><td>1</td></tr></table>", 0, "Name Value alpha 1"},
 	{"br", "line one<br>line two<br/>line three", 0, "line one line two line three"},
 	{"hr and blockquote", "a<hr>b<blockquote>c</blockquote>d", 0, "a b c d"},
@@ -160,6 +189,10 @@ func TestHTMLToTextDeepNesting(t *testing.T) {
 	assert.Equal(t, "kept after",
 		content.HTMLToText(deep(`kept<nav>gone<nav>nested</nav>still gone</nav><p class="breadcrumbs">gone</p><script>x<y</script><br>after`), 0))
 	assert.Equal(t, "a b c", content.HTMLToText(deep("a<img src=x><hr/>b<noscript><p>c</p></noscript>"), 0))
+	assert.Equal(t, "1. one 2. two dot 3. three", content.HTMLToText(deep("<ol><li>one<li>two<ul><li>dot</ul><li>three</ol>"), 0))
+	assert.Equal(t, "5. v c. x x y", content.HTMLToText(deep(`<ol><li value=5>v</ol><ol type=a start=3><li>x</ol><ol reversed><li>x<li>y</ol>`), 0),
+		"a reversed list with no start has no numbers without the tree")
+	assert.Equal(t, "a Cat b", content.HTMLToText(deep(`a <img alt="Cat"> <img alt="d" role=presentation><nav><img alt="Logo"></nav>b`), 0))
 }
 
 // TestHTMLToTextGolden cleans every testdata/html/*.html and compares the
