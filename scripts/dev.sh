@@ -150,8 +150,9 @@ status() {
 			say "  $(printf '%-12s' "$name") down"
 		fi
 	done
-	say "  API:         http://localhost:$API_PORT/api/v1/  (OpenAPI: /api/v1/openapi.json)"
-	say "  fake Canvas: http://localhost:8001/  (sign in: http://localhost:$API_PORT/api/v1/auth/login/canvas)"
+	say "  API:         http://localhost:$API_PORT/  (today's contract, OpenAPI: /openapi.json; the mid-2025 one under /api/v1/)"
+	say "  fake Canvas: http://localhost:8001/  (sign in: http://localhost:$API_PORT/auth/login/canvas; teachers 12345 and 12346)"
+	say "  frontend:    make e2e builds today's frontend and walks it in headless Chromium"
 }
 
 case ${1:-} in
