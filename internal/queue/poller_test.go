@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -114,6 +115,30 @@ func run(t *testing.T, p *queue.Poller) (stop func() error) {
 	t.Cleanup(func() { assert.NoError(t, stop()) })
 	return stop
 }
+
+// watchReceives returns a client like client whose every ReceiveMessage
+// request sends on receives (dropped when one is already waiting) as it
+// goes out, so a test knows the poller is inside a receive.
+func watchReceives(client *sqs.Client) (watched *sqs.Client, receives <-chan struct{}) {
+	ch := make(chan struct{}, 1)
+	opts := client.Options()
+	next := opts.HTTPClient
+	opts.HTTPClient = doFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("X-Amz-Target") == "AmazonSQS.ReceiveMessage" {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+		return next.Do(r)
+	})
+	return sqs.New(opts), ch
+}
+
+// doFunc is an sqs.HTTPClient made of a function.
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // queueCounts returns the queue's visible and in-flight message counts.
 func queueCounts(t *testing.T, client *sqs.Client, url string) (visible, inFlight int) {
@@ -453,11 +478,16 @@ func TestPollerStopsPromptly(t *testing.T) {
 		h := func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 			return events.SQSEventResponse{}, nil
 		}
-		stop := run(t, queue.NewPoller(client, url, h, queue.PollerOptions{WaitTime: 20 * time.Second}))
-		time.Sleep(300 * time.Millisecond) // inside the long poll
-		start := time.Now()
+		polling, receives := watchReceives(client)
+		stop := run(t, queue.NewPoller(polling, url, h, queue.PollerOptions{WaitTime: 20 * time.Second}))
+		select {
+		case <-receives: // inside the long poll
+		case <-time.After(5 * time.Second):
+			t.Fatal("no ReceiveMessage within 5 s")
+		}
+		// stop's hang guard (2 s) is far below the 20 s long poll: it
+		// passes only if stop ends the poll instead of waiting it out.
 		require.NoError(t, stop())
-		assert.Less(t, time.Since(start), 500*time.Millisecond)
 	})
 
 	t.Run("while a job runs", func(t *testing.T) {
@@ -470,15 +500,16 @@ func TestPollerStopsPromptly(t *testing.T) {
 			<-ctx.Done()
 			return ctx.Err()
 		}
-		stop := run(t, queue.NewPoller(client, url, queue.Batch(nil, 5, 0, slow), queue.PollerOptions{WaitTime: time.Second}))
+		stop := run(t, queue.NewPoller(client, url, queue.Batch(nil, 5, 0, slow), queue.PollerOptions{WaitTime: 20 * time.Second}))
 		select {
 		case <-started:
 		case <-time.After(5 * time.Second):
 			t.Fatal("job did not start within 5 s")
 		}
-		start := time.Now()
+		// stop's hang guard (2 s) is far below the 20 s long poll and the
+		// job never ends by itself: stop must cancel the job and not poll
+		// again.
 		require.NoError(t, stop())
-		assert.Less(t, time.Since(start), 500*time.Millisecond)
 		_, inFlight := queueCounts(t, client, url)
 		assert.Equal(t, 1, inFlight, "the unfinished message stays for redelivery")
 	})
