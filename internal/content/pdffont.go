@@ -206,7 +206,8 @@ type font struct {
 	toUnicode *cmap // may be nil
 	ucs2      bool  // Type0 with a UCS-2 predefined CMap: the code is the text
 	simple    *[256]string
-	widths    []float64 // simple fonts: width of code firstChar+i, in text space
+	builtin   *lazyBuiltin // simple fonts: codes waiting for the program's encoding
+	widths    []float64    // simple fonts: width of code firstChar+i, in text space
 	firstChar int
 	missing   float64 // simple fonts: width of codes outside widths
 	cid       cidWidths
@@ -264,6 +265,10 @@ func (f *font) text(code uint32, n int) string {
 	}
 	switch {
 	case f.simple != nil && n == 1:
+		if f.builtin != nil && f.builtin.open[code&0xff] {
+			f.builtin.resolve(f.simple)
+			f.builtin = nil
+		}
 		return f.simple[code&0xff]
 	case f.ucs2:
 		return decodeUnits([]uint16{uint16(code)}) //nolint:gosec // a 2-byte code
@@ -321,7 +326,7 @@ func loadFont(v pdf.Value, budget *streamBudget) *font {
 		}
 	}
 	var names *[256]string
-	f.simple, names = simpleEncoding(v, budget)
+	f.simple, names, f.builtin = simpleEncoding(v, budget)
 	f.firstChar = int(v.Key("FirstChar").Int64())
 	ws := v.Key("Widths")
 	for i := 0; i < ws.Len() && i < 256; i++ {
@@ -330,6 +335,10 @@ func loadFont(v pdf.Value, budget *streamBudget) *font {
 	f.missing = v.Key("FontDescriptor").Key("MissingWidth").Float64()
 	if len(f.widths) == 0 && sub != "Type3" {
 		// A standard font may come without widths: use its metrics.
+		if f.builtin != nil {
+			f.builtin.resolve(f.simple)
+			f.builtin = nil
+		}
 		f.widths, f.firstChar = stdWidths(v.Key("BaseFont").Name(), names)
 	}
 	if f.missing == 0 && len(f.widths) == 0 {
@@ -403,47 +412,95 @@ var winAnsiHigh = [32]rune{
 // then Differences), read by the Adobe Glyph List and its conventions.
 // A code without a known name is read as Latin-1 (with WinAnsi's
 // 0x80–0x9F). names is the glyph name of each code, "" where unknown.
-func simpleEncoding(v pdf.Value, budget *streamBudget) (text *[256]string, names *[256]string) {
+//
+// An embedded Type 1 program's built-in encoding is costly to read (its
+// stream is inflated), so it is read only when a code it names is first
+// shown: lazy is then non-nil, and until it resolves, the codes it marks
+// open read as StandardEncoding would give them.
+func simpleEncoding(v pdf.Value, budget *streamBudget) (text, names *[256]string, lazy *lazyBuiltin) {
 	var t, n [256]string
-	base := builtinEncoding(v, budget)
 	enc := v.Key("Encoding")
+	var base *[256]string
 	switch enc.Kind() {
 	case pdf.Name:
-		if b := namedEncoding(enc.Name()); b != nil {
-			base = b
-		}
+		base = namedEncoding(enc.Name())
 	case pdf.Dict:
-		if b := namedEncoding(enc.Key("BaseEncoding").Name()); b != nil {
-			base = b
-		}
+		base = namedEncoding(enc.Key("BaseEncoding").Name())
+	}
+	var ff pdf.Value
+	if base == nil {
+		base, ff = builtinEncoding(v)
 	}
 	if base != nil {
 		n = *base
 	}
 	numeric := v.Key("Subtype").Name() == "Type3"
+	var diff map[int]string
 	if enc.Kind() == pdf.Dict {
-		for c, name := range differences(enc.Key("Differences")) {
+		diff = differences(enc.Key("Differences"))
+		for c, name := range diff {
 			n[c] = name
 		}
 	}
 	for c := range 256 {
-		if s, ok := glyphText(n[c]); ok {
-			t[c] = s
-			continue
-		}
-		if numeric {
-			if s, ok := numericGlyphText(n[c]); ok {
-				t[c] = s
-				continue
-			}
-		}
-		r := rune(c)
-		if c >= 0x80 && c < 0xa0 {
-			r = winAnsiHigh[c-0x80]
-		}
-		t[c] = string(r)
+		t[c] = codeText(n[c], c, numeric)
 	}
-	return &t, &n
+	if ff.Kind() == pdf.Stream {
+		lazy = &lazyBuiltin{ff: ff, budget: budget, names: &n, numeric: numeric}
+		for c := range 256 {
+			_, covered := diff[c]
+			lazy.open[c] = !covered
+		}
+	}
+	return &t, &n, lazy
+}
+
+// codeText is the text of code c whose glyph is called name.
+func codeText(name string, c int, numeric bool) string {
+	if s, ok := glyphText(name); ok {
+		return s
+	}
+	if numeric {
+		if s, ok := numericGlyphText(name); ok {
+			return s
+		}
+	}
+	r := rune(c)
+	if c >= 0x80 && c < 0xa0 {
+		r = winAnsiHigh[c-0x80]
+	}
+	return string(r)
+}
+
+// lazyBuiltin is the pending built-in encoding of an embedded Type 1
+// program: the codes Differences leave to it (open), read on first use.
+type lazyBuiltin struct {
+	ff      pdf.Value // the FontFile stream
+	budget  *streamBudget
+	names   *[256]string
+	numeric bool
+	open    [256]bool
+}
+
+// resolve reads the program's encoding and rewrites the open codes of
+// text (and names); a program that names none keeps StandardEncoding.
+func (l *lazyBuiltin) resolve(text *[256]string) {
+	n := int64(maxFontHead)
+	l.budget.doc.try(func() {
+		if l1 := l.ff.Key("Length1").Int64(); l1 > 0 && l1 < n {
+			n = l1
+		}
+	})
+	b := type1Encoding(l.budget.head(l.ff, n))
+	if b == nil {
+		return
+	}
+	for c := range 256 {
+		if l.open[c] {
+			l.names[c] = b[c]
+			text[c] = codeText(b[c], c, l.numeric)
+		}
+	}
 }
 
 // namedEncoding returns the glyph names of a predefined encoding, or nil.
@@ -464,31 +521,26 @@ func namedEncoding(name string) *[256]string {
 const maxFontHead = 64 << 10
 
 // builtinEncoding returns the glyph names of a simple font's built-in
-// encoding: Symbol's and ZapfDingbats' own, the Encoding array of an
-// embedded Type 1 program (pdfTeX's Computer Modern fonts carry their
-// ligatures and math symbols only there), StandardEncoding for other
-// Type 1 fonts; nil for the rest (TrueType, Type 3, CFF programs).
-func builtinEncoding(v pdf.Value, budget *streamBudget) *[256]string {
+// encoding: Symbol's and ZapfDingbats' own, StandardEncoding for other
+// Type 1 fonts; nil for the rest (TrueType, Type 3, CFF programs). ff is
+// the embedded Type 1 program whose Encoding array, when it has one,
+// replaces StandardEncoding (pdfTeX's Computer Modern fonts carry their
+// ligatures and math symbols only there): simpleEncoding reads it lazily.
+func builtinEncoding(v pdf.Value) (names *[256]string, ff pdf.Value) {
 	switch stdFamily(v.Key("BaseFont").Name()) {
 	case "Symbol":
-		return &symbolEncoding
+		return &symbolEncoding, pdf.Value{}
 	case "ZapfDingbats":
-		return &zapfEncoding
+		return &zapfEncoding, pdf.Value{}
 	}
 	sub := v.Key("Subtype").Name()
 	if sub != "Type1" && sub != "MMType1" {
-		return nil
+		return nil, pdf.Value{}
 	}
 	if ff := v.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
-		n := int64(maxFontHead)
-		if l1 := ff.Key("Length1").Int64(); l1 > 0 && l1 < n {
-			n = l1
-		}
-		if names := type1Encoding(budget.head(ff, n)); names != nil {
-			return names
-		}
+		return &standardEncoding, ff
 	}
-	return &standardEncoding
+	return &standardEncoding, pdf.Value{}
 }
 
 // type1Encoding reads the Encoding of a Type 1 font program's clear-text
