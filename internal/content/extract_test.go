@@ -2,17 +2,20 @@ package content_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -542,33 +545,113 @@ func TestExtractConcurrency(t *testing.T) {
 	for _, tt := range []struct{ concurrency, want int }{{3, 3}, {0, content.DefaultConcurrency}, {1, 1}} {
 		t.Run(fmt.Sprint(tt.concurrency), func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
-			var want []string
-			for i := range 12 {
-				title := fmt.Sprint("Page ", i)
-				f.addPage(1, int64(i+1), fmt.Sprint("p", i), title, para(60, 'a'+rune(i)))
-				want = append(want, title)
-			}
-			f.hook = func(ctx context.Context, call string) error {
-				var i int
-				if _, err := fmt.Sscanf(call, "page p%d", &i); err == nil {
-					time.Sleep(time.Duration(12-i) * 3 * time.Millisecond) // later items finish first
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(t)
+				var want []string
+				for i := range 12 {
+					title := fmt.Sprint("Page ", i)
+					f.addPage(1, int64(i+1), fmt.Sprint("p", i), title, para(60, 'a'+rune(i)))
+					want = append(want, title)
 				}
-				return nil
-			}
-			e := &content.Extractor{Source: f, Concurrency: tt.concurrency, Log: logtest.New(t)}
-			res, err := e.Extract(t.Context(), testToken, testCourse, []int64{1})
-			require.NoError(t, err)
-			assert.Equal(t, want, titles(res.Modules[0]))
-			assert.Equal(t, tt.want, f.maxInFlight, "items fetched at once (the module list runs alone)")
+				c := newConductor()
+				f.hook = func(ctx context.Context, call string) error {
+					if strings.HasPrefix(call, "page ") {
+						return c.hold(ctx, call)
+					}
+					return nil
+				}
+				e := &content.Extractor{Source: f, Concurrency: tt.concurrency, Log: logtest.New(t)}
+				var res content.Result
+				var err error
+				// Later items finish first: the highest-numbered page held.
+				order := c.run(t, func() { res, err = e.Extract(t.Context(), testToken, testCourse, []int64{1}) },
+					func(held []string) string {
+						return slices.MaxFunc(held, func(a, b string) int { return cmp.Compare(pageNumber(a), pageNumber(b)) })
+					})
+				require.NoError(t, err)
+				assert.Equal(t, want, titles(res.Modules[0]))
+				assert.Equal(t, tt.want, f.maxInFlight, "items fetched at once (the module list runs alone)")
+				if tt.want > 1 {
+					assert.Greater(t, pageNumber(order[0]), pageNumber(order[len(order)-1]), "a later item finished first")
+				}
+			})
 		})
 	}
 }
 
-// TestExtractTotalLimitDeterministic runs a limited extraction with random
-// delays many times: the result must not depend on scheduling.
+// pageNumber is i of the call "page p<i>".
+func pageNumber(call string) int {
+	var i int
+	_, _ = fmt.Sscanf(call, "page p%d", &i)
+	return i
+}
+
+// conductor holds the calls a fake's hook gives it until the test lets
+// one finish. Used inside a synctest bubble, where synctest.Wait returns
+// once the code under test can start no further call: the order calls
+// finish in is set by the test, not by sleeps or the scheduler.
+type conductor struct {
+	mu   sync.Mutex
+	held map[string]chan struct{}
+}
+
+func newConductor() *conductor { return &conductor{held: map[string]chan struct{}{}} }
+
+// hold returns once the conductor lets call finish, or with ctx's error.
+func (c *conductor) hold(ctx context.Context, call string) error {
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.held[call] = ch
+	c.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run runs f in a goroutine of the bubble. Each time every other
+// goroutine is blocked, it lets the held call that pick names finish,
+// until f returns. It returns the calls in the order they were let go.
+func (c *conductor) run(t *testing.T, f func(), pick func(held []string) string) []string {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	var order []string
+	for {
+		synctest.Wait()
+		select {
+		case <-done:
+			return order
+		default:
+		}
+		c.mu.Lock()
+		held := slices.Sorted(maps.Keys(c.held))
+		if len(held) == 0 {
+			c.mu.Unlock()
+			t.Fatal("the code under test is blocked outside the fake")
+		}
+		call := pick(held)
+		close(c.held[call])
+		delete(c.held, call)
+		c.mu.Unlock()
+		order = append(order, call)
+	}
+}
+
+// TestExtractTotalLimitDeterministic runs a limited extraction many
+// times, the calls finishing in a random order each time: the result must
+// not depend on scheduling.
 func TestExtractTotalLimitDeterministic(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testExtractTotalLimitDeterministic)
+}
+
+func testExtractTotalLimitDeterministic(t *testing.T) {
 	f := newFake(t)
 	for m := int64(1); m <= 3; m++ {
 		for i := range 10 {
@@ -576,26 +659,32 @@ func TestExtractTotalLimitDeterministic(t *testing.T) {
 			f.addPage(m, id, fmt.Sprint("p", id), fmt.Sprint("P", id), para(50+i, 'x'))
 		}
 	}
-	var mu sync.Mutex
+	var c *conductor
+	f.hook = func(ctx context.Context, call string) error { return c.hold(ctx, call) }
 	rng := rand.New(rand.NewPCG(3, 4))
-	f.hook = func(ctx context.Context, call string) error {
-		mu.Lock()
-		d := time.Duration(rng.IntN(3000)) * time.Microsecond
-		mu.Unlock()
-		time.Sleep(d)
-		return nil
-	}
+	random := func(held []string) string { return held[rng.IntN(len(held))] }
 	e := &content.Extractor{Source: f, Concurrency: 8, Limits: content.Limits{MaxTotalContentSize: 777}, Log: logging.Discard()}
-	first, err := e.Extract(t.Context(), testToken, testCourse, []int64{1, 2, 3})
-	require.NoError(t, err)
+	extract := func() (content.Result, []string) {
+		c = newConductor()
+		var res content.Result
+		var err error
+		order := c.run(t, func() { res, err = e.Extract(t.Context(), testToken, testCourse, []int64{1, 2, 3}) }, random)
+		require.NoError(t, err)
+		return res, order
+	}
+	first, firstOrder := extract()
 	require.Len(t, first.Modules[0].Items, 10)
 	require.Len(t, first.Modules[1].Items, 5, "50..59 runes each: 545 after module 1, the 15th item passes 777")
 	require.Empty(t, first.Modules[2].Items)
+	orders := 1
 	for range 10 {
-		again, err := e.Extract(t.Context(), testToken, testCourse, []int64{1, 2, 3})
-		require.NoError(t, err)
+		again, order := extract()
 		require.Equal(t, first, again)
+		if !slices.Equal(order, firstOrder) {
+			orders++
+		}
 	}
+	assert.Greater(t, orders, 1, "the calls finished in more than one order")
 }
 
 func TestExtractDefaultsAndDuplicates(t *testing.T) {
