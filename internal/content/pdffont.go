@@ -326,13 +326,14 @@ func loadFont(v pdf.Value, budget *streamBudget) *font {
 		}
 	}
 	var names *[256]string
-	f.simple, names, f.builtin = simpleEncoding(v, budget)
+	desc := v.Key("FontDescriptor") // resolved once: it may sit in an object stream
+	f.simple, names, f.builtin = simpleEncoding(v, desc, budget)
 	f.firstChar = int(v.Key("FirstChar").Int64())
 	ws := v.Key("Widths")
 	for i := 0; i < ws.Len() && i < 256; i++ {
 		f.widths = append(f.widths, ws.Index(i).Float64())
 	}
-	f.missing = v.Key("FontDescriptor").Key("MissingWidth").Float64()
+	f.missing = desc.Key("MissingWidth").Float64()
 	if len(f.widths) == 0 && sub != "Type3" {
 		// A standard font may come without widths: use its metrics.
 		if f.builtin != nil {
@@ -417,7 +418,7 @@ var winAnsiHigh = [32]rune{
 // stream is inflated), so it is read only when a code it names is first
 // shown: lazy is then non-nil, and until it resolves, the codes it marks
 // open read as StandardEncoding would give them.
-func simpleEncoding(v pdf.Value, budget *streamBudget) (text, names *[256]string, lazy *lazyBuiltin) {
+func simpleEncoding(v, desc pdf.Value, budget *streamBudget) (text, names *[256]string, lazy *lazyBuiltin) {
 	var t, n [256]string
 	enc := v.Key("Encoding")
 	var base *[256]string
@@ -427,9 +428,9 @@ func simpleEncoding(v pdf.Value, budget *streamBudget) (text, names *[256]string
 	case pdf.Dict:
 		base = namedEncoding(enc.Key("BaseEncoding").Name())
 	}
-	var ff pdf.Value
+	program := false
 	if base == nil {
-		base, ff = builtinEncoding(v)
+		base, program = builtinEncoding(v, desc)
 	}
 	if base != nil {
 		n = *base
@@ -445,8 +446,8 @@ func simpleEncoding(v pdf.Value, budget *streamBudget) (text, names *[256]string
 	for c := range 256 {
 		t[c] = codeText(n[c], c, numeric)
 	}
-	if ff.Kind() == pdf.Stream {
-		lazy = &lazyBuiltin{ff: ff, budget: budget, names: &n, numeric: numeric}
+	if program {
+		lazy = &lazyBuiltin{desc: desc, budget: budget, names: &n, numeric: numeric}
 		for c := range 256 {
 			_, covered := diff[c]
 			lazy.open[c] = !covered
@@ -475,7 +476,7 @@ func codeText(name string, c int, numeric bool) string {
 // lazyBuiltin is the pending built-in encoding of an embedded Type 1
 // program: the codes Differences leave to it (open), read on first use.
 type lazyBuiltin struct {
-	ff      pdf.Value // the FontFile stream
+	desc    pdf.Value // the FontDescriptor, whose FontFile is the program
 	budget  *streamBudget
 	names   *[256]string
 	numeric bool
@@ -486,12 +487,14 @@ type lazyBuiltin struct {
 // text (and names); a program that names none keeps StandardEncoding.
 func (l *lazyBuiltin) resolve(text *[256]string) {
 	n := int64(maxFontHead)
+	var ff pdf.Value
 	l.budget.doc.try(func() {
-		if l1 := l.ff.Key("Length1").Int64(); l1 > 0 && l1 < n {
+		ff = l.desc.Key("FontFile")
+		if l1 := ff.Key("Length1").Int64(); l1 > 0 && l1 < n {
 			n = l1
 		}
 	})
-	b := type1Encoding(l.budget.head(l.ff, n))
+	b := type1Encoding(l.budget.head(ff, n))
 	if b == nil {
 		return
 	}
@@ -522,25 +525,23 @@ const maxFontHead = 64 << 10
 
 // builtinEncoding returns the glyph names of a simple font's built-in
 // encoding: Symbol's and ZapfDingbats' own, StandardEncoding for other
-// Type 1 fonts; nil for the rest (TrueType, Type 3, CFF programs). ff is
-// the embedded Type 1 program whose Encoding array, when it has one,
-// replaces StandardEncoding (pdfTeX's Computer Modern fonts carry their
-// ligatures and math symbols only there): simpleEncoding reads it lazily.
-func builtinEncoding(v pdf.Value) (names *[256]string, ff pdf.Value) {
+// Type 1 fonts; nil for the rest (TrueType, Type 3, CFF programs).
+// program is true for a Type 1 font with a descriptor: the embedded
+// program (FontFile) it may have holds an Encoding array that replaces
+// StandardEncoding (pdfTeX's Computer Modern fonts carry their ligatures
+// and math symbols only there), which simpleEncoding reads lazily.
+func builtinEncoding(v, desc pdf.Value) (names *[256]string, program bool) {
 	switch stdFamily(v.Key("BaseFont").Name()) {
 	case "Symbol":
-		return &symbolEncoding, pdf.Value{}
+		return &symbolEncoding, false
 	case "ZapfDingbats":
-		return &zapfEncoding, pdf.Value{}
+		return &zapfEncoding, false
 	}
 	sub := v.Key("Subtype").Name()
 	if sub != "Type1" && sub != "MMType1" {
-		return nil, pdf.Value{}
+		return nil, false
 	}
-	if ff := v.Key("FontDescriptor").Key("FontFile"); ff.Kind() == pdf.Stream {
-		return &standardEncoding, ff
-	}
-	return &standardEncoding, pdf.Value{}
+	return &standardEncoding, desc.Kind() == pdf.Dict
 }
 
 // type1Encoding reads the Encoding of a Type 1 font program's clear-text
