@@ -466,12 +466,23 @@ func codeText(name string, c int, numeric bool) string {
 			return s
 		}
 	}
-	r := rune(c)
-	if c >= 0x80 && c < 0xa0 {
-		r = winAnsiHigh[c-0x80]
-	}
-	return string(r)
+	return latin1Text[c]
 }
+
+// latin1Text is the text of each code read as Latin-1, with WinAnsi's
+// 0x80–0x9F: built once, not per font.
+//
+//nolint:gochecknoglobals // read-only table
+var latin1Text = func() (t [256]string) {
+	for c := range 256 {
+		r := rune(c)
+		if c >= 0x80 && c < 0xa0 {
+			r = winAnsiHigh[c-0x80]
+		}
+		t[c] = string(r)
+	}
+	return t
+}()
 
 // lazyBuiltin is the pending built-in encoding of an embedded Type 1
 // program: the codes Differences leave to it (open), read on first use.
