@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -443,8 +444,20 @@ func simpleEncoding(v, desc pdf.Value, budget *streamBudget) (text, names *[256]
 			n[c] = name
 		}
 	}
-	for c := range 256 {
-		t[c] = codeText(n[c], c, numeric)
+	switch {
+	case numeric:
+		for c := range 256 {
+			t[c] = codeText(n[c], c, numeric)
+		}
+	case base == nil:
+		t = latin1Text
+	default:
+		t = *encodingText(base)
+	}
+	if !numeric {
+		for c, name := range diff {
+			t[c] = codeText(name, c, false)
+		}
 	}
 	if program {
 		lazy = &lazyBuiltin{desc: desc, budget: budget, names: &n, numeric: numeric}
@@ -468,6 +481,35 @@ func codeText(name string, c int, numeric bool) string {
 	}
 	return latin1Text[c]
 }
+
+// encodingText returns the text of each code of a predefined encoding
+// (codeText of its names), computed once per encoding instead of once per
+// font: 256 glyph-list searches per font were a tenth of a pdfTeX
+// document's time.
+func encodingText(base *[256]string) *[256]string {
+	m := encodingTexts()
+	if t, ok := m[base]; ok {
+		return t
+	}
+	var t [256]string
+	for c := range 256 {
+		t[c] = codeText(base[c], c, false)
+	}
+	return &t
+}
+
+//nolint:gochecknoglobals // read-only tables, built on first use
+var encodingTexts = sync.OnceValue(func() map[*[256]string]*[256]string {
+	m := make(map[*[256]string]*[256]string)
+	for _, e := range []*[256]string{&standardEncoding, &winAnsiEncoding, &macRomanEncoding, &symbolEncoding, &zapfEncoding} {
+		var t [256]string
+		for c := range 256 {
+			t[c] = codeText(e[c], c, false)
+		}
+		m[e] = &t
+	}
+	return m
+})
 
 // latin1Text is the text of each code read as Latin-1, with WinAnsi's
 // 0x80–0x9F: built once, not per font.
