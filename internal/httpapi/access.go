@@ -51,3 +51,13 @@ func (s *Server) quizAccess(c *call, id uuid.UUID, need access) (quiz.Quiz, erro
 	}
 	return q, nil
 }
+
+// pathQuiz is quizAccess for the quiz named by the path's quiz_id (422 for
+// an id that is not a UUID).
+func (s *Server) pathQuiz(c *call, need access) (quiz.Quiz, error) {
+	id, err := quizID(c)
+	if err != nil {
+		return quiz.Quiz{}, err
+	}
+	return s.quizAccess(c, id, need)
+}

@@ -582,11 +582,7 @@ func (s *Server) headListQuizzes(c *call) error {
 // (getQuiz): an ETag of its own, 304 on If-None-Match, and content too
 // large for a response left null and named in X-Omitted-Fields.
 func (s *Server) headGetQuiz(c *call) error {
-	id, err := quizID(c)
-	if err != nil {
-		return err
-	}
-	q, err := s.quizAccess(c, id, accessShared)
+	q, err := s.pathQuiz(c, accessShared)
 	if err != nil {
 		return err
 	}
@@ -598,7 +594,7 @@ func (s *Server) headGetQuiz(c *call) error {
 		return nil
 	}
 	if q.ContentUnread || q.Version == "" {
-		if q, err = s.Store.QuizWithContent(c.ctx, id); err != nil {
+		if q, err = s.Store.QuizWithContent(c.ctx, q.ID); err != nil {
 			return quizNotFound(err)
 		}
 		if count, err = s.questionCount(c, q); err != nil {
@@ -695,14 +691,11 @@ func (s *Server) setQuestionCounts(c *call, qs []quiz.Quiz, out []headQuizJSON) 
 // headQuestionStats is GET /quiz/{quiz_id}/questions/stats: {"total",
 // "approved"} over the questions not deleted, of every type.
 func (s *Server) headQuestionStats(c *call) error {
-	id, err := quizID(c)
+	q, err := s.pathQuiz(c, accessShared)
 	if err != nil {
 		return err
 	}
-	if _, err := s.quizAccess(c, id, accessShared); err != nil {
-		return err
-	}
-	st, err := s.Store.LiveQuestionStats(c.ctx, id)
+	st, err := s.Store.LiveQuestionStats(c.ctx, q.ID)
 	if err != nil {
 		return err
 	}
@@ -781,15 +774,11 @@ func (s *Server) headUpdateQuiz(c *call) error {
 // questions, batches, invites and collaborators, as v1's delete; today's
 // answer is 200 with the body null.
 func (s *Server) headDeleteQuiz(c *call) error {
-	id, err := quizID(c)
+	q, err := s.pathQuiz(c, accessOwner)
 	if err != nil {
 		return err
 	}
-	q, err := s.quizAccess(c, id, accessOwner)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteQuiz(c.ctx, q.OwnerID, id); err != nil {
+	if err := s.Store.DeleteQuiz(c.ctx, q.OwnerID, q.ID); err != nil {
 		return quizNotFound(err)
 	}
 	writeJSONBytes(c.w, http.StatusOK, []byte("null"))
@@ -801,11 +790,7 @@ func (s *Server) headDeleteQuiz(c *call) error {
 // that goes on to generate (a generation run within the owner's limits);
 // 409 otherwise, never 500.
 func (s *Server) headExtractContent(c *call) error {
-	id, err := quizID(c)
-	if err != nil {
-		return err
-	}
-	q, err := s.quizAccess(c, id, accessShared)
+	q, err := s.pathQuiz(c, accessShared)
 	if err != nil {
 		return err
 	}
@@ -818,7 +803,7 @@ func (s *Server) headExtractContent(c *call) error {
 	default:
 		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Content extraction is not available in the current state (" + st + ")"}
 	}
-	if err := s.Quizzes.StartExtraction(c.ctx, q.OwnerID, id, logging.RequestID(c.ctx)); err != nil {
+	if err := s.Quizzes.StartExtraction(c.ctx, q.OwnerID, q.ID, logging.RequestID(c.ctx)); err != nil {
 		return quizNotFound(err)
 	}
 	return c.json(message{"Content extraction started"})
@@ -831,18 +816,14 @@ func (s *Server) headExtractContent(c *call) error {
 // within the owner's limits. 400 until the content is extracted, 409 while
 // a generation runs or once questions were generated, never 500.
 func (s *Server) headGenerateQuestions(c *call) error {
-	id, err := quizID(c)
-	if err != nil {
-		return err
-	}
-	q, err := s.quizAccess(c, id, accessShared)
+	q, err := s.pathQuiz(c, accessShared)
 	if err != nil {
 		return err
 	}
 	st, failed := todayStatus(q)
 	switch {
 	case st == statusReadyPartial:
-		if err := s.Quizzes.RetryFailedBatches(c.ctx, q.OwnerID, id, logging.RequestID(c.ctx)); err != nil {
+		if err := s.Quizzes.RetryFailedBatches(c.ctx, q.OwnerID, q.ID, logging.RequestID(c.ctx)); err != nil {
 			return quizNotFound(err)
 		}
 		return c.json(message{"Failed batch retry started"})
@@ -855,7 +836,7 @@ func (s *Server) headGenerateQuestions(c *call) error {
 	default:
 		return &quiz.RuleError{Kind: quiz.Conflict, Msg: "Questions have already been generated for this quiz"}
 	}
-	if err := s.Quizzes.StartGeneration(c.ctx, q.OwnerID, id, logging.RequestID(c.ctx)); err != nil {
+	if err := s.Quizzes.StartGeneration(c.ctx, q.OwnerID, q.ID, logging.RequestID(c.ctx)); err != nil {
 		return quizNotFound(err)
 	}
 	return c.json(message{"Question generation started"})

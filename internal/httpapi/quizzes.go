@@ -85,17 +85,7 @@ func modulesText(mods []quiz.Module) string {
 // ownedQuiz loads the quiz of the path for the signed-in user: someone
 // else's quiz is "Quiz not found", never 403 (docs/compatibility.md, Routes and errors).
 func (s *Server) ownedQuiz(c *call, id uuid.UUID) (quiz.Quiz, error) {
-	var q quiz.Quiz
-	var err error
-	if c.prefetched != nil && (c.prefetched.ID == id || errors.Is(c.quizErr, quiz.ErrNotFound)) {
-		q, err = *c.prefetched, c.quizErr
-	} else {
-		q, err = s.Store.Quiz(c.ctx, id)
-	}
-	if errors.Is(err, quiz.ErrNotFound) || (err == nil && q.OwnerID != c.user.ID) {
-		return quiz.Quiz{}, fail(http.StatusNotFound, "Quiz not found")
-	}
-	return q, err
+	return s.quizAccess(c, id, accessOwner)
 }
 
 // quizNotFound turns the service's ErrNotFound into the route's 404.

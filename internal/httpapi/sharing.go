@@ -128,11 +128,7 @@ func (b body) nullableInt(name string, def *int, lo, hi int64) *int {
 // expiring after expires_in_days (1..30, default 7, null never) and usable
 // max_uses times (1..100, null without limit); 409 while one is active.
 func (s *Server) createInvite(c *call) error {
-	id, err := quizID(c)
-	if err != nil {
-		return err
-	}
-	q, err := s.quizAccess(c, id, accessOwner)
+	q, err := s.pathQuiz(c, accessOwner)
 	if err != nil {
 		return err
 	}
@@ -197,11 +193,7 @@ type quizCollaboratorsJSON struct {
 // listCollaborators is GET /quiz/{quiz_id}/collaborators: the owner, the
 // collaborators in the order they joined and the active invite.
 func (s *Server) listCollaborators(c *call) error {
-	id, err := quizID(c)
-	if err != nil {
-		return err
-	}
-	q, err := s.quizAccess(c, id, accessOwner)
+	q, err := s.pathQuiz(c, accessOwner)
 	if err != nil {
 		return err
 	}
@@ -241,11 +233,7 @@ func (s *Server) removeCollaborator(c *call) error {
 // ownedChild checks that the caller owns the quiz of the path and reads
 // the id of one of its sharing rows (path parameter name).
 func (s *Server) ownedChild(c *call, name string) (quiz.Quiz, uuid.UUID, error) {
-	id, err := quizID(c)
-	if err != nil {
-		return quiz.Quiz{}, uuid.Nil, err
-	}
-	q, err := s.quizAccess(c, id, accessOwner)
+	q, err := s.pathQuiz(c, accessOwner)
 	if err != nil {
 		return quiz.Quiz{}, uuid.Nil, err
 	}
