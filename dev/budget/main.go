@@ -3,7 +3,8 @@
 // (template.yaml parameter defaults) against PgBouncer's max_client_conn, and
 // PgBouncer's server-side cap against Postgres max_connections minus the
 // reserve for migrations and administration. It prints the table and exits 1
-// when the budget does not hold.
+// when the budget does not hold. The arithmetic is internal/deploy's
+// (LoadBudget), which TestConnectionBudget also holds the repository to.
 //
 //	go run ./dev/budget -template template.yaml -pgbouncer pgbouncer/pgbouncer.ini
 package main
@@ -15,6 +16,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"quizgen/internal/deploy"
 )
 
 func main() {
@@ -25,13 +28,17 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("budget", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	templatePath := fl.String("template", "template.yaml", "SAM template whose parameter defaults give concurrency and pool sizes")
+	templatePath := fl.String("template", "template.yaml", "SAM template: its pooled functions' concurrency and DB_MAX_CONNS (parameter defaults where they are Refs)")
 	iniPath := fl.String("pgbouncer", "pgbouncer/pgbouncer.ini", "PgBouncer configuration")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	r, err := load(*templatePath, *iniPath)
-	if err != nil && !errors.Is(err, ErrOverBudget) {
+	if _, err := os.Stat(*templatePath); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "budget: %s does not exist (yet): nothing to check\n", *templatePath)
+		return 1
+	}
+	r, err := deploy.LoadBudget(*templatePath, *iniPath)
+	if err != nil && !errors.Is(err, deploy.ErrOverBudget) {
 		fmt.Fprintf(stderr, "budget: %v\n", err)
 		return 1
 	}
@@ -44,28 +51,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func load(templatePath, iniPath string) (Report, error) {
-	tmpl, err := os.ReadFile(templatePath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Report{}, fmt.Errorf("%s does not exist (yet): nothing to check", templatePath)
-	}
-	if err != nil {
-		return Report{}, err
-	}
-	in, err := ParseTemplate(tmpl)
-	if err != nil {
-		return Report{}, fmt.Errorf("%s: %w", templatePath, err)
-	}
-	f, err := os.Open(iniPath)
-	if err != nil {
-		return Report{}, err
-	}
-	defer f.Close()
-	in.PgBouncer, err = ParsePgBouncer(f)
-	if err != nil {
-		return Report{}, fmt.Errorf("%s: %w", iniPath, err)
-	}
-	return Check(in)
 }

@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -868,66 +867,31 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
-// TestConnectionBudget checks the budget of docs/architecture.md, Connections, with the parameters' defaults: at
+// TestConnectionBudget holds the committed template.yaml and
+// pgbouncer/pgbouncer.ini to the budget of docs/architecture.md,
+// Connections, computed as make budget computes it (deploy.LoadBudget): at
 // most (concurrent environments x DB_MAX_CONNS) summed over the pooled
-// functions may reach PgBouncer, within its max_client_conn.
+// functions reach PgBouncer, within its max_client_conn, and PgBouncer's
+// server side fits Postgres max_connections minus the reserve.
 func TestConnectionBudget(t *testing.T) {
-	tpl := load(t)
-	total := 0
-	for _, c := range functions() {
-		if !c.pooled {
-			continue
-		}
-		f := function(t, tpl, c.logical)
-		var concurrency any
-		if c.queueVar == "" {
-			concurrency = f.ReservedConcurrentExecutions
-			if concurrency == nil {
-				t.Errorf("%s has no ReservedConcurrentExecutions: its connections are unbounded", c.logical)
-				continue
-			}
-		} else {
-			for _, ev := range f.Events {
-				var p deploy.SQSEvent
-				if err := json.Unmarshal(ev.Properties, &p); err == nil && p.ScalingConfig != nil {
-					concurrency = p.ScalingConfig.MaximumConcurrency
-				}
-			}
-			if concurrency == nil {
-				t.Errorf("%s has no ScalingConfig.MaximumConcurrency", c.logical)
-				continue
-			}
-		}
-		n := number(t, tpl, concurrency) * number(t, tpl, f.Environment.Variables["DB_MAX_CONNS"])
-		t.Logf("%s: %d connections at most", c.logical, n)
-		total += n
-	}
-	limit := pgbouncerSetting(t, "max_client_conn")
-	if total > limit {
-		t.Errorf("the functions may open %d connections, above PgBouncer's max_client_conn %d", total, limit)
-	}
-}
-
-func pgbouncerSetting(t *testing.T, key string) int {
-	t.Helper()
-	f, err := os.Open(filepath.Join(root, "pgbouncer", "pgbouncer.ini"))
+	r, err := deploy.LoadBudget(filepath.Join(root, "template.yaml"), filepath.Join(root, "pgbouncer", "pgbouncer.ini"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if ok && strings.TrimSpace(k) == key {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				t.Fatalf("pgbouncer.ini %s: %v", key, err)
-			}
-			return n
+	var got, want []string
+	for _, row := range r.Rows {
+		t.Logf("%s: %d x %d = %d connections at most", row.Name, row.Concurrency, row.ConnsEach, row.Subtotal)
+		got = append(got, row.Name)
+	}
+	for _, c := range functions() {
+		if c.pooled {
+			want = append(want, c.name)
 		}
 	}
-	t.Fatalf("pgbouncer.ini has no %s", key)
-	return 0
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the budget counts %v, want the pooled functions %v", got, want)
+	}
 }
 
 // ---- events/ ------------------------------------------------------------------------

@@ -1,40 +1,31 @@
-package main
+package deploy
 
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
-
-	"quizgen/internal/deploy"
 )
 
-// The template.yaml parameters the budget reads (their Default values). If
-// the template names one differently, change it here and only here.
+// The connection budget (docs/architecture.md, Connections): every pooled
+// function at its maximum concurrency, each execution environment with its
+// pool full, against PgBouncer's max_client_conn, and PgBouncer's server
+// side against Postgres max_connections minus a reserve. make budget prints
+// it (dev/budget) and TestConnectionBudget holds the committed template.yaml
+// and pgbouncer.ini to it; both compute it here.
+
+// The template.yaml parameters the budget reads besides the functions
+// (their Default values): nothing in the template uses them.
 const (
 	paramPostgresMaxConnections = "PostgresMaxConnections"
 	paramReservedConnections    = "ReservedConnections"
 )
-
-// functionParam names the template.yaml parameters of one pooled function.
-type functionParam struct {
-	Function    string // as printed
-	Concurrency string // its maximum concurrency (reserved concurrent executions)
-	Conns       string // its DB_MAX_CONNS: connections one execution environment opens
-}
-
-// functionParams lists the functions that reach Postgres through PgBouncer.
-// migrate connects directly and is covered by ReservedConnections.
-func functionParams() []functionParam {
-	return []functionParam{
-		{Function: "api", Concurrency: "ApiMaxConcurrency", Conns: "ApiDbMaxConns"},
-		{Function: "generate", Concurrency: "GenerateMaxConcurrency", Conns: "GenerateDbMaxConns"},
-		{Function: "export", Concurrency: "ExportMaxConcurrency", Conns: "ExportDbMaxConns"},
-	}
-}
 
 // ErrOverBudget is returned by Check (wrapped) when the worst case exceeds a limit.
 var ErrOverBudget = errors.New("connection budget exceeded")
@@ -170,13 +161,13 @@ func validate(in Inputs) error {
 		}
 	}
 	if in.PostgresMaxConnections < 1 {
-		errs = append(errs, fmt.Errorf("%s %d is less than 1", paramPostgresMaxConnections, in.PostgresMaxConnections))
+		errs = append(errs, fmt.Errorf("%s %d is less than 1", "PostgresMaxConnections", in.PostgresMaxConnections))
 	}
 	if in.ReservedConnections < 0 {
-		errs = append(errs, fmt.Errorf("%s %d is negative", paramReservedConnections, in.ReservedConnections))
+		errs = append(errs, fmt.Errorf("%s %d is negative", "ReservedConnections", in.ReservedConnections))
 	} else if in.PostgresMaxConnections >= 1 && in.ReservedConnections >= in.PostgresMaxConnections {
 		errs = append(errs, fmt.Errorf("%s %d leaves nothing of %s %d",
-			paramReservedConnections, in.ReservedConnections, paramPostgresMaxConnections, in.PostgresMaxConnections))
+			"ReservedConnections", in.ReservedConnections, "PostgresMaxConnections", in.PostgresMaxConnections))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("invalid inputs: %w", err)
@@ -219,42 +210,114 @@ func okOver(ok bool) string {
 	return "OVER"
 }
 
-// ParseTemplate reads the Default values of the budget's parameters from a
-// CloudFormation/SAM template (through internal/deploy, the one template
-// loader) and returns the inputs without PgBouncer's.
-func ParseTemplate(data []byte) (Inputs, error) {
-	t, err := deploy.Parse(data)
+// LoadBudget reads the template at templatePath and the PgBouncer
+// configuration at iniPath and checks the budget (see Check).
+func LoadBudget(templatePath, iniPath string) (Report, error) {
+	t, err := Load(templatePath)
 	if err != nil {
-		return Inputs{}, fmt.Errorf("parsing YAML: %w", err)
+		return Report{}, fmt.Errorf("%s: %w", templatePath, err)
 	}
-	if t.Parameters == nil {
-		return Inputs{}, errors.New("no Parameters section")
+	in, err := t.BudgetInputs()
+	if err != nil {
+		return Report{}, fmt.Errorf("%s: %w", templatePath, err)
 	}
+	f, err := os.Open(iniPath)
+	if err != nil {
+		return Report{}, err
+	}
+	defer f.Close()
+	in.PgBouncer, err = ParsePgBouncer(f)
+	if err != nil {
+		return Report{}, fmt.Errorf("%s: %w", iniPath, err)
+	}
+	return Check(in)
+}
+
+// BudgetInputs reads the budget's inputs, without PgBouncer's, from the
+// template as it deploys: every function that sets DB_MAX_CONNS connects
+// through the pooler (migrate connects directly and is part of the
+// reserve); its maximum concurrency is its ReservedConcurrentExecutions or,
+// for an SQS worker, its event source's ScalingConfig.MaximumConcurrency.
+// A Ref reads the parameter's Default. Functions are in logical-id order,
+// named by their logical id without "Function", in lower case.
+func (t *Template) BudgetInputs() (Inputs, error) {
 	var errs []error
-	get := func(name string) int {
-		n, err := t.ParamInt(name)
-		if err != nil {
-			errs = append(errs, err)
+	names := make([]string, 0, len(t.Resources))
+	for name, r := range t.Resources {
+		if r.Type == "AWS::Serverless::Function" {
+			names = append(names, name)
 		}
-		return n
 	}
+	slices.Sort(names)
 	var in Inputs
-	for _, fp := range functionParams() {
+	for _, logical := range names {
+		var f Function
+		if err := t.Properties(logical, &f); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		connsVal, pooled := f.Environment.Variables["DB_MAX_CONNS"]
+		if !pooled {
+			continue
+		}
+		conns, err := t.Int(connsVal)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s DB_MAX_CONNS: %w", logical, err))
+		}
+		concurrency, err := t.maxConcurrency(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", logical, err))
+		}
 		in.Functions = append(in.Functions, FunctionLoad{
-			Name: fp.Function, Concurrency: get(fp.Concurrency), ConnsEach: get(fp.Conns),
+			Name:        strings.ToLower(strings.TrimSuffix(logical, "Function")),
+			Concurrency: concurrency,
+			ConnsEach:   conns,
 		})
 	}
-	in.PostgresMaxConnections = get(paramPostgresMaxConnections)
-	in.ReservedConnections = get(paramReservedConnections)
-	if len(errs) > 0 {
-		msgs := make([]string, len(errs))
-		for i, err := range errs {
-			msgs[i] = err.Error()
-		}
-		return Inputs{}, fmt.Errorf("%s (the parameter names the budget reads are in dev/budget/budget.go)",
-			strings.Join(msgs, "; "))
+	var err error
+	if in.PostgresMaxConnections, err = t.ParamInt(paramPostgresMaxConnections); err != nil {
+		errs = append(errs, err)
+	}
+	if in.ReservedConnections, err = t.ParamInt(paramReservedConnections); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Inputs{}, fmt.Errorf("connection budget: %w", err)
 	}
 	return in, nil
+}
+
+// maxConcurrency is the most execution environments of f at once.
+func (t *Template) maxConcurrency(f Function) (int, error) {
+	if f.ReservedConcurrentExecutions != nil {
+		n, err := t.Int(f.ReservedConcurrentExecutions)
+		if err != nil {
+			return 0, fmt.Errorf("ReservedConcurrentExecutions: %w", err)
+		}
+		return n, nil
+	}
+	total, found := 0, false
+	for name, ev := range f.Events {
+		if ev.Type != "SQS" {
+			continue
+		}
+		var p SQSEvent
+		if err := json.Unmarshal(ev.Properties, &p); err != nil {
+			return 0, fmt.Errorf("event %s: %w", name, err)
+		}
+		if p.ScalingConfig == nil || p.ScalingConfig.MaximumConcurrency == nil {
+			return 0, fmt.Errorf("event %s has no ScalingConfig.MaximumConcurrency: its connections are unbounded", name)
+		}
+		n, err := t.Int(p.ScalingConfig.MaximumConcurrency)
+		if err != nil {
+			return 0, fmt.Errorf("event %s MaximumConcurrency: %w", name, err)
+		}
+		total, found = total+n, true
+	}
+	if !found {
+		return 0, errors.New("neither ReservedConcurrentExecutions nor an SQS event's ScalingConfig.MaximumConcurrency: its connections are unbounded")
+	}
+	return total, nil
 }
 
 // ParsePgBouncer reads the limits from the [pgbouncer] section of a
