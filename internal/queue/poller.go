@@ -98,6 +98,9 @@ type PollerOptions struct {
 	// a Lambda function's timeout (default 5 min). It should not exceed the
 	// visibility timeout, or a slow batch is delivered again while it runs.
 	InvocationTimeout time.Duration
+	// Now is the clock the deadline of each call of handle is read from
+	// (default time.Now); tests fix it to check that deadline exactly.
+	Now func() time.Time
 }
 
 // Defaults and limits of PollerOptions.
@@ -205,6 +208,9 @@ func (o PollerOptions) withDefaults() (PollerOptions, error) {
 		o.InvocationTimeout = defaultInvocationTimeout
 	case o.InvocationTimeout < 0:
 		problems = append(problems, fmt.Errorf("InvocationTimeout %s: want more than 0", o.InvocationTimeout))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o, errors.Join(problems...)
 }
@@ -407,7 +413,7 @@ func (p *Poller) process(ctx context.Context, msgs []types.Message) {
 // invoke calls handle as the Lambda runtime would: with a deadline, and
 // turning a panic into an error.
 func (p *Poller) invoke(ctx context.Context, ev events.SQSEvent) (resp events.SQSEventResponse, err error) {
-	ctx, cancel := context.WithTimeout(ctx, p.opts.InvocationTimeout)
+	ctx, cancel := context.WithDeadline(ctx, p.opts.Now().Add(p.opts.InvocationTimeout))
 	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {

@@ -93,7 +93,8 @@ func publish(t *testing.T, client *sqs.Client, url string, kind queue.Kind, n in
 }
 
 // run runs p until the test ends or stop is called; stop returns Run's
-// result, or an error if Run did not return within 2 s of the cancel.
+// result, or an error if Run did not return within 10 s of the cancel (a
+// hang guard, half the longest long poll).
 func run(t *testing.T, p *queue.Poller) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -106,8 +107,8 @@ func run(t *testing.T, p *queue.Poller) (stop func() error) {
 			cancel()
 			select {
 			case err = <-done:
-			case <-time.After(2 * time.Second):
-				err = errors.New("Run did not return within 2 s of its context's end")
+			case <-time.After(10 * time.Second):
+				err = errors.New("Run did not return within 10 s of its context's end")
 			}
 		})
 		return err
@@ -158,7 +159,7 @@ func assertQueueEmpty(t *testing.T, client *sqs.Client, url string) {
 		visible, inFlight := queueCounts(t, client, url)
 		assert.Zero(c, visible, "visible messages")
 		assert.Zero(c, inFlight, "in-flight messages")
-	}, 3*time.Second, 50*time.Millisecond)
+	}, 30*time.Second, 50*time.Millisecond)
 }
 
 // jobLog is a Handler that records the jobs it sees.
@@ -207,7 +208,7 @@ func TestPollerHandlesAndDeletes(t *testing.T) {
 
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.Len(c, jobs.snapshot(), len(sent))
-	}, 5*time.Second, 20*time.Millisecond)
+	}, 30*time.Second, 20*time.Millisecond)
 	var got []queue.Message
 	for _, j := range jobs.snapshot() {
 		got = append(got, j.Message)
@@ -274,7 +275,7 @@ func TestPollerVisibilityTimeoutOption(t *testing.T) {
 
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.Len(c, jobs.snapshot(), 2)
-	}, 5*time.Second, 20*time.Millisecond, "with the queue's 30 s it would not come back in time")
+	}, 20*time.Second, 20*time.Millisecond, "with the queue's 30 s it would not come back in time")
 	assertQueueEmpty(t, client, url)
 }
 
@@ -307,7 +308,7 @@ func TestPollerMergesRepeatedReceipts(t *testing.T) {
 
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.NotEmpty(c, jobs.snapshot())
-	}, 5*time.Second, 20*time.Millisecond)
+	}, 30*time.Second, 20*time.Millisecond)
 	assertQueueEmpty(t, client, url)
 	require.NoError(t, stop())
 
@@ -374,7 +375,7 @@ func TestPollerFailsTheWholeBatch(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				assert.GreaterOrEqual(c, len(calls), 2)
-			}, 5*time.Second, 20*time.Millisecond)
+			}, 30*time.Second, 20*time.Millisecond)
 			assertQueueEmpty(t, client, url)
 			mu.Lock()
 			defer mu.Unlock()
@@ -428,25 +429,28 @@ func TestPollerEventIsShapedLikeLambdas(t *testing.T) {
 	type call struct {
 		ev       events.SQSEvent
 		deadline time.Time
-		started  time.Time
 	}
 	calls := make(chan call, 1)
 	var jobs jobLog
 	h := queue.Batch(nil, queue.MaxReceiveCount, time.Second, jobs.handle)
 	handle := func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		d, _ := ctx.Deadline()
-		calls <- call{ev: ev, deadline: d, started: time.Now()}
+		calls <- call{ev: ev, deadline: d}
 		return h(ctx, ev)
 	}
-	run(t, queue.NewPoller(client, url, handle, queue.PollerOptions{WaitTime: time.Second, InvocationTimeout: 7 * time.Second}))
+	// A fixed clock, far ahead so the deadline never passes: the deadline
+	// handle sees is exactly the clock's reading plus InvocationTimeout.
+	now := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	run(t, queue.NewPoller(client, url, handle, queue.PollerOptions{WaitTime: time.Second, InvocationTimeout: 7 * time.Second, Now: clock}))
 
 	var c call
 	select {
 	case c = <-calls:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no batch within 5 s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("no batch within 30 s")
 	}
-	assert.WithinDuration(t, c.started.Add(7*time.Second), c.deadline, time.Second, "the batch runs under InvocationTimeout")
+	assert.Equal(t, now.Add(7*time.Second), c.deadline, "the batch runs under InvocationTimeout")
 
 	lambda, raw := readEvent(t)
 	var rawLambda struct{ Records []json.RawMessage }
@@ -464,7 +468,7 @@ func TestPollerEventIsShapedLikeLambdas(t *testing.T) {
 
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.Len(c, jobs.snapshot(), 1)
-	}, time.Second, 10*time.Millisecond)
+	}, 30*time.Second, 10*time.Millisecond)
 	assert.Equal(t, queue.Job{Message: sent, ID: rec.MessageId, Attempt: 1}, jobs.snapshot()[0])
 }
 
@@ -482,10 +486,10 @@ func TestPollerStopsPromptly(t *testing.T) {
 		stop := run(t, queue.NewPoller(polling, url, h, queue.PollerOptions{WaitTime: 20 * time.Second}))
 		select {
 		case <-receives: // inside the long poll
-		case <-time.After(5 * time.Second):
-			t.Fatal("no ReceiveMessage within 5 s")
+		case <-time.After(30 * time.Second):
+			t.Fatal("no ReceiveMessage within 30 s")
 		}
-		// stop's hang guard (2 s) is far below the 20 s long poll: it
+		// stop's hang guard (10 s) is half the 20 s long poll: it
 		// passes only if stop ends the poll instead of waiting it out.
 		require.NoError(t, stop())
 	})
@@ -503,10 +507,10 @@ func TestPollerStopsPromptly(t *testing.T) {
 		stop := run(t, queue.NewPoller(client, url, queue.Batch(nil, 5, 0, slow), queue.PollerOptions{WaitTime: 20 * time.Second}))
 		select {
 		case <-started:
-		case <-time.After(5 * time.Second):
-			t.Fatal("job did not start within 5 s")
+		case <-time.After(30 * time.Second):
+			t.Fatal("job did not start within 30 s")
 		}
-		// stop's hang guard (2 s) is far below the 20 s long poll and the
+		// stop's hang guard (10 s) is half the 20 s long poll and the
 		// job never ends by itself: stop must cancel the job and not poll
 		// again.
 		require.NoError(t, stop())
