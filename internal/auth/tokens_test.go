@@ -154,12 +154,16 @@ func TestTokensRoundTrip(t *testing.T) {
 
 	s, err := tok.Issue(testUser, 3)
 	require.NoError(t, err)
+	after := time.Now()
 	c, err := tok.Verify(s)
 	require.NoError(t, err)
 
 	assert.Equal(t, testUser, c.UserID)
 	assert.Equal(t, 3, c.Version)
-	assert.WithinDuration(t, before.Add(ttl), c.ExpiresAt, time.Second)
+	// Issue read the clock between before and after; exp is that reading
+	// plus ttl in whole seconds (cut down), however long Issue took.
+	assert.False(t, c.ExpiresAt.Before(before.Add(ttl).Truncate(time.Second)), "exp %s before issue + ttl", c.ExpiresAt)
+	assert.False(t, c.ExpiresAt.After(after.Add(ttl)), "exp %s after issue + ttl", c.ExpiresAt)
 	assert.Equal(t, time.UTC, c.ExpiresAt.Location())
 
 	parts := strings.Split(s, ".")

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,15 +132,24 @@ func TestUsageLimits429(t *testing.T) {
 		e := newEnv(t, withPublisher(nopJobs{}), withLimits(quiz.Limits{QuestionsPerDay: 30}))
 		u := e.signIn(teacherID)
 		e.createQuiz(u) // 20 questions
+		before := time.Now().Truncate(time.Second)
 		r := e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody().with("question_count", 11))
+		after := time.Now()
 		require.Equal(t, http.StatusTooManyRequests, r.Code, r.Body.String())
 		detail, _ := r.detail().(string)
 		assert.Contains(t, detail, "Daily question limit reached: 20 of 30 questions generated today, and this needs 11 more.")
+		m := regexp.MustCompile(`The limit resets at (\S+) \(midnight UTC\)\.`).FindStringSubmatch(detail)
+		require.Len(t, m, 2, detail)
+		resets, err := time.Parse(time.RFC3339, m[1])
+		require.NoError(t, err)
+		assert.Equal(t, quiz.DayStart(resets), resets, "resets at a midnight UTC")
 		secs, err := strconv.Atoi(r.Header().Get("Retry-After"))
 		require.NoError(t, err, "Retry-After %q", r.Header().Get("Retry-After"))
-		reset := time.Now().UTC().Add(time.Duration(secs) * time.Second)
-		assert.Contains(t, detail, "The limit resets at "+quiz.DayEnd(time.Now()).Format(time.RFC3339))
-		assert.WithinDuration(t, quiz.DayEnd(time.Now()), reset, 10*time.Second, "Retry-After counts to midnight UTC")
+		// Retry-After is the whole seconds (rounded up) from the request's
+		// time, read by the database during the request, to that midnight.
+		asked := resets.Add(-time.Duration(secs) * time.Second)
+		assert.False(t, asked.Before(before) || asked.After(after), "Retry-After counts to midnight UTC: %d s before %s is not within the request (%s to %s)",
+			secs, resets, before, after)
 		assert.Equal(t, http.StatusOK, e.do("POST", "/api/v1/quiz/", u.jwt, newQuizBody().with("question_count", 10)).Code)
 	})
 
