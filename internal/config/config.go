@@ -311,32 +311,32 @@ func LoadAPI(ctx context.Context, getenv func(string) string, f Fetcher) (API, e
 		Canvas:               e.canvas(s["CANVAS_CLIENT_SECRET"]),
 		TokenKey:             e.tokenKey(s["TOKEN_ENCRYPTION_KEY"]),
 		JWTSecret:            e.jwtSecret(s["JWT_SECRET"], stage),
-		AccessTokenTTL:       time.Duration(e.integer("ACCESS_TOKEN_EXPIRE_MINUTES", 11520, 1, math.MaxInt64/int64(time.Minute))) * time.Minute,
+		AccessTokenTTL:       time.Duration(e.integer("ACCESS_TOKEN_EXPIRE_MINUTES", 1, math.MaxInt64/int64(time.Minute))) * time.Minute,
 		CanvasRedirectURI:    e.required("CANVAS_REDIRECT_URI"),
 		CanvasScopes:         e.scopes("CANVAS_OAUTH_SCOPES"),
 		CanvasCoursePrefixes: e.prefixes("CANVAS_COURSE_PREFIX_FILTER"),
-		FrontendHost:         e.httpURL("FRONTEND_HOST", "http://localhost:5173"),
+		FrontendHost:         e.httpURL("FRONTEND_HOST"),
 		CORSOrigins:          e.origins("BACKEND_CORS_ORIGINS"),
-		ProjectName:          e.str("PROJECT_NAME", "quizgen"),
+		ProjectName:          e.str("PROJECT_NAME"),
 		GenerateQueueURL:     e.requiredHTTPURL("GENERATE_QUEUE_URL"),
 		ExportQueueURL:       e.requiredHTTPURL("EXPORT_QUEUE_URL"),
-		Port:                 int(e.integer("PORT", 8080, 1, 65535)),
-		ListenHost:           e.listenHost("LISTEN_HOST", "127.0.0.1"),
-		MaxBodyBytes:         e.integer("MAX_BODY_BYTES", 1<<20, 1, math.MaxInt64),
+		Port:                 int(e.integer("PORT", 1, 65535)),
+		ListenHost:           e.listenHost("LISTEN_HOST"),
+		MaxBodyBytes:         e.integer("MAX_BODY_BYTES", 1, math.MaxInt64),
 		Health: Health{
 			PgBouncerAdminURL:      e.optionalPostgresURL("PGBOUNCER_ADMIN_URL"),
 			PgBouncerAdminPassword: s["PGBOUNCER_ADMIN_PASSWORD"],
 			DetailToken:            s["HEALTH_DETAIL_TOKEN"],
-			RDSProxyName:           e.str("RDS_PROXY_NAME", ""),
-			Timeout:                e.duration("HEALTH_TIMEOUT", 2*time.Second, true),
-			CacheTTL:               e.duration("HEALTH_CACHE_TTL", 5*time.Second, true),
-			MaxWait:                e.duration("HEALTH_MAX_WAIT", time.Second, true),
+			RDSProxyName:           e.str("RDS_PROXY_NAME"),
+			Timeout:                e.duration("HEALTH_TIMEOUT", true),
+			CacheTTL:               e.duration("HEALTH_CACHE_TTL", true),
+			MaxWait:                e.duration("HEALTH_MAX_WAIT", true),
 		},
-		MetricsInterval: e.duration("METRICS_INTERVAL", time.Minute, true),
+		MetricsInterval: e.duration("METRICS_INTERVAL", true),
 		Limits: quiz.Limits{
-			QuestionsPerDay:    int(e.integer("LIMIT_QUESTIONS_PER_DAY", 2000, 0, math.MaxInt32)),
-			GenerationsPerQuiz: int(e.integer("LIMIT_GENERATIONS_PER_QUIZ", 5, 0, math.MaxInt32)),
-			ProcessingQuizzes:  int(e.integer("LIMIT_PROCESSING_QUIZZES", 5, 0, math.MaxInt32)),
+			QuestionsPerDay:    int(e.integer("LIMIT_QUESTIONS_PER_DAY", 0, math.MaxInt32)),
+			GenerationsPerQuiz: int(e.integer("LIMIT_GENERATIONS_PER_QUIZ", 0, math.MaxInt32)),
+			ProcessingQuizzes:  int(e.integer("LIMIT_PROCESSING_QUIZZES", 0, math.MaxInt32)),
 		},
 	}
 	// The redirect URI must match Canvas's registration byte for byte, so
@@ -373,20 +373,20 @@ func LoadGenerate(ctx context.Context, getenv func(string) string, f Fetcher) (G
 		GenerateQueueURL: e.requiredHTTPURL("GENERATE_QUEUE_URL"),
 		LLM: LLM{
 			Provider:    provider,
-			BaseURL:     e.httpURL("LLM_BASE_URL", ""),
+			BaseURL:     e.httpURL("LLM_BASE_URL"),
 			APIKey:      s["LLM_API_KEY"],
-			Model:       e.str("LLM_MODEL", "o3"),
-			Timeout:     e.duration("LLM_TIMEOUT", 120*time.Second, true),
-			Concurrency: int(e.integer("LLM_CONCURRENCY", 4, 1, 32)),
-			MaxRetries:  int(e.integer("LLM_MAX_RETRIES", 3, 0, 10)),
-			MockLatency: e.duration("MOCK_LLM_LATENCY", 0, false),
+			Model:       e.str("LLM_MODEL"),
+			Timeout:     e.duration("LLM_TIMEOUT", true),
+			Concurrency: int(e.integer("LLM_CONCURRENCY", 1, 32)),
+			MaxRetries:  int(e.integer("LLM_MAX_RETRIES", 0, 10)),
+			MockLatency: e.duration("MOCK_LLM_LATENCY", false),
 		},
 		Content: ContentLimits{
-			MaxFileSize:         e.integer("MAX_FILE_SIZE", 10485760, 1, math.MaxInt64),
-			MaxTotalContentSize: int(e.integer("MAX_TOTAL_CONTENT_SIZE", 52428800, 1, math.MaxInt32)),
-			MaxPagesPerModule:   int(e.integer("MAX_PAGES_PER_MODULE", 100, 1, math.MaxInt32)),
-			MaxContentLength:    int(e.integer("MAX_CONTENT_LENGTH", 500000, 1, math.MaxInt32)),
-			MinContentLength:    int(e.integer("MIN_CONTENT_LENGTH", 50, 1, math.MaxInt32)),
+			MaxFileSize:         e.integer("MAX_FILE_SIZE", 1, math.MaxInt64),
+			MaxTotalContentSize: int(e.integer("MAX_TOTAL_CONTENT_SIZE", 1, math.MaxInt32)),
+			MaxPagesPerModule:   int(e.integer("MAX_PAGES_PER_MODULE", 1, math.MaxInt32)),
+			MaxContentLength:    int(e.integer("MAX_CONTENT_LENGTH", 1, math.MaxInt32)),
+			MinContentLength:    int(e.integer("MIN_CONTENT_LENGTH", 1, math.MaxInt32)),
 		},
 	}
 	if c := cfg.Content; c.MinContentLength > c.MaxContentLength {
@@ -433,7 +433,7 @@ func LoadMigrate(ctx context.Context, getenv func(string) string, f Fetcher) (Mi
 		Environment: stage,
 		URL:         e.postgresURL("DATABASE_DIRECT_URL"),
 		Password:    s["DB_PASSWORD"],
-		LockTimeout: e.duration("MIGRATE_LOCK_TIMEOUT", 60*time.Second, true),
+		LockTimeout: e.duration("MIGRATE_LOCK_TIMEOUT", true),
 	}
 	if cfg.Password == "" { // DB_PASSWORD itself was checked by secrets
 		e.noPlaceholder("DATABASE_DIRECT_URL", urlPassword(cfg.URL), stage)
@@ -446,24 +446,22 @@ func LoadMigrate(ctx context.Context, getenv func(string) string, f Fetcher) (Mi
 
 func (e *env) llmProvider() LLMProvider {
 	const name = "LLM_PROVIDER"
-	switch p := LLMProvider(e.get(name)); p {
-	case "":
-		return LLMMock
+	switch p := LLMProvider(e.str(name)); p {
 	case LLMMock, LLMOpenAI:
 		return p
 	default:
 		e.failf(name, "%q is not a provider (want mock or openai)", p)
-		return LLMMock
+		return LLMProvider(tableDefault(name))
 	}
 }
 
 func (e *env) canvas(secret Secret) Canvas {
 	c := Canvas{
 		BaseURL:       e.requiredHTTPURL("CANVAS_BASE_URL"),
-		APIURL:        e.httpURL("CANVAS_API_URL", ""),
+		APIURL:        e.httpURL("CANVAS_API_URL"),
 		ClientID:      e.required("CANVAS_CLIENT_ID"),
 		ClientSecret:  secret,
-		Timeout:       e.duration("CANVAS_TIMEOUT", 30*time.Second, true),
+		Timeout:       e.duration("CANVAS_TIMEOUT", true),
 		DownloadHosts: e.hosts("CANVAS_DOWNLOAD_HOSTS"),
 		AllowPrivate:  e.stage == EnvLocal,
 	}
@@ -474,7 +472,8 @@ func (e *env) canvas(secret Secret) Canvas {
 }
 
 // database starts from db.DefaultConfig and applies DATABASE_URL,
-// DB_PASSWORD and DB_*. Each variable is checked here so that its error
+// DB_PASSWORD and DB_*, unset ones at their defaults in Variables
+// (TestDatabaseDefaults keeps db.DefaultConfig's the same). Each variable is checked here so that its error
 // names it; db.Config.Validate then runs as the database package's own
 // last word.
 // maxUnavailableWait bounds DB_UNAVAILABLE_WAIT below the API function's
@@ -483,14 +482,10 @@ const maxUnavailableWait = 20 * time.Second
 
 func (e *env) database(function string, password Secret, stage Environment) db.Config {
 	dbURL := e.postgresURL("DATABASE_URL")
-	pooler := db.PoolerPgBouncer
-	if v := e.get("DB_POOLER"); v != "" {
-		p, err := db.ParsePooler(v)
-		if err != nil {
-			e.fail("DB_POOLER", err)
-		} else {
-			pooler = p
-		}
+	pooler, err := db.ParsePooler(e.str("DB_POOLER"))
+	if err != nil {
+		e.fail("DB_POOLER", err)
+		pooler = db.Pooler(tableDefault("DB_POOLER"))
 	}
 	c := db.DefaultConfig(dbURL, pooler)
 	c.Password = password.Value()
@@ -508,29 +503,32 @@ func (e *env) database(function string, password Secret, stage Environment) db.C
 			c.QueryExecMode = v
 		}
 	}
-	c.MaxConns = e.int32("DB_MAX_CONNS", c.MaxConns, 1)
-	if n := e.int32("DB_MIN_CONNS", c.MinConns, 0); n > c.MaxConns {
+	c.MaxConns = e.int32("DB_MAX_CONNS", 1)
+	if n := e.int32("DB_MIN_CONNS", 0); n > c.MaxConns {
 		e.failf("DB_MIN_CONNS", "%d is more than DB_MAX_CONNS (%d)", n, c.MaxConns)
 	} else {
 		c.MinConns = n
 	}
-	c.MaxConnIdleTime = e.duration("DB_MAX_CONN_IDLE_TIME", c.MaxConnIdleTime, true)
-	c.MaxConnLifetime = e.duration("DB_MAX_CONN_LIFETIME", c.MaxConnLifetime, true)
-	c.MaxConnLifetimeJitter = e.duration("DB_MAX_CONN_LIFETIME_JITTER", c.MaxConnLifetimeJitter, false)
-	c.ConnectTimeout = e.duration("DB_CONNECT_TIMEOUT", c.ConnectTimeout, true)
-	c.AcquireTimeout = e.duration("DB_ACQUIRE_TIMEOUT", c.AcquireTimeout, true)
-	c.UnavailableWait = e.duration("DB_UNAVAILABLE_WAIT", c.UnavailableWait, false)
+	c.MaxConnIdleTime = e.duration("DB_MAX_CONN_IDLE_TIME", true)
+	c.MaxConnLifetime = e.duration("DB_MAX_CONN_LIFETIME", true)
+	c.MaxConnLifetimeJitter = e.duration("DB_MAX_CONN_LIFETIME_JITTER", false)
+	c.ConnectTimeout = e.duration("DB_CONNECT_TIMEOUT", true)
+	c.AcquireTimeout = e.duration("DB_ACQUIRE_TIMEOUT", true)
+	c.UnavailableWait = e.duration("DB_UNAVAILABLE_WAIT", false)
 	if c.UnavailableWait > maxUnavailableWait {
 		e.failf("DB_UNAVAILABLE_WAIT", "%s is more than %s: the API function answers within 29 s, and the request must still do its work after the wait",
 			c.UnavailableWait, maxUnavailableWait)
 		c.UnavailableWait = maxUnavailableWait
 	}
-	c.PingIdle = e.duration("DB_PING_IDLE", c.PingIdle, false)
-	c.PingTimeout = e.duration("DB_PING_TIMEOUT", c.PingTimeout, true)
-	c.HealthCheckPeriod = e.duration("DB_HEALTH_CHECK_PERIOD", c.HealthCheckPeriod, true)
-	c.StatementTimeout = e.duration("DB_STATEMENT_TIMEOUT", c.StatementTimeout, false)
-	c.ApplicationName = e.str("DB_APPLICATION_NAME", "quizgen-"+function)
-	c.IAMAuth = e.boolean("DB_IAM_AUTH", false)
+	c.PingIdle = e.duration("DB_PING_IDLE", false)
+	c.PingTimeout = e.duration("DB_PING_TIMEOUT", true)
+	c.HealthCheckPeriod = e.duration("DB_HEALTH_CHECK_PERIOD", true)
+	c.StatementTimeout = e.duration("DB_STATEMENT_TIMEOUT", false)
+	c.ApplicationName = e.str("DB_APPLICATION_NAME")
+	if c.ApplicationName == "" {
+		c.ApplicationName = "quizgen-" + function
+	}
+	c.IAMAuth = e.boolean("DB_IAM_AUTH")
 
 	check := c
 	if check.URL == "" { // already reported as DATABASE_URL

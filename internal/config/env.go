@@ -59,11 +59,34 @@ func (e *env) failf(name, format string, args ...any) {
 // means unset.
 func (e *env) get(name string) string { return strings.TrimSpace(e.getenv(name)) }
 
-func (e *env) str(name, def string) string {
+// literalDefaults maps each variable of Variables whose Default is a value
+// (not "" or a note such as "(required)" or "quizgen-<function>") to it:
+// the table the README shows is where the loaders' defaults come from.
+var literalDefaults = sync.OnceValue(func() map[string]string { //nolint:gochecknoglobals // read-only, built once
+	m := map[string]string{}
+	for _, v := range Variables() {
+		if v.Default != "" && !strings.HasPrefix(v.Default, "(") && !strings.Contains(v.Default, "<") {
+			m[v.Name] = v.Default
+		}
+	}
+	return m
+})
+
+// tableDefault is name's default in Variables, "" when it has none.
+func tableDefault(name string) string { return literalDefaults()[name] }
+
+// badDefault reports a default of Variables its own loader cannot read: a
+// mistake in this package (every loader's test reads every default).
+func badDefault(name, kind string) {
+	panic(fmt.Sprintf("config: Variables gives %s the default %q, not %s", name, tableDefault(name), kind))
+}
+
+// str returns name, or its default in Variables when unset.
+func (e *env) str(name string) string {
 	if v := e.get(name); v != "" {
 		return v
 	}
-	return def
+	return tableDefault(name)
 }
 
 func (e *env) required(name string) string {
@@ -74,8 +97,13 @@ func (e *env) required(name string) string {
 	return v
 }
 
-// integer parses name as a base-10 integer between lo and hi.
-func (e *env) integer(name string, def, lo, hi int64) int64 {
+// integer parses name as a base-10 integer between lo and hi; unset or
+// invalid, it is its default in Variables.
+func (e *env) integer(name string, lo, hi int64) int64 {
+	def, err := strconv.ParseInt(tableDefault(name), 10, 64)
+	if err != nil || def < lo || def > hi {
+		badDefault(name, "an integer in range")
+	}
 	v := e.get(name)
 	if v == "" {
 		return def
@@ -99,13 +127,18 @@ func (e *env) integer(name string, def, lo, hi int64) int64 {
 	return def
 }
 
-func (e *env) int32(name string, def, lo int32) int32 {
-	return int32(e.integer(name, int64(def), int64(lo), math.MaxInt32)) // in range: bounded above
+func (e *env) int32(name string, lo int32) int32 {
+	return int32(e.integer(name, int64(lo), math.MaxInt32)) // in range: bounded above
 }
 
 // duration parses name with time.ParseDuration, or as a whole number of
 // seconds. It must not be negative; if positive is set, not zero either.
-func (e *env) duration(name string, def time.Duration, positive bool) time.Duration {
+// Unset or invalid, it is its default in Variables.
+func (e *env) duration(name string, positive bool) time.Duration {
+	def, ok := parseDuration(tableDefault(name))
+	if !ok || def < 0 || (def == 0 && positive) {
+		badDefault(name, "a duration in range")
+	}
 	v := e.get(name)
 	if v == "" {
 		return def
@@ -139,7 +172,7 @@ func parseDuration(s string) (time.Duration, bool) {
 
 func (e *env) level() slog.Level {
 	const name = "LOG_LEVEL"
-	v := e.get(name)
+	v := e.str(name)
 	l, ok := logging.ParseLevel(v)
 	if !ok {
 		e.failf(name, "%q is not a log level (want debug, info, warn or error)", v)
@@ -149,22 +182,21 @@ func (e *env) level() slog.Level {
 
 func (e *env) environment() Environment {
 	const name = "ENVIRONMENT"
-	switch v := Environment(e.get(name)); v {
-	case "":
-		e.stage = EnvLocal
+	switch v := Environment(e.str(name)); v {
 	case EnvLocal, EnvStaging, EnvProduction:
 		e.stage = v
 	default:
 		e.failf(name, "%q is not an environment (want local, staging or production)", v)
-		e.stage = EnvLocal
+		e.stage = Environment(tableDefault(name))
 	}
 	return e.stage
 }
 
 // httpURL checks that name, if set, is an http or https URL with a host
-// and returns it without trailing slashes; it returns def when name is
-// unset or invalid.
-func (e *env) httpURL(name, def string) string {
+// and returns it without trailing slashes; it returns its default in
+// Variables ("" if none) when name is unset or invalid.
+func (e *env) httpURL(name string) string {
+	def := tableDefault(name)
 	v := e.get(name)
 	if v == "" {
 		return def
@@ -182,7 +214,7 @@ func (e *env) requiredHTTPURL(name string) string {
 		e.failf(name, "required")
 		return ""
 	}
-	return e.httpURL(name, "")
+	return e.httpURL(name)
 }
 
 func checkHTTPURL(v string) error {
@@ -569,7 +601,8 @@ func validHostName(h string) bool {
 
 // listenHost reads the address to listen on: an IP address or a host
 // name, without a port.
-func (e *env) listenHost(name, def string) string {
+func (e *env) listenHost(name string) string {
+	def := tableDefault(name)
 	v := strings.ToLower(e.get(name))
 	if v == "" {
 		return def
@@ -582,8 +615,13 @@ func (e *env) listenHost(name, def string) string {
 	return v
 }
 
-// boolean parses name as true/false (also 1/0, yes/no, on/off).
-func (e *env) boolean(name string, def bool) bool {
+// boolean parses name as true/false (also 1/0, yes/no, on/off); unset or
+// invalid, it is its default in Variables.
+func (e *env) boolean(name string) bool {
+	def, err := strconv.ParseBool(tableDefault(name))
+	if err != nil {
+		badDefault(name, "a boolean")
+	}
 	v := strings.ToLower(e.get(name))
 	switch v {
 	case "":

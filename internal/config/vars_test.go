@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"quizgen/internal/config"
+	"quizgen/internal/db"
 )
 
 var update = flag.Bool("update", false, "rewrite the config table in ../../README.md") //nolint:gochecknoglobals // test flag
@@ -186,4 +187,17 @@ func lineIndex(text, marker string, from int) int {
 		i = at + len(marker)
 	}
 	return -1
+}
+
+// TestDatabaseDefaults: the loaders take the DB_* defaults from Variables,
+// and db.DefaultConfig, which tools and the database package's tests start
+// from, keeps the same values (db cannot import this package).
+func TestDatabaseDefaults(t *testing.T) {
+	t.Parallel()
+
+	got, err := config.LoadAPI(t.Context(), lookup(minimalEnv("api")), nil)
+	require.NoError(t, err)
+	want := db.DefaultConfig(got.DB.URL, db.PoolerPgBouncer)
+	want.ApplicationName = "quizgen-api"
+	assert.Equal(t, want, got.DB)
 }
