@@ -11,37 +11,53 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Client signs and sends requests with one aws.Config.
 type Client struct {
-	cfg    aws.Config
-	http   aws.HTTPClient
-	signer *v4.Signer
+	cfg     aws.Config
+	http    aws.HTTPClient
+	signer  *v4.Signer
+	retryer aws.Retryer
+	sleep   func(context.Context, time.Duration) error
 }
 
 // New returns a Client over cfg (its HTTPClient, or one with a 10 s
-// timeout).
+// timeout). Calls retry as the SDK's service clients do: cfg's Retryer,
+// else the SDK's standard one (3 attempts, exponential backoff with
+// jitter), on throttling (ThrottlingException, Throttling, 429 and the
+// like), 5xx answers and broken connections.
 func New(cfg aws.Config) *Client {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Client{cfg: cfg, http: hc, signer: v4.NewSigner()}
+	var r aws.Retryer
+	if cfg.Retryer != nil {
+		r = cfg.Retryer()
+	}
+	if r == nil {
+		r = retry.NewStandard()
+	}
+	return &Client{cfg: cfg, http: hc, signer: v4.NewSigner(), retryer: r, sleep: sleepCtx}
 }
 
 // Service names an AWS service: its signing name (the endpoint's first
-// label) and its AWS_ENDPOINT_URL_<Env> suffix.
+// label) and its AWS_ENDPOINT_URL_<Env> suffix, which the SDK's
+// configuration resolves (as it does AWS_ENDPOINT_URL_SQS for the SQS
+// client).
 type Service struct{ Name, Env string }
 
 // Error is an error answer of an AWS API.
@@ -63,9 +79,71 @@ func (e *Error) Error() string {
 
 // Post sends body to svc's endpoint, signed, with contentType and the
 // extra headers, and returns the answer's status and body (at most 1 MB).
-// op names the call in errors.
+// op names the call in errors. A throttled, failed (5xx) or unsent
+// attempt is retried (see New); the last attempt's answer is returned.
 func (c *Client) Post(ctx context.Context, svc Service, op, contentType string, header map[string]string, body []byte) (int, []byte, error) {
-	endpoint, err := c.endpoint(svc)
+	for attempt := 1; ; attempt++ {
+		status, data, err := c.post(ctx, svc, op, contentType, header, body)
+		why := err
+		if err == nil && status >= 300 {
+			why = &answer{status: status, code: ErrorCode(data)}
+		}
+		if why == nil || attempt >= c.retryer.MaxAttempts() || ctx.Err() != nil || !c.retryer.IsErrorRetryable(why) {
+			return status, data, err
+		}
+		delay, derr := c.retryer.RetryDelay(attempt, why)
+		if derr != nil {
+			return status, data, err
+		}
+		if serr := c.sleep(ctx, delay); serr != nil {
+			return status, data, err
+		}
+	}
+}
+
+// answer is an error answer as the SDK's retryers read one.
+type answer struct {
+	status int
+	code   string
+}
+
+func (a *answer) Error() string       { return fmt.Sprintf("HTTP %d %s", a.status, a.code) }
+func (a *answer) ErrorCode() string   { return a.code }
+func (a *answer) HTTPStatusCode() int { return a.status }
+
+// ErrorCode is AWS's error code in an error answer: the JSON protocols'
+// __type (without its "namespace#"), or the Query protocol's
+// <Error><Code>; "" when the body has neither.
+func ErrorCode(body []byte) string {
+	var j struct {
+		Type string `json:"__type"`
+	}
+	if json.Unmarshal(body, &j) == nil && j.Type != "" {
+		return j.Type[strings.LastIndexByte(j.Type, '#')+1:]
+	}
+	var x struct {
+		Error struct{ Code string }
+	}
+	if xml.Unmarshal(body, &x) == nil {
+		return x.Error.Code
+	}
+	return ""
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// post is one attempt of Post.
+func (c *Client) post(ctx context.Context, svc Service, op, contentType string, header map[string]string, body []byte) (int, []byte, error) {
+	endpoint, err := c.endpoint(ctx, svc)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s %s: %w", svc.Name, op, err)
 	}
@@ -100,11 +178,28 @@ func (c *Client) Post(ctx context.Context, svc Service, op, contentType string, 
 	return resp.StatusCode, data, nil
 }
 
-// endpoint is svc's URL: AWS_ENDPOINT_URL_<Env>, else the config's
-// BaseEndpoint (AWS_ENDPOINT_URL), else the regional AWS endpoint.
-func (c *Client) endpoint(svc Service) (string, error) {
-	if u := os.Getenv("AWS_ENDPOINT_URL_" + svc.Env); u != "" {
-		return u, nil
+// serviceEndpoint is what the SDK's configuration sources (its
+// environment and shared config files) implement for service-specific
+// endpoints.
+type serviceEndpoint interface {
+	GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
+}
+
+// endpoint is svc's URL: the service's own endpoint in the SDK's
+// configuration (AWS_ENDPOINT_URL_<Env>, or a services section of the
+// shared config), else the config's BaseEndpoint (AWS_ENDPOINT_URL), else
+// the regional AWS endpoint.
+func (c *Client) endpoint(ctx context.Context, svc Service) (string, error) {
+	for _, src := range c.cfg.ConfigSources {
+		if s, ok := src.(serviceEndpoint); ok {
+			u, found, err := s.GetServiceBaseEndpoint(ctx, svc.Env)
+			if err != nil {
+				return "", fmt.Errorf("endpoint of %s: %w", svc.Env, err)
+			}
+			if found && u != "" {
+				return u, nil
+			}
+		}
 	}
 	if c.cfg.BaseEndpoint != nil && *c.cfg.BaseEndpoint != "" {
 		return *c.cfg.BaseEndpoint, nil
