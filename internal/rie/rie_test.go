@@ -109,14 +109,20 @@ func build(t *testing.T, name string) string {
 	return out
 }
 
-func freePort(t *testing.T) string {
+// freeAddrs returns n distinct addresses on 127.0.0.1 that nothing listens
+// on now (all are held until the last is chosen, then released).
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 // function is one bootstrap running under the emulator.
@@ -132,8 +138,12 @@ func start(t *testing.T, name string, env []string) function {
 	t.Helper()
 	rie := findRIE(t)
 	bin := build(t, name)
-	addr := freePort(t)
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, bin)
+	// Invocations and the Runtime API (which the bootstrap polls) on free
+	// ports: the emulator's default Runtime API, 127.0.0.1:9001, would
+	// collide with another checkout's test run.
+	a := freeAddrs(t, 2)
+	addr := a[0]
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", a[1], bin)
 	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_LAMBDA_FUNCTION_TIMEOUT=60"}, localEnv...), env...)
@@ -161,7 +171,7 @@ func start(t *testing.T, name string, env []string) function {
 			f.mu.Unlock()
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a hang guard
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
@@ -282,9 +292,9 @@ func failures(r batchResponse) []string {
 	return out
 }
 
-// The emulator always binds its internal Runtime API to 127.0.0.1:9001 (no
-// flag changes it), so two emulators cannot run at once: the tests of this
-// package run one after another.
+// Each emulator listens on two free ports (start): one for invocations, one
+// for the Runtime API. The tests of this package still run one after
+// another: each builds and runs a whole function.
 
 func TestMigrate(t *testing.T) {
 	tdb := dbtest.New(t)
