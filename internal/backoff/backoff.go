@@ -1,6 +1,7 @@
 // Package backoff is the one wait between retries of this module: capped
-// exponential backoff with full jitter, so that environments that failed
-// together do not retry together (docs/architecture.md, Connections).
+// exponential backoff, with full jitter (Full) or equal jitter (Equal), so
+// that environments that failed together do not retry together
+// (docs/architecture.md, Connections).
 package backoff
 
 import (
@@ -12,14 +13,25 @@ import (
 // for the first retry): min(ceiling, base·2^(attempt-1)). An attempt below
 // 1 counts as 1.
 func Ceiling(attempt int, base, ceiling time.Duration) time.Duration {
-	attempt = max(attempt, 1)
-	d := ceiling
-	if attempt <= 62 {
-		if e := base << (attempt - 1); e > 0 && e < ceiling && e>>(attempt-1) == base {
-			d = e
-		}
+	return Grow(attempt, base, ceiling, 2)
+}
+
+// Grow is min(ceiling, base·factor^(attempt-1)), never negative, for a
+// factor of at least 2; an attempt below 1 counts as 1, and a base that is
+// not positive gives ceiling.
+func Grow(attempt int, base, ceiling time.Duration, factor int) time.Duration {
+	if base <= 0 {
+		return max(ceiling, 0)
 	}
-	return max(d, 0)
+	d, f := base, time.Duration(max(factor, 2))
+	for i := 1; i < attempt && d < ceiling; i++ {
+		if d > ceiling/f { // d·f would reach ceiling (or overflow)
+			d = ceiling
+			break
+		}
+		d *= f
+	}
+	return max(min(d, ceiling), 0)
 }
 
 // Full returns how long to wait before retry number attempt: a uniformly
@@ -31,4 +43,21 @@ func Full(attempt int, base, ceiling time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d) //nolint:gosec // jitter, not a secret
+}
+
+// EqualJitter is d with "equal jitter": uniform in [d/2, d], so waits
+// still grow with d; d itself when d <= 1, 0 when d is negative.
+func EqualJitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return max(d, 0)
+	}
+	half := d / 2
+	return half + rand.N(d-half+1) //nolint:gosec // jitter, not a secret
+}
+
+// Equal returns how long to wait before retry number attempt with equal
+// jitter: EqualJitter(Ceiling(attempt, base, ceiling)), in
+// [Ceiling/2, Ceiling].
+func Equal(attempt int, base, ceiling time.Duration) time.Duration {
+	return EqualJitter(Ceiling(attempt, base, ceiling))
 }

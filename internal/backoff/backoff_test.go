@@ -39,3 +39,39 @@ func TestFullIsCappedFullJitter(t *testing.T) {
 	}
 	assert.Zero(t, backoff.Full(1, 0, 0))
 }
+
+func TestGrowByFactor(t *testing.T) {
+	t.Parallel()
+	s := time.Second
+	var got []time.Duration
+	for attempt := 0; attempt <= 6; attempt++ {
+		got = append(got, backoff.Grow(attempt, 30*s, 15*time.Minute, 4))
+	}
+	assert.Equal(t, []time.Duration{30 * s, 30 * s, 2 * time.Minute, 8 * time.Minute, 15 * time.Minute, 15 * time.Minute, 15 * time.Minute}, got)
+	assert.Equal(t, 15*time.Minute, backoff.Grow(1000, 30*s, 15*time.Minute, 4), "no overflow")
+	assert.Equal(t, time.Duration(1<<62), backoff.Grow(1000, s, 1<<62, 10), "no overflow near the top")
+	assert.Equal(t, 5*s, backoff.Grow(1, 10*s, 5*s, 4), "base above the ceiling")
+	assert.Equal(t, 5*s, backoff.Grow(3, 0, 5*s, 4), "no base")
+}
+
+// TestEqualStaysInItsBounds: equal jitter waits at least half the ceiling
+// and at most all of it, and spreads over that range.
+func TestEqualStaysInItsBounds(t *testing.T) {
+	t.Parallel()
+	base, ceiling := 100*time.Millisecond, 2*time.Second
+	for attempt, upper := range map[int]time.Duration{0: base, 1: base, 2: 2 * base, 5: 16 * base, 6: ceiling, 99: ceiling} {
+		lo, hi := upper, time.Duration(0)
+		for range 2000 {
+			d := backoff.Equal(attempt, base, ceiling)
+			require.GreaterOrEqual(t, d, upper/2, "attempt %d", attempt)
+			require.LessOrEqual(t, d, upper, "attempt %d", attempt)
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		assert.Less(t, lo, upper/2+upper/8, "attempt %d reaches the low end", attempt)
+		assert.Greater(t, hi, upper-upper/8, "attempt %d reaches the high end", attempt)
+	}
+	assert.Equal(t, time.Duration(1), backoff.EqualJitter(1))
+	assert.Zero(t, backoff.EqualJitter(0))
+	assert.Zero(t, backoff.EqualJitter(-time.Second))
+	assert.Zero(t, backoff.Equal(1, 0, 0))
+}

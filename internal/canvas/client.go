@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"quizgen/internal/backoff"
 	"quizgen/internal/logging"
 )
 
@@ -243,7 +243,7 @@ func New(cfg Config) (*Client, error) {
 		c.sleep = sleep
 	}
 	if c.jitter == nil {
-		c.jitter = equalJitter
+		c.jitter = backoff.EqualJitter
 	}
 	return c, nil
 }
@@ -292,26 +292,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// equalJitter is the default Config.Jitter: uniform in [d/2, d].
-func equalJitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return half + rand.N(d-half+1)
-}
-
 // backoff is the wait before retry number n (1 for the first retry).
 func (c *Client) backoff(n int) time.Duration {
-	d := c.retryMax
-	if n < 1 {
-		n = 1
-	}
-	if n <= 32 {
-		if e := c.retryBase << (n - 1); e > 0 && e < c.retryMax {
-			d = e
-		}
-	}
+	d := backoff.Ceiling(n, c.retryBase, c.retryMax)
 	d = c.jitter(d)
 	return min(max(d, 0), c.retryMax)
 }

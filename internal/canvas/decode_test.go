@@ -166,17 +166,6 @@ func TestBackoff(t *testing.T) {
 	assert.Zero(t, c.backoff(1))
 }
 
-func TestEqualJitter(t *testing.T) {
-	t.Parallel()
-	for range 1000 {
-		d := equalJitter(time.Second)
-		require.GreaterOrEqual(t, d, time.Second/2)
-		require.LessOrEqual(t, d, time.Second)
-	}
-	assert.Equal(t, time.Duration(1), equalJitter(1))
-	assert.Zero(t, equalJitter(0))
-}
-
 func TestDefaultSleepObeysContext(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())

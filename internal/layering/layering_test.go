@@ -37,8 +37,8 @@ var allowed = map[string][]string{
 	"internal/llm/llmtest": {},
 	"internal/db/dbsqlc":   {},
 	"internal/db":          {"internal/backoff", "internal/db/dbsqlc", "internal/quiz", "internal/quiz/qtype"},
-	"internal/canvas":      {"internal/logging", "internal/quiz"},
-	"internal/queue":       {"internal/logging", "internal/quiz"},
+	"internal/canvas":      {"internal/backoff", "internal/logging", "internal/quiz"},
+	"internal/queue":       {"internal/backoff", "internal/logging", "internal/quiz"},
 
 	// canvastoken refreshes a user's Canvas token and stores it encrypted:
 	// it is the join of canvas and auth by design.

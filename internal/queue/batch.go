@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"quizgen/internal/backoff"
 	"quizgen/internal/logging"
 )
 
@@ -114,11 +115,7 @@ func WithBackoff(client VisibilityChanger, queueURL string, base, limit time.Dur
 // delivery attempt failed: base, then 4 times longer per attempt, at most
 // limit (with base 30 s: 30 s, 2 min, 8 min, 32 min...).
 func Backoff(base, limit time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < limit; i++ {
-		d *= 4
-	}
-	return min(d, limit)
+	return backoff.Grow(attempt, base, limit, 4)
 }
 
 // changeTimeout bounds one ChangeMessageVisibility call.
