@@ -21,11 +21,13 @@ func TestFleetSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts its own Postgres cluster and PgBouncer")
 	}
-	rep, err := run(t.Context(), options{
+	o := options{
 		ns: "10,100", requests: 1000, scenarios: "pgbouncer-restart", scenarioN: 100,
 		scenarioDur: 12 * time.Second, down: 2 * time.Second, deadline: 20 * time.Second,
-		idleTimeout: 5, pgPort: 54341, pgbPort: 64341,
-	}, io.Discard)
+		idleTimeout: 5,
+	}
+	drillPorts(t, &o)
+	rep, err := run(t.Context(), o, io.Discard)
 	require.NoError(t, err)
 	require.Len(t, rep.Pooled, 2)
 	for _, st := range rep.Pooled {

@@ -84,12 +84,14 @@ func TestJobsAndProcessesSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts its own Postgres cluster, PgBouncer, SQS emulator and API processes")
 	}
-	rep, err := run(t.Context(), options{
+	o := options{
 		ns: "10", requests: 300, scenarios: "jobs,processes", scenarioN: 10,
-		deadline: 20 * time.Second, idleTimeout: 5, pgPort: 54344, pgbPort: 64344,
-		jobsQuizzes: 20, llmLatency: 50 * time.Millisecond, jobsTimeout: 2 * time.Minute, sqsPort: 9344,
-		procN: 10, procPort: 18400,
-	}, io.Discard)
+		deadline: 20 * time.Second, idleTimeout: 5,
+		jobsQuizzes: 20, llmLatency: 50 * time.Millisecond, jobsTimeout: 2 * time.Minute,
+		procN: 10,
+	}
+	drillPorts(t, &o)
+	rep, err := run(t.Context(), o, io.Discard)
 	require.NoError(t, err)
 
 	j := rep.Jobs
@@ -117,7 +119,7 @@ func TestJobsAndProcessesSmall(t *testing.T) {
 	assert.Positive(t, p.APICPUms, "the processes' CPU was read")
 	assert.Equal(t, 300, p.InProcess.Requests, "the in-process run beside it")
 	for i := range 10 {
-		assert.False(t, portOpen(18400+i), "API process %d still listens", i)
+		assert.False(t, portOpen(o.procPort+i), "API process %d still listens", i)
 	}
 	md := rep.markdown()
 	assert.Contains(t, md, "## Jobs under load")
