@@ -156,11 +156,13 @@ type startError struct {
 
 func (e *startError) Error() string { return e.err.Error() + ": " + e.out }
 
-// cutAfterCommitProxy forwards connections to target and, the first time
-// the server's answer to a COMMIT comes back, closes that connection
-// instead of passing it on: the transaction committed and the client
-// never hears so. It returns the proxy's address and whether it cut.
-func cutAfterCommitProxy(t *testing.T, target string) (string, *atomic.Bool) {
+// cutAfterAnswerProxy forwards connections to target and, the first time
+// the server's answer carries command tag (a CommandComplete "COMMIT" or
+// "UPDATE 1"), closes that connection instead of passing it on: the
+// statement took effect and the client never hears so. onCut, if not nil,
+// runs before the connection is closed. It returns the proxy's address and
+// whether it cut.
+func cutAfterAnswerProxy(t *testing.T, target, tag string, onCut func()) (string, *atomic.Bool) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -184,7 +186,10 @@ func cutAfterCommitProxy(t *testing.T, target string) (string, *atomic.Bool) {
 				buf := make([]byte, 64<<10)
 				for {
 					n, err := server.Read(buf)
-					if n > 0 && bytes.Contains(buf[:n], []byte("COMMIT\x00")) && cut.CompareAndSwap(false, true) {
+					if n > 0 && bytes.Contains(buf[:n], []byte(tag+"\x00")) && cut.CompareAndSwap(false, true) {
+						if onCut != nil {
+							onCut()
+						}
 						return
 					}
 					if n > 0 {
@@ -218,7 +223,7 @@ func TestCommitWhoseAnswerIsLostIsNotRunAgain(t *testing.T) {
 	u, err := url.Parse(tdb.PoolerURL)
 	require.NoError(t, err)
 	var cut *atomic.Bool
-	u.Host, cut = cutAfterCommitProxy(t, u.Host)
+	u.Host, cut = cutAfterAnswerProxy(t, u.Host, "COMMIT", nil)
 	cfg := db.DefaultConfig(u.String(), db.PoolerPgBouncer)
 	cfg.UnavailableWait = 20 * time.Second
 	p, err := db.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))

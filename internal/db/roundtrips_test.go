@@ -135,8 +135,8 @@ func TestRoundTripsPerRequest(t *testing.T) {
 	}
 	// Round trips per request (update with the README's figures).
 	want := map[string]counts{
-		"drill": {quiz: 1, list: 2, questions: 2, edit: 4, approve: 3},
-		"ready": {quiz: 4, list: 3, questions: 2, edit: 4, approve: 3},
+		"drill": {quiz: 1, list: 1, questions: 1, edit: 2, approve: 2},
+		"ready": {quiz: 4, list: 2, questions: 1, edit: 2, approve: 2},
 	}
 	for i, state := range []string{"drill", "ready"} {
 		t.Run(state, func(t *testing.T) {

@@ -64,40 +64,105 @@ func (s *Store) EndSession(ctx context.Context, id quiz.ID) error {
 	return nil
 }
 
-// UserAndQuiz reads user userID and quiz quizID in one statement (one
-// round trip, one pooler transaction), for requests that authenticate and
-// then work on a quiz. userErr and quizErr are quiz.ErrNotFound for a
-// missing row. The quiz comes without its extracted content (which may
-// weigh megabytes and which few routes need): q.ContentUnread says
-// whether it has some; QuizWithContent reads it.
-func (s *Store) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error) {
+// UserWith reads user userID and what p names in one round trip: the
+// statements travel as one pgx batch, which PgBouncer serves on one server
+// connection (one pooler transaction), so a request that authenticates and
+// reads what it works on waits for the pooler once (README, Database
+// connections). err is quiz.ErrNotFound for a missing user (nothing else
+// is then returned) or a failure of the database. The quiz comes without
+// its extracted content (which may weigh megabytes and which few routes
+// need): q.ContentUnread says whether it has some; QuizWithContent reads
+// it.
+func (s *Store) UserWith(ctx context.Context, userID quiz.ID, p quiz.Prefetch) (quiz.User, quiz.Prefetched, error) {
+	var u quiz.User
+	var pre quiz.Prefetched
+	var userErr error
 	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
-		var ur dbsqlc.User
-		var qr nullableQuiz
-		err := c.QueryRow(ctx, userAndQuizSQL, userID, quizID).Scan(append([]any{
-			&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
-			&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion,
-		}, qr.targets()...)...)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			userErr, quizErr = quiz.ErrNotFound, quiz.ErrNotFound
-			return nil
-		case err != nil:
+		u, pre, userErr = quiz.User{}, quiz.Prefetched{}, nil // a run again starts afresh
+		b := &pgx.Batch{}
+		b.Queue(userAndQuizSQL, userID, p.Quiz).QueryRow(func(row pgx.Row) error {
+			var ur dbsqlc.User
+			var qr nullableQuiz
+			err := row.Scan(append([]any{
+				&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
+				&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion,
+			}, qr.targets()...)...)
+			if errors.Is(err, pgx.ErrNoRows) {
+				userErr = quiz.ErrNotFound
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			u = userOf(ur)
+			if p.Quiz == nil {
+				return nil
+			}
+			pre.Quiz = &quiz.Quiz{}
+			if qr.ID == nil {
+				pre.QuizErr = quiz.ErrNotFound
+				return nil
+			}
+			*pre.Quiz, err = qr.quizOf()
 			return err
+		})
+		if p.Quiz != nil && p.Question != nil {
+			b.Queue(dbsqlc.GetQuizQuestion, *p.Question, *p.Quiz).QueryRow(func(row pgx.Row) error {
+				var r dbsqlc.Question
+				err := row.Scan(questionTargets(&r)...)
+				pre.Question = &quiz.Question{}
+				if errors.Is(err, pgx.ErrNoRows) {
+					pre.QuestionErr = quiz.ErrNotFound
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				*pre.Question, err = questionOf(r)
+				return err
+			})
 		}
-		u = userOf(ur)
-		if qr.ID == nil {
-			quizErr = quiz.ErrNotFound
-			return nil
+		if p.Quiz != nil && p.Questions != nil {
+			b.Queue(dbsqlc.ListQuestionsPage, questionPageArgs(*p.Quiz, *p.Questions)...).Query(func(rows pgx.Rows) error {
+				pre.Questions = []quiz.Question{}
+				for rows.Next() {
+					var r dbsqlc.Question
+					if err := rows.Scan(questionTargets(&r)...); err != nil {
+						return err
+					}
+					q, err := questionOf(r)
+					if err != nil {
+						return err
+					}
+					pre.Questions = append(pre.Questions, q)
+				}
+				return rows.Err()
+			})
 		}
-		q, quizErr = qr.quizOf()
-		return nil
+		if p.Quizzes {
+			b.Queue(visibleQuizSummariesSQL, userID).Query(func(rows pgx.Rows) error {
+				var err error
+				pre.Quizzes, err = scanQuizSummaries(rows)
+				return err
+			})
+		}
+		return c.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
-		err = fmt.Errorf("get user %s and quiz %s: %w", userID, quizID, err)
-		return quiz.User{}, quiz.Quiz{}, err, err
+		return quiz.User{}, quiz.Prefetched{}, fmt.Errorf("get user %s: %w", userID, err)
 	}
-	return u, q, userErr, quizErr
+	if userErr != nil {
+		return quiz.User{}, quiz.Prefetched{}, userErr
+	}
+	return u, pre, nil
+}
+
+// questionTargets are the scan destinations of a question row (SELECT *
+// FROM question), in the table's column order, as sqlc scans it.
+func questionTargets(r *dbsqlc.Question) []any {
+	return []any{&r.ID, &r.QuizID, &r.IsApproved, &r.ApprovedAt, &r.CreatedAt, &r.UpdatedAt, &r.CanvasItemID,
+		&r.GenerationJobID, &r.QuestionType, &r.QuestionData, &r.Difficulty, &r.Tags, &r.ModuleID, &r.EditLog,
+		&r.Deleted, &r.DeletedAt, &r.RejectionReason, &r.RejectionFeedback}
 }
 
 // QuizWithContent reads quiz id with its extracted content and version, or
@@ -142,21 +207,27 @@ func (s *Store) quizSummaries(ctx context.Context, sql string, user quiz.ID) ([]
 			return err
 		}
 		defer rows.Close()
-		out = out[:0]
-		for rows.Next() {
-			var qr nullableQuiz
-			if err := rows.Scan(qr.targets()...); err != nil {
-				return err
-			}
-			q, err := qr.quizOf()
-			if err != nil {
-				return err
-			}
-			out = append(out, q)
-		}
-		return rows.Err()
+		out, err = scanQuizSummaries(rows)
+		return err
 	})
 	return out, err
+}
+
+// scanQuizSummaries reads rows of apiQuizColumns.
+func scanQuizSummaries(rows pgx.Rows) ([]quiz.Quiz, error) {
+	out := []quiz.Quiz{}
+	for rows.Next() {
+		var qr nullableQuiz
+		if err := rows.Scan(qr.targets()...); err != nil {
+			return nil, err
+		}
+		q, err := qr.quizOf()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
 }
 
 // apiQuizColumns lists the quiz columns (table alias q) in nullableQuiz's

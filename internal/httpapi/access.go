@@ -20,15 +20,15 @@ const (
 
 // quizAccess returns quiz id when the caller has need on it; anyone else
 // gets 404 "Quiz not found", never 403. The quiz read with the user
-// (c.prefetched) serves when it is the one asked for, so the owner costs
+// (c.pre.Quiz) serves when it is the one asked for, so the owner costs
 // no extra round trip; anyone else on an accessShared route costs one
 // indexed lookup of the collaboration, read on every request, so a
 // removed collaborator loses access at once.
 func (s *Server) quizAccess(c *call, id uuid.UUID, need access) (quiz.Quiz, error) {
 	var q quiz.Quiz
 	var err error
-	if c.prefetched != nil && (c.prefetched.ID == id || errors.Is(c.quizErr, quiz.ErrNotFound)) {
-		q, err = *c.prefetched, c.quizErr
+	if pre := c.pre.Quiz; pre != nil && (pre.ID == id || errors.Is(c.pre.QuizErr, quiz.ErrNotFound)) {
+		q, err = *pre, c.pre.QuizErr
 	} else {
 		q, err = s.Store.Quiz(c.ctx, id)
 	}

@@ -11,8 +11,9 @@ import (
 // Store is the persistence the API needs; internal/db implements it.
 type Store interface {
 	User(ctx context.Context, id quiz.ID) (quiz.User, error)
-	// UserAndQuiz reads both in one round trip.
-	UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (u quiz.User, q quiz.Quiz, userErr, quizErr error)
+	// UserWith reads the user and what p names in one round trip (err is
+	// quiz.ErrNotFound for a missing user).
+	UserWith(ctx context.Context, userID quiz.ID, p quiz.Prefetch) (quiz.User, quiz.Prefetched, error)
 	UpsertUser(ctx context.Context, u quiz.User) (quiz.User, error)
 	UpdateUserProfile(ctx context.Context, id quiz.ID, setName bool, name *string, onboarding *bool) (quiz.User, error)
 	DeleteUser(ctx context.Context, id quiz.ID) error
@@ -41,7 +42,8 @@ type Store interface {
 	// Today's questions of every type (the routes at the root).
 	TypedQuestions(ctx context.Context, quizID quiz.ID, f quiz.QuestionFilter) ([]quiz.Question, error)
 	TypedQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
-	EditTypedQuestion(ctx context.Context, quizID, id quiz.ID, e quiz.QuestionEdit) (quiz.Question, error)
+	// EditTypedQuestion edits question cur as read (its id, quiz and type).
+	EditTypedQuestion(ctx context.Context, cur quiz.Question, e quiz.QuestionEdit) (quiz.Question, error)
 	ApproveTypedQuestion(ctx context.Context, quizID, id quiz.ID) (quiz.Question, error)
 
 	// Each part of today's contract declares what it needs beside its

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -75,10 +76,22 @@ func (f *fakeStore) User(_ context.Context, id quiz.ID) (quiz.User, error) {
 	return u, nil
 }
 
-func (f *fakeStore) UserAndQuiz(ctx context.Context, userID, quizID quiz.ID) (quiz.User, quiz.Quiz, error, error) {
-	u, uerr := f.User(ctx, userID)
-	q, qerr := f.Quiz(ctx, quizID)
-	return u, q, uerr, qerr
+// UserWith reads the user and, of what p names, the quiz (the fake keeps
+// no questions: the handlers read them themselves then).
+func (f *fakeStore) UserWith(ctx context.Context, userID quiz.ID, p quiz.Prefetch) (quiz.User, quiz.Prefetched, error) {
+	u, err := f.User(ctx, userID)
+	if err != nil {
+		return quiz.User{}, quiz.Prefetched{}, err
+	}
+	var pre quiz.Prefetched
+	if p.Quiz != nil {
+		q, err := f.Quiz(ctx, *p.Quiz)
+		if err != nil && !errors.Is(err, quiz.ErrNotFound) {
+			return quiz.User{}, quiz.Prefetched{}, err
+		}
+		pre.Quiz, pre.QuizErr = &q, err
+	}
+	return u, pre, nil
 }
 
 func (f *fakeStore) Quiz(_ context.Context, id quiz.ID) (quiz.Quiz, error) {

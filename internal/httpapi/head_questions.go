@@ -150,11 +150,9 @@ func (c *checks) queryBool(call *call, name string) bool {
 	return false
 }
 
-// listTypedQuestions is GET /questions/{quiz_id}: the quiz's questions
-// that are not deleted, filtered and paged.
-func (s *Server) listTypedQuestions(c *call) error {
-	var ch checks
-	id := ch.pathUUID(c.params, "quiz_id")
+// questionFilter reads the question list's query parameters (problems go
+// to ch).
+func questionFilter(c *call, ch *checks) quiz.QuestionFilter {
 	var f quiz.QuestionFilter
 	if raw, ok := query(c, "question_type"); ok {
 		t, _ := ch.enum([]any{"query", "question_type"}, raw, headTypes())
@@ -163,15 +161,53 @@ func (s *Server) listTypedQuestions(c *call) error {
 	f.ApprovedOnly = ch.queryBool(c, "approved_only")
 	f.Limit = ch.queryInt(c, "limit", 0, 1, maxQuestionsPage)
 	f.Offset = ch.queryInt(c, "offset", 0, 0, 0)
+	return f
+}
+
+// prefetchQuestionPage reads the page of questions the query asks for with
+// the user, when the query is valid (else the handler answers 422).
+func prefetchQuestionPage(c *call, p *quiz.Prefetch) {
+	var ch checks
+	if f := questionFilter(c, &ch); ch.err() == nil && p.Quiz != nil {
+		p.Questions = &f
+	}
+}
+
+// prefetchQuestion reads the path's question with the user.
+func prefetchQuestion(c *call, p *quiz.Prefetch) {
+	if id, err := uuid.Parse(c.params["question_id"]); err == nil && p.Quiz != nil {
+		p.Question = &id
+	}
+}
+
+// pathQuestion is question id of quiz quizID, which the caller may see
+// (quizAccess): the one read with the user, or read now.
+func (s *Server) pathQuestion(c *call, quizID, id uuid.UUID) (quiz.Question, error) {
+	if q := c.pre.Question; q != nil && c.pre.Quiz != nil && c.pre.Quiz.ID == quizID && (c.pre.QuestionErr != nil || q.ID == id) {
+		return *q, questionNotFound(c.pre.QuestionErr)
+	}
+	q, err := s.Store.TypedQuestion(c.ctx, quizID, id)
+	return q, questionNotFound(err)
+}
+
+// listTypedQuestions is GET /questions/{quiz_id}: the quiz's questions
+// that are not deleted, filtered and paged.
+func (s *Server) listTypedQuestions(c *call) error {
+	var ch checks
+	id := ch.pathUUID(c.params, "quiz_id")
+	f := questionFilter(c, &ch)
 	if err := ch.err(); err != nil {
 		return err
 	}
 	if _, err := s.quizAccess(c, id, accessShared); err != nil {
 		return err
 	}
-	qs, err := s.Store.TypedQuestions(c.ctx, id, f)
-	if err != nil {
-		return err
+	qs := c.pre.Questions // read with the user (prefetchQuestionPage)
+	if qs == nil {
+		var err error
+		if qs, err = s.Store.TypedQuestions(c.ctx, id, f); err != nil {
+			return err
+		}
 	}
 	out := make([]headQuestionJSON, len(qs))
 	for i, q := range qs {
@@ -189,9 +225,9 @@ func (s *Server) getTypedQuestion(c *call) error {
 	if _, err := s.quizAccess(c, qid, accessShared); err != nil {
 		return err
 	}
-	q, err := s.Store.TypedQuestion(c.ctx, qid, id)
+	q, err := s.pathQuestion(c, qid, id)
 	if err != nil {
-		return questionNotFound(err)
+		return err
 	}
 	return c.json(headQuestionOut(q))
 }
@@ -232,12 +268,14 @@ func (s *Server) updateTypedQuestion(c *call) error {
 	if _, err := s.quizAccess(c, qid, accessShared); err != nil {
 		return err
 	}
-	var q quiz.Question
-	if e.Empty() {
-		q, err = s.Store.TypedQuestion(c.ctx, qid, id)
-	} else {
-		q, err = s.Store.EditTypedQuestion(c.ctx, qid, id, e)
+	q, err := s.pathQuestion(c, qid, id)
+	if err != nil {
+		return err
 	}
+	if e.Empty() {
+		return c.json(headQuestionOut(q))
+	}
+	q, err = s.Store.EditTypedQuestion(c.ctx, q, e)
 	var ve *qtype.ValidationError
 	if errors.As(err, &ve) {
 		return typeProblems(ve, []any{"body", "question_data"}, func(path []any) any { return valueAt(data, path) })
@@ -321,7 +359,7 @@ func tagsOf(c *checks, v []any) ([]string, bool) {
 // {question_id}.
 func (s *Server) headQuestionRoutes() []*route {
 	return []*route{
-		{method: http.MethodGet, pattern: "/questions/{quiz_id}", auth: authUser, h: s.listTypedQuestions,
+		{method: http.MethodGet, pattern: "/questions/{quiz_id}", auth: authUser, h: s.listTypedQuestions, prefetch: prefetchQuestionPage,
 			op: operation{id: "questions-get_quiz_questions", tag: "questions", summary: "The quiz's questions of every type, filtered and paged", resp: "[]QuestionResponse",
 				failMsg: "Failed to retrieve questions. Please try again.",
 				query:   []queryParam{{"question_type", "string", false}, {"approved_only", "boolean", false}, {"limit", "integer", false}, {"offset", "integer", false}}}},
@@ -334,10 +372,10 @@ func (s *Server) headQuestionRoutes() []*route {
 		{method: http.MethodPost, pattern: "/questions/{quiz_id}/bulk-delete", auth: authUser, h: s.bulkDeleteQuestions,
 			op: operation{id: "questions-bulk_delete_questions", tag: "questions", summary: "Delete 1-100 questions in one call, with one rejection reason", body: "BulkDeleteRequest", resp: "BulkOperationResponse",
 				failMsg: "Failed to delete questions. Please try again."}},
-		{method: http.MethodGet, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.getTypedQuestion,
+		{method: http.MethodGet, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.getTypedQuestion, prefetch: prefetchQuestion,
 			op: operation{id: "questions-get_question", tag: "questions", summary: "One question", resp: "QuestionResponse",
 				failMsg: "Failed to retrieve question. Please try again."}},
-		{method: http.MethodPut, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.updateTypedQuestion,
+		{method: http.MethodPut, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.updateTypedQuestion, prefetch: prefetchQuestion,
 			op: operation{id: "questions-update_question", tag: "questions", summary: "Edit a question's data (validated by its type), difficulty or tags", body: "QuestionUpdateRequest", resp: "QuestionResponse",
 				failMsg: "Failed to update question. Please try again."}},
 		{method: http.MethodDelete, pattern: "/questions/{quiz_id}/{question_id}", auth: authUser, h: s.deleteTypedQuestion,

@@ -555,14 +555,20 @@ func inputAt(values map[string]any, path []any, whole any) any {
 	return cur
 }
 
+// prefetchQuizzes reads the user's quizzes with the user.
+func prefetchQuizzes(_ *call, p *quiz.Prefetch) { p.Quizzes = true }
+
 // headListQuizzes is GET /quiz/: the quizzes the user owns or
 // collaborates on (README, Sharing), newest first, each once, with
 // extracted_content null and manual modules' text left out (as v1's list:
 // a hundred courses' text would not fit in one Lambda response).
 func (s *Server) headListQuizzes(c *call) error {
-	qs, err := s.Store.QuizSummariesVisibleTo(c.ctx, c.user.ID)
-	if err != nil {
-		return err
+	qs := c.pre.Quizzes // read with the user (prefetchQuizzes)
+	if qs == nil {
+		var err error
+		if qs, err = s.Store.QuizSummariesVisibleTo(c.ctx, c.user.ID); err != nil {
+			return err
+		}
 	}
 	out := make([]headQuizJSON, 0, len(qs))
 	for _, q := range qs {
@@ -953,7 +959,7 @@ func (s *Server) headQuizRoutes() []*route {
 		{method: http.MethodPost, pattern: "/quiz/", auth: authCanvas, h: s.headCreateQuiz,
 			op: operation{id: "quiz-create_new_quiz", tag: "quiz", summary: "Create a quiz of typed question batches and start extracting its content", body: "QuizCreate", resp: "Quiz",
 				failMsg: "Failed to create quiz. Please try again.", errs: []int{403, 429, 503}}},
-		{method: http.MethodGet, pattern: "/quiz/", auth: authUser, h: s.headListQuizzes,
+		{method: http.MethodGet, pattern: "/quiz/", auth: authUser, h: s.headListQuizzes, prefetch: prefetchQuizzes,
 			op: operation{id: "quiz-get_user_quizzes_endpoint", tag: "quiz", summary: "The user's quizzes, newest first", resp: "[]Quiz",
 				failMsg: "Failed to retrieve quizzes. Please try again."}},
 		{method: http.MethodGet, pattern: "/quiz/{quiz_id}", auth: authUser, h: s.headGetQuiz,

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"quizgen/internal/quiz"
 )
 
 // route is one operation of the API.
@@ -15,6 +17,11 @@ type route struct {
 	op      operation
 	auth    authLevel
 	h       handler
+	// prefetch adds to what authentication reads with the user (the quiz
+	// named by the path's quiz_id is always read) what the handler will
+	// need, so that it costs no round trip of its own (README, Database
+	// connections).
+	prefetch func(c *call, p *quiz.Prefetch)
 }
 
 // authLevel is what a route needs before its handler runs.

@@ -135,10 +135,10 @@ type call struct {
 	user quiz.User
 	// canvasToken is a fresh Canvas access token (routes with authCanvas).
 	canvasToken string
-	// prefetched is the quiz of the path, read with the user in one round
-	// trip (quizErr its error), for ownedQuiz.
-	prefetched *quiz.Quiz
-	quizErr    error
+	// pre is what the route reads with the user in one round trip: the
+	// quiz of the path (for quizAccess) and what its prefetch asks for.
+	// Nothing of it may be used before quizAccess allowed the quiz.
+	pre quiz.Prefetched
 }
 
 // json answers 200 with v, unless its JSON would not fit in a Lambda

@@ -41,14 +41,15 @@ func (s *Server) authenticate(c *call) error {
 	if err != nil {
 		return unauthorized("Could not validate credentials", err)
 	}
-	var u quiz.User
+	var p quiz.Prefetch
 	if id, perr := uuid.Parse(c.params["quiz_id"]); perr == nil {
-		var q quiz.Quiz
-		u, q, err, c.quizErr = s.Store.UserAndQuiz(c.ctx, claims.UserID, id)
-		c.prefetched = &q
-	} else {
-		u, err = s.Store.User(c.ctx, claims.UserID)
+		p.Quiz = &id
 	}
+	if c.rt.prefetch != nil {
+		c.rt.prefetch(c, &p)
+	}
+	var u quiz.User
+	u, c.pre, err = s.Store.UserWith(c.ctx, claims.UserID, p)
 	switch {
 	case errors.Is(err, quiz.ErrNotFound):
 		return fail(http.StatusNotFound, "User not found")

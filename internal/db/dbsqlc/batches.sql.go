@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const batchExistingQuestions = `-- name: BatchExistingQuestions :many
+const BatchExistingQuestions = `-- name: BatchExistingQuestions :many
 SELECT question_type, question_data FROM question
 WHERE quiz_id = $1
 ORDER BY created_at, id
@@ -27,7 +27,7 @@ type BatchExistingQuestionsRow struct {
 // The type and data of every question of the quiz, deleted ones too (a
 // rejected question should not come back), for de-duplication.
 func (q *Queries) BatchExistingQuestions(ctx context.Context, quizID uuid.UUID) ([]BatchExistingQuestionsRow, error) {
-	rows, err := q.db.Query(ctx, batchExistingQuestions, quizID)
+	rows, err := q.db.Query(ctx, BatchExistingQuestions, quizID)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (q *Queries) BatchExistingQuestions(ctx context.Context, quizID uuid.UUID) 
 	return items, nil
 }
 
-const getBatchForUpdate = `-- name: GetBatchForUpdate :one
+const GetBatchForUpdate = `-- name: GetBatchForUpdate :one
 SELECT generation_batch.id, generation_batch.quiz_id, generation_batch.run_id, generation_batch.module_id, generation_batch.question_type, generation_batch.difficulty, generation_batch.count, generation_batch.round, generation_batch.regenerate, generation_batch.status, generation_batch.job_id, generation_batch.started_at, generation_batch.failure_reason, generation_batch.created_at, now()::timestamptz AS db_now
 FROM generation_batch
 WHERE id = $1 AND quiz_id = $2
@@ -66,7 +66,7 @@ type GetBatchForUpdateRow struct {
 // Locks one batch of a quiz (after its quiz row: every writer locks the
 // quiz first) and reads the database clock.
 func (q *Queries) GetBatchForUpdate(ctx context.Context, arg GetBatchForUpdateParams) (GetBatchForUpdateRow, error) {
-	row := q.db.QueryRow(ctx, getBatchForUpdate, arg.ID, arg.QuizID)
+	row := q.db.QueryRow(ctx, GetBatchForUpdate, arg.ID, arg.QuizID)
 	var i GetBatchForUpdateRow
 	err := row.Scan(
 		&i.GenerationBatch.ID,
@@ -88,7 +88,7 @@ func (q *Queries) GetBatchForUpdate(ctx context.Context, arg GetBatchForUpdatePa
 	return i, err
 }
 
-const insertBatch = `-- name: InsertBatch :exec
+const InsertBatch = `-- name: InsertBatch :exec
 INSERT INTO generation_batch (id, quiz_id, run_id, module_id, question_type, difficulty, count, round,
                               regenerate, status, job_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
@@ -114,7 +114,7 @@ type InsertBatchParams struct {
 // generation run. round is the next free one of (module, type,
 // difficulty) in the quiz.
 func (q *Queries) InsertBatch(ctx context.Context, arg InsertBatchParams) error {
-	_, err := q.db.Exec(ctx, insertBatch,
+	_, err := q.db.Exec(ctx, InsertBatch,
 		arg.ID,
 		arg.QuizID,
 		arg.RunID,
@@ -128,7 +128,7 @@ func (q *Queries) InsertBatch(ctx context.Context, arg InsertBatchParams) error 
 	return err
 }
 
-const releaseBatch = `-- name: ReleaseBatch :execrows
+const ReleaseBatch = `-- name: ReleaseBatch :execrows
 UPDATE generation_batch SET status = 'pending'
 WHERE id = $1 AND quiz_id = $2 AND job_id = $3 AND status = 'processing'
 `
@@ -143,14 +143,14 @@ type ReleaseBatchParams struct {
 // same job, so the message's next delivery takes it at once instead of
 // waiting for the lease.
 func (q *Queries) ReleaseBatch(ctx context.Context, arg ReleaseBatchParams) (int64, error) {
-	result, err := q.db.Exec(ctx, releaseBatch, arg.ID, arg.QuizID, arg.JobID)
+	result, err := q.db.Exec(ctx, ReleaseBatch, arg.ID, arg.QuizID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const requeueFailedBatches = `-- name: RequeueFailedBatches :many
+const RequeueFailedBatches = `-- name: RequeueFailedBatches :many
 UPDATE generation_batch
 SET status = 'pending', job_id = gen_random_uuid(), failure_reason = NULL, started_at = NULL
 WHERE quiz_id = $1 AND run_id = $2 AND status = 'failed' AND NOT regenerate
@@ -165,7 +165,7 @@ type RequeueFailedBatchesParams struct {
 // A retry of a partial or failed run: its failed batches (regenerations
 // aside) are pending again, each under a fresh job id.
 func (q *Queries) RequeueFailedBatches(ctx context.Context, arg RequeueFailedBatchesParams) ([]GenerationBatch, error) {
-	rows, err := q.db.Query(ctx, requeueFailedBatches, arg.QuizID, arg.RunID)
+	rows, err := q.db.Query(ctx, RequeueFailedBatches, arg.QuizID, arg.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (q *Queries) RequeueFailedBatches(ctx context.Context, arg RequeueFailedBat
 	return items, nil
 }
 
-const restartGeneration = `-- name: RestartGeneration :exec
+const RestartGeneration = `-- name: RestartGeneration :exec
 UPDATE quiz
 SET llm_generation_status = 'processing', llm_generation_started_at = now(), failure_reason = NULL,
     generation_metadata = $1, updated_at = now()
@@ -215,11 +215,11 @@ type RestartGenerationParams struct {
 // from now, no failure, no outcome yet; generation_metadata says which
 // restart it is (quiz.RestartMetadata) until the run is decided again.
 func (q *Queries) RestartGeneration(ctx context.Context, arg RestartGenerationParams) error {
-	_, err := q.db.Exec(ctx, restartGeneration, arg.Metadata, arg.ID)
+	_, err := q.db.Exec(ctx, RestartGeneration, arg.Metadata, arg.ID)
 	return err
 }
 
-const runBatches = `-- name: RunBatches :many
+const RunBatches = `-- name: RunBatches :many
 SELECT id, quiz_id, run_id, module_id, question_type, difficulty, count, round, regenerate, status, job_id, started_at, failure_reason, created_at FROM generation_batch
 WHERE quiz_id = $1 AND run_id = $2
 ORDER BY created_at, module_id, question_type, difficulty, round
@@ -232,7 +232,7 @@ type RunBatchesParams struct {
 
 // The batches of a run in the order they were planned.
 func (q *Queries) RunBatches(ctx context.Context, arg RunBatchesParams) ([]GenerationBatch, error) {
-	rows, err := q.db.Query(ctx, runBatches, arg.QuizID, arg.RunID)
+	rows, err := q.db.Query(ctx, RunBatches, arg.QuizID, arg.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func (q *Queries) RunBatches(ctx context.Context, arg RunBatchesParams) ([]Gener
 	return items, nil
 }
 
-const setGenerationOutcome = `-- name: SetGenerationOutcome :exec
+const SetGenerationOutcome = `-- name: SetGenerationOutcome :exec
 UPDATE quiz
 SET llm_generation_status = $1::varchar, failure_reason = $2::text,
     generation_metadata = $3, updated_at = now()
@@ -283,7 +283,7 @@ type SetGenerationOutcomeParams struct {
 // The run's outcome on the quiz: the stage's status, why (NULL: nothing
 // failed) and which batches failed (generation_metadata).
 func (q *Queries) SetGenerationOutcome(ctx context.Context, arg SetGenerationOutcomeParams) error {
-	_, err := q.db.Exec(ctx, setGenerationOutcome,
+	_, err := q.db.Exec(ctx, SetGenerationOutcome,
 		arg.Status,
 		arg.Reason,
 		arg.Metadata,
@@ -292,7 +292,7 @@ func (q *Queries) SetGenerationOutcome(ctx context.Context, arg SetGenerationOut
 	return err
 }
 
-const settleBatch = `-- name: SettleBatch :exec
+const SettleBatch = `-- name: SettleBatch :exec
 UPDATE generation_batch SET status = $1::text, failure_reason = $2::text
 WHERE id = $3
 `
@@ -305,22 +305,22 @@ type SettleBatchParams struct {
 
 // A batch ends: completed (reason NULL) or failed with a reason.
 func (q *Queries) SettleBatch(ctx context.Context, arg SettleBatchParams) error {
-	_, err := q.db.Exec(ctx, settleBatch, arg.Status, arg.Reason, arg.ID)
+	_, err := q.db.Exec(ctx, SettleBatch, arg.Status, arg.Reason, arg.ID)
 	return err
 }
 
-const startBatch = `-- name: StartBatch :exec
+const StartBatch = `-- name: StartBatch :exec
 UPDATE generation_batch SET status = 'processing', started_at = now()
 WHERE id = $1
 `
 
 // A batch job takes its batch: processing from now (its lease).
 func (q *Queries) StartBatch(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, startBatch, id)
+	_, err := q.db.Exec(ctx, StartBatch, id)
 	return err
 }
 
-const supersedeBatches = `-- name: SupersedeBatches :exec
+const SupersedeBatches = `-- name: SupersedeBatches :exec
 UPDATE generation_batch
 SET status = 'failed', failure_reason = 'superseded by a newer generation run'
 WHERE quiz_id = $1 AND run_id <> $2 AND status IN ('pending', 'processing')
@@ -334,11 +334,11 @@ type SupersedeBatchesParams struct {
 // Fails the unfinished batches of the quiz's other runs: a new run
 // replaces them (their jobs then find their row failed and stop).
 func (q *Queries) SupersedeBatches(ctx context.Context, arg SupersedeBatchesParams) error {
-	_, err := q.db.Exec(ctx, supersedeBatches, arg.QuizID, arg.RunID)
+	_, err := q.db.Exec(ctx, SupersedeBatches, arg.QuizID, arg.RunID)
 	return err
 }
 
-const touchGeneration = `-- name: TouchGeneration :exec
+const TouchGeneration = `-- name: TouchGeneration :exec
 UPDATE quiz SET llm_generation_started_at = now()
 WHERE id = $1 AND llm_generation_status = 'processing'
 `
@@ -346,6 +346,6 @@ WHERE id = $1 AND llm_generation_status = 'processing'
 // A batch was taken: the run is alive, so its stage lease starts again
 // (a run of many batches outlives one lease).
 func (q *Queries) TouchGeneration(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, touchGeneration, id)
+	_, err := q.db.Exec(ctx, TouchGeneration, id)
 	return err
 }

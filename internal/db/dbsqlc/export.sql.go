@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const countApprovedQuestions = `-- name: CountApprovedQuestions :one
+const CountApprovedQuestions = `-- name: CountApprovedQuestions :one
 SELECT count(*)::int
 FROM question
 WHERE quiz_id = $1 AND is_approved AND NOT deleted
@@ -20,13 +20,13 @@ WHERE quiz_id = $1 AND is_approved AND NOT deleted
 // The questions an export would send: approved and not deleted, of every
 // type.
 func (q *Queries) CountApprovedQuestions(ctx context.Context, quizID uuid.UUID) (int32, error) {
-	row := q.db.QueryRow(ctx, countApprovedQuestions, quizID)
+	row := q.db.QueryRow(ctx, CountApprovedQuestions, quizID)
 	var column_1 int32
 	err := row.Scan(&column_1)
 	return column_1, err
 }
 
-const listApprovedQuestions = `-- name: ListApprovedQuestions :many
+const ListApprovedQuestions = `-- name: ListApprovedQuestions :many
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE quiz_id = $1 AND is_approved AND NOT deleted
@@ -36,7 +36,7 @@ ORDER BY created_at, id
 // The questions an export sends (README, Export): approved and not
 // deleted, of every type, in export order.
 func (q *Queries) ListApprovedQuestions(ctx context.Context, quizID uuid.UUID) ([]Question, error) {
-	rows, err := q.db.Query(ctx, listApprovedQuestions, quizID)
+	rows, err := q.db.Query(ctx, ListApprovedQuestions, quizID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (q *Queries) ListApprovedQuestions(ctx context.Context, quizID uuid.UUID) (
 	return items, nil
 }
 
-const listExportRefusals = `-- name: ListExportRefusals :many
+const ListExportRefusals = `-- name: ListExportRefusals :many
 SELECT id, question_type, rejection_reason::text AS reason,
     COALESCE(rejection_feedback, '')::text AS feedback, position::int AS position
 FROM (
@@ -105,7 +105,7 @@ type ListExportRefusalsRow struct {
 // position among the quiz's questions that are not deleted (the order the
 // teacher reviews them in).
 func (q *Queries) ListExportRefusals(ctx context.Context, arg ListExportRefusalsParams) ([]ListExportRefusalsRow, error) {
-	rows, err := q.db.Query(ctx, listExportRefusals, arg.QuizID, arg.Reasons)
+	rows, err := q.db.Query(ctx, ListExportRefusals, arg.QuizID, arg.Reasons)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (q *Queries) ListExportRefusals(ctx context.Context, arg ListExportRefusals
 	return items, nil
 }
 
-const refuseExportQuestion = `-- name: RefuseExportQuestion :execrows
+const RefuseExportQuestion = `-- name: RefuseExportQuestion :execrows
 UPDATE question
 SET is_approved = false, approved_at = NULL, rejection_reason = $1::text,
     rejection_feedback = $2::text, updated_at = now()
@@ -152,7 +152,7 @@ type RefuseExportQuestionParams struct {
 // (rejection_reason and rejection_feedback), if job_id holds the export
 // (no row otherwise).
 func (q *Queries) RefuseExportQuestion(ctx context.Context, arg RefuseExportQuestionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, refuseExportQuestion,
+	result, err := q.db.Exec(ctx, RefuseExportQuestion,
 		arg.Reason,
 		arg.Feedback,
 		arg.QuestionID,

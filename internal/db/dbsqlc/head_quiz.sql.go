@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const liveQuestionCounts = `-- name: LiveQuestionCounts :many
+const LiveQuestionCounts = `-- name: LiveQuestionCounts :many
 SELECT quiz_id, count(*)::int AS live
 FROM question
 WHERE quiz_id = ANY(CAST($1::text[] AS uuid[])) AND NOT deleted
@@ -27,7 +27,7 @@ type LiveQuestionCountsRow struct {
 // types): the questions not deleted, of every type, of each quiz listed
 // (ids as text: in exec mode pgx cannot encode a uuid array).
 func (q *Queries) LiveQuestionCounts(ctx context.Context, quizIds []string) ([]LiveQuestionCountsRow, error) {
-	rows, err := q.db.Query(ctx, liveQuestionCounts, quizIds)
+	rows, err := q.db.Query(ctx, LiveQuestionCounts, quizIds)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (q *Queries) LiveQuestionCounts(ctx context.Context, quizIds []string) ([]L
 	return items, nil
 }
 
-const liveQuestionStats = `-- name: LiveQuestionStats :one
+const LiveQuestionStats = `-- name: LiveQuestionStats :one
 SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_approved))::int AS approved
 FROM question
 WHERE quiz_id = $1 AND NOT deleted
@@ -60,13 +60,13 @@ type LiveQuestionStatsRow struct {
 // Today's question stats (README, Question types): the quiz's questions
 // that are not deleted, of every type, and the approved ones.
 func (q *Queries) LiveQuestionStats(ctx context.Context, quizID uuid.UUID) (LiveQuestionStatsRow, error) {
-	row := q.db.QueryRow(ctx, liveQuestionStats, quizID)
+	row := q.db.QueryRow(ctx, LiveQuestionStats, quizID)
 	var i LiveQuestionStatsRow
 	err := row.Scan(&i.Total, &i.Approved)
 	return i, err
 }
 
-const updateQuizSettings = `-- name: UpdateQuizSettings :one
+const UpdateQuizSettings = `-- name: UpdateQuizSettings :one
 UPDATE quiz
 SET title = COALESCE($1::varchar, title),
     llm_model = COALESCE($2::varchar, llm_model),
@@ -89,7 +89,7 @@ type UpdateQuizSettingsParams struct {
 // Today's PATCH /quiz/{id}: each setting given replaces the stored one
 // (NULL keeps it); only the owner's quiz changes.
 func (q *Queries) UpdateQuizSettings(ctx context.Context, arg UpdateQuizSettingsParams) (Quiz, error) {
-	row := q.db.QueryRow(ctx, updateQuizSettings,
+	row := q.db.QueryRow(ctx, UpdateQuizSettings,
 		arg.Title,
 		arg.LlmModel,
 		arg.LlmTemperature,

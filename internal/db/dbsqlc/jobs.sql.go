@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const chargeRun = `-- name: ChargeRun :exec
+const ChargeRun = `-- name: ChargeRun :exec
 WITH d AS (
     INSERT INTO usage_daily (user_id, day, questions)
     VALUES ($1::uuid, $2::date, $4::integer)
@@ -39,7 +39,7 @@ type ChargeRunParams struct {
 // run of the quiz; daily counts older than keep_days go. (sqlc.arg, not @:
 // sqlc v1.31.1 fails on @ parameters inside an INSERT of a WITH.)
 func (q *Queries) ChargeRun(ctx context.Context, arg ChargeRunParams) error {
-	_, err := q.db.Exec(ctx, chargeRun,
+	_, err := q.db.Exec(ctx, ChargeRun,
 		arg.OwnerID,
 		arg.Day,
 		arg.KeepDays,
@@ -49,7 +49,7 @@ func (q *Queries) ChargeRun(ctx context.Context, arg ChargeRunParams) error {
 	return err
 }
 
-const completeExport = `-- name: CompleteExport :execrows
+const CompleteExport = `-- name: CompleteExport :execrows
 UPDATE quiz
 SET export_status = 'completed', failure_reason = NULL, updated_at = now(), exported_at = now()
 WHERE id = $1 AND export_job_id = $2::uuid AND export_status = 'processing'
@@ -62,14 +62,14 @@ type CompleteExportParams struct {
 
 // CompleteExtraction for the export, which also records when it ended.
 func (q *Queries) CompleteExport(ctx context.Context, arg CompleteExportParams) (int64, error) {
-	result, err := q.db.Exec(ctx, completeExport, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, CompleteExport, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const completeExtraction = `-- name: CompleteExtraction :execrows
+const CompleteExtraction = `-- name: CompleteExtraction :execrows
 UPDATE quiz
 SET content_extraction_status = 'completed', failure_reason = NULL, updated_at = now()
 WHERE id = $1 AND content_extraction_job_id = $2::uuid AND content_extraction_status = 'processing'
@@ -83,14 +83,14 @@ type CompleteExtractionParams struct {
 // Completes the stage if job_id holds it and it is processing (no row: the
 // job lost the stage meanwhile).
 func (q *Queries) CompleteExtraction(ctx context.Context, arg CompleteExtractionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, completeExtraction, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, CompleteExtraction, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const completeGeneration = `-- name: CompleteGeneration :execrows
+const CompleteGeneration = `-- name: CompleteGeneration :execrows
 UPDATE quiz
 SET llm_generation_status = 'completed', failure_reason = NULL, updated_at = now()
 WHERE id = $1 AND llm_generation_job_id = $2::uuid AND llm_generation_status = 'processing'
@@ -103,14 +103,14 @@ type CompleteGenerationParams struct {
 
 // CompleteExtraction for the generation.
 func (q *Queries) CompleteGeneration(ctx context.Context, arg CompleteGenerationParams) (int64, error) {
-	result, err := q.db.Exec(ctx, completeGeneration, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, CompleteGeneration, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const failExport = `-- name: FailExport :execrows
+const FailExport = `-- name: FailExport :execrows
 UPDATE quiz
 SET export_status = 'failed', failure_reason = $1::text, updated_at = now()
 WHERE id = $2 AND export_job_id = $3::uuid
@@ -125,14 +125,14 @@ type FailExportParams struct {
 
 // FailExtraction for the export.
 func (q *Queries) FailExport(ctx context.Context, arg FailExportParams) (int64, error) {
-	result, err := q.db.Exec(ctx, failExport, arg.Reason, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, FailExport, arg.Reason, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const failExtraction = `-- name: FailExtraction :execrows
+const FailExtraction = `-- name: FailExtraction :execrows
 UPDATE quiz
 SET content_extraction_status = 'failed', failure_reason = $1::text, updated_at = now()
 WHERE id = $2 AND content_extraction_job_id = $3::uuid
@@ -148,14 +148,14 @@ type FailExtractionParams struct {
 // Fails the stage with reason if job_id still owns it (pending or
 // processing; no row otherwise).
 func (q *Queries) FailExtraction(ctx context.Context, arg FailExtractionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, failExtraction, arg.Reason, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, FailExtraction, arg.Reason, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const failGeneration = `-- name: FailGeneration :execrows
+const FailGeneration = `-- name: FailGeneration :execrows
 UPDATE quiz
 SET llm_generation_status = 'failed', failure_reason = $1::text, updated_at = now()
 WHERE id = $2 AND llm_generation_job_id = $3::uuid
@@ -170,14 +170,14 @@ type FailGenerationParams struct {
 
 // FailExtraction for the generation.
 func (q *Queries) FailGeneration(ctx context.Context, arg FailGenerationParams) (int64, error) {
-	result, err := q.db.Exec(ctx, failGeneration, arg.Reason, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, FailGeneration, arg.Reason, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const finishExtraction = `-- name: FinishExtraction :one
+const FinishExtraction = `-- name: FinishExtraction :one
 UPDATE quiz
 SET content_extraction_status = 'completed', extracted_content = $1::jsonb,
     content_extracted_at = now(), failure_reason = NULL, updated_at = now(),
@@ -202,7 +202,7 @@ type FinishExtractionParams struct {
 // generation for the same job unless a generation runs under a live lease;
 // chained says whether the generation went to this job.
 func (q *Queries) FinishExtraction(ctx context.Context, arg FinishExtractionParams) (bool, error) {
-	row := q.db.QueryRow(ctx, finishExtraction,
+	row := q.db.QueryRow(ctx, FinishExtraction,
 		arg.Content,
 		arg.GenerateLease,
 		arg.JobID,
@@ -213,7 +213,7 @@ func (q *Queries) FinishExtraction(ctx context.Context, arg FinishExtractionPara
 	return chained, err
 }
 
-const lockUserNow = `-- name: LockUserNow :one
+const LockUserNow = `-- name: LockUserNow :one
 SELECT now()::timestamptz AS now
 FROM "user"
 WHERE id = $1
@@ -223,13 +223,13 @@ FOR UPDATE
 // Generation limits: locks the user's row (one limit check at a time per user) and reads the
 // database clock.
 func (q *Queries) LockUserNow(ctx context.Context, id uuid.UUID) (time.Time, error) {
-	row := q.db.QueryRow(ctx, lockUserNow, id)
+	row := q.db.QueryRow(ctx, LockUserNow, id)
 	var now time.Time
 	err := row.Scan(&now)
 	return now, err
 }
 
-const refundRun = `-- name: RefundRun :exec
+const RefundRun = `-- name: RefundRun :exec
 WITH d AS (
     UPDATE usage_daily SET questions = greatest(questions - $2::integer, 0)
     WHERE user_id = $3 AND day = $4::date)
@@ -245,7 +245,7 @@ type RefundRunParams struct {
 
 // Takes back a charge: its run could not be queued.
 func (q *Queries) RefundRun(ctx context.Context, arg RefundRunParams) error {
-	_, err := q.db.Exec(ctx, refundRun,
+	_, err := q.db.Exec(ctx, RefundRun,
 		arg.QuizID,
 		arg.Questions,
 		arg.OwnerID,
@@ -254,7 +254,7 @@ func (q *Queries) RefundRun(ctx context.Context, arg RefundRunParams) error {
 	return err
 }
 
-const setCanvasItemID = `-- name: SetCanvasItemID :execrows
+const SetCanvasItemID = `-- name: SetCanvasItemID :execrows
 UPDATE question
 SET canvas_item_id = $1::text,
     rejection_reason = CASE WHEN rejection_reason IN ('canvas_refused', 'invalid_for_export')
@@ -277,7 +277,7 @@ type SetCanvasItemIDParams struct {
 // earlier refusal by export (canvas_refused, invalid_for_export) no longer
 // holds once Canvas took the question: it is cleared.
 func (q *Queries) SetCanvasItemID(ctx context.Context, arg SetCanvasItemIDParams) (int64, error) {
-	result, err := q.db.Exec(ctx, setCanvasItemID,
+	result, err := q.db.Exec(ctx, SetCanvasItemID,
 		arg.CanvasItemID,
 		arg.QuestionID,
 		arg.QuizID,
@@ -289,7 +289,7 @@ func (q *Queries) SetCanvasItemID(ctx context.Context, arg SetCanvasItemIDParams
 	return result.RowsAffected(), nil
 }
 
-const setCanvasQuizID = `-- name: SetCanvasQuizID :execrows
+const SetCanvasQuizID = `-- name: SetCanvasQuizID :execrows
 UPDATE quiz
 SET canvas_quiz_id = $1::text, updated_at = now()
 WHERE id = $2 AND export_job_id = $3::uuid AND export_status = 'processing'
@@ -303,14 +303,14 @@ type SetCanvasQuizIDParams struct {
 
 // Records the Canvas quiz of an export, if job_id holds the export.
 func (q *Queries) SetCanvasQuizID(ctx context.Context, arg SetCanvasQuizIDParams) (int64, error) {
-	result, err := q.db.Exec(ctx, setCanvasQuizID, arg.CanvasQuizID, arg.ID, arg.JobID)
+	result, err := q.db.Exec(ctx, SetCanvasQuizID, arg.CanvasQuizID, arg.ID, arg.JobID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const updateExportStatus = `-- name: UpdateExportStatus :one
+const UpdateExportStatus = `-- name: UpdateExportStatus :one
 UPDATE quiz
 SET export_status = $1::varchar,
     export_started_at = CASE WHEN $1::varchar = 'processing' THEN now()
@@ -331,7 +331,7 @@ type UpdateExportStatusParams struct {
 
 // UpdateExtractionStatus for the export.
 func (q *Queries) UpdateExportStatus(ctx context.Context, arg UpdateExportStatusParams) (Quiz, error) {
-	row := q.db.QueryRow(ctx, updateExportStatus,
+	row := q.db.QueryRow(ctx, UpdateExportStatus,
 		arg.Status,
 		arg.SetJobID,
 		arg.JobID,
@@ -373,7 +373,7 @@ func (q *Queries) UpdateExportStatus(ctx context.Context, arg UpdateExportStatus
 	return i, err
 }
 
-const updateExtractionStatus = `-- name: UpdateExtractionStatus :one
+const UpdateExtractionStatus = `-- name: UpdateExtractionStatus :one
 UPDATE quiz
 SET content_extraction_status = $1::varchar,
     content_extraction_started_at = CASE WHEN $1::varchar = 'processing' THEN now()
@@ -409,7 +409,7 @@ type UpdateExtractionStatusParams struct {
 // when set_job_id; set_content also stores the extracted content (NULL:
 // none) and its time.
 func (q *Queries) UpdateExtractionStatus(ctx context.Context, arg UpdateExtractionStatusParams) (Quiz, error) {
-	row := q.db.QueryRow(ctx, updateExtractionStatus,
+	row := q.db.QueryRow(ctx, UpdateExtractionStatus,
 		arg.Status,
 		arg.SetJobID,
 		arg.JobID,
@@ -454,7 +454,7 @@ func (q *Queries) UpdateExtractionStatus(ctx context.Context, arg UpdateExtracti
 	return i, err
 }
 
-const updateGenerationStatus = `-- name: UpdateGenerationStatus :one
+const UpdateGenerationStatus = `-- name: UpdateGenerationStatus :one
 UPDATE quiz
 SET llm_generation_status = $1::varchar,
     llm_generation_started_at = CASE WHEN $1::varchar = 'processing' THEN now()
@@ -475,7 +475,7 @@ type UpdateGenerationStatusParams struct {
 
 // UpdateExtractionStatus for the generation.
 func (q *Queries) UpdateGenerationStatus(ctx context.Context, arg UpdateGenerationStatusParams) (Quiz, error) {
-	row := q.db.QueryRow(ctx, updateGenerationStatus,
+	row := q.db.QueryRow(ctx, UpdateGenerationStatus,
 		arg.Status,
 		arg.SetJobID,
 		arg.JobID,
@@ -517,7 +517,7 @@ func (q *Queries) UpdateGenerationStatus(ctx context.Context, arg UpdateGenerati
 	return i, err
 }
 
-const usageCounts = `-- name: UsageCounts :one
+const UsageCounts = `-- name: UsageCounts :one
 SELECT
     COALESCE((SELECT questions FROM usage_daily
               WHERE user_id = $1 AND day = $2::date), 0)::integer AS questions_today,
@@ -552,7 +552,7 @@ type UsageCountsRow struct {
 // since less than pending_window, or processing under a live lease) and the
 // generation runs of quiz_id.
 func (q *Queries) UsageCounts(ctx context.Context, arg UsageCountsParams) (UsageCountsRow, error) {
-	row := q.db.QueryRow(ctx, usageCounts,
+	row := q.db.QueryRow(ctx, UsageCounts,
 		arg.OwnerID,
 		arg.Day,
 		arg.QuizID,

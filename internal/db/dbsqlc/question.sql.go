@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const approveQuizQuestion = `-- name: ApproveQuizQuestion :one
+const ApproveQuizQuestion = `-- name: ApproveQuizQuestion :one
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
 WHERE id = $1 AND quiz_id = $2 AND NOT deleted
@@ -26,7 +26,7 @@ type ApproveQuizQuestionParams struct {
 
 // Approves a question of any type (again: approved_at is refreshed).
 func (q *Queries) ApproveQuizQuestion(ctx context.Context, arg ApproveQuizQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, approveQuizQuestion, arg.ID, arg.QuizID)
+	row := q.db.QueryRow(ctx, ApproveQuizQuestion, arg.ID, arg.QuizID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
@@ -51,7 +51,7 @@ func (q *Queries) ApproveQuizQuestion(ctx context.Context, arg ApproveQuizQuesti
 	return i, err
 }
 
-const approveV1Question = `-- name: ApproveV1Question :one
+const ApproveV1Question = `-- name: ApproveV1Question :one
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
 WHERE id = $1 AND quiz_id = $2 AND question_type = 'multiple_choice' AND NOT deleted
@@ -64,7 +64,7 @@ type ApproveV1QuestionParams struct {
 }
 
 func (q *Queries) ApproveV1Question(ctx context.Context, arg ApproveV1QuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, approveV1Question, arg.ID, arg.QuizID)
+	row := q.db.QueryRow(ctx, ApproveV1Question, arg.ID, arg.QuizID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
@@ -89,7 +89,7 @@ func (q *Queries) ApproveV1Question(ctx context.Context, arg ApproveV1QuestionPa
 	return i, err
 }
 
-const deleteV1Question = `-- name: DeleteV1Question :execrows
+const DeleteV1Question = `-- name: DeleteV1Question :execrows
 DELETE FROM question
 WHERE id = $1 AND quiz_id = $2 AND question_type = 'multiple_choice' AND NOT deleted
 `
@@ -102,38 +102,65 @@ type DeleteV1QuestionParams struct {
 // v1's delete removes the row, as it always did (v1 has no rejection
 // reason to keep).
 func (q *Queries) DeleteV1Question(ctx context.Context, arg DeleteV1QuestionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteV1Question, arg.ID, arg.QuizID)
+	result, err := q.db.Exec(ctx, DeleteV1Question, arg.ID, arg.QuizID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const editQuestion = `-- name: EditQuestion :one
-UPDATE question
-SET question_data = $1, difficulty = $2, tags = $3,
-    edit_log = edit_log || $4::jsonb, updated_at = now()
-WHERE id = $5
+const EditQuestionOnce = `-- name: EditQuestionOnce :one
+UPDATE question q
+SET question_data = COALESCE($1::jsonb, q.question_data),
+    difficulty = CASE WHEN $2::boolean THEN $3::text ELSE q.difficulty END,
+    tags = COALESCE($4::jsonb, q.tags),
+    edit_log = q.edit_log || COALESCE((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'field', f.k,
+                   'old_value', COALESCE(q.question_data -> f.k, 'null'::jsonb),
+                   'new_value', COALESCE($1::jsonb -> f.k, 'null'::jsonb),
+                   'op', $5::text)
+               ORDER BY f.k COLLATE "C")
+        FROM (SELECT jsonb_object_keys(q.question_data)
+              UNION SELECT jsonb_object_keys($1::jsonb)) AS f (k)
+        WHERE $1::jsonb IS NOT NULL
+          AND COALESCE(q.question_data -> f.k, 'null'::jsonb)
+              IS DISTINCT FROM COALESCE($1::jsonb -> f.k, 'null'::jsonb)
+    ), '[]'::jsonb),
+    updated_at = now()
+WHERE q.id = $6 AND q.quiz_id = $7 AND NOT q.deleted
+  AND NOT q.edit_log @> jsonb_build_array(jsonb_build_object('op', $5::text))
 RETURNING id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 `
 
-type EditQuestionParams struct {
-	QuestionData json.RawMessage
-	Difficulty   *string
-	Tags         json.RawMessage
-	Edits        json.RawMessage
-	ID           uuid.UUID
+type EditQuestionOnceParams struct {
+	QuestionData  json.RawMessage
+	SetDifficulty bool
+	Difficulty    *string
+	Tags          json.RawMessage
+	Op            string
+	ID            uuid.UUID
+	QuizID        uuid.UUID
 }
 
-// Writes an edit: the normalized data, difficulty and tags, with the edit
-// log's new entries appended.
-func (q *Queries) EditQuestion(ctx context.Context, arg EditQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, editQuestion,
+// Writes an edit in one statement, outside a transaction (README, Database
+// connections): the normalized data (NULL keeps it), difficulty
+// (set_difficulty), tags (NULL keeps them), and an edit log entry {field,
+// old_value, new_value, op} for each top-level field of the data whose
+// value changes (a field one side lacks is null there), in field name
+// order. It applies at most once per op: a run again after a lost answer
+// finds its entries in the log and changes nothing (QuestionEditedBy then
+// reads the row). An edit that changes no field of the data logs nothing
+// and sets what it sets again.
+func (q *Queries) EditQuestionOnce(ctx context.Context, arg EditQuestionOnceParams) (Question, error) {
+	row := q.db.QueryRow(ctx, EditQuestionOnce,
 		arg.QuestionData,
+		arg.SetDifficulty,
 		arg.Difficulty,
 		arg.Tags,
-		arg.Edits,
+		arg.Op,
 		arg.ID,
+		arg.QuizID,
 	)
 	var i Question
 	err := row.Scan(
@@ -159,7 +186,7 @@ func (q *Queries) EditQuestion(ctx context.Context, arg EditQuestionParams) (Que
 	return i, err
 }
 
-const getQuizQuestion = `-- name: GetQuizQuestion :one
+const GetQuizQuestion = `-- name: GetQuizQuestion :one
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE id = $1 AND quiz_id = $2 AND NOT deleted
@@ -172,7 +199,7 @@ type GetQuizQuestionParams struct {
 
 // A question of any type of the quiz, not deleted.
 func (q *Queries) GetQuizQuestion(ctx context.Context, arg GetQuizQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, getQuizQuestion, arg.ID, arg.QuizID)
+	row := q.db.QueryRow(ctx, GetQuizQuestion, arg.ID, arg.QuizID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
@@ -197,14 +224,14 @@ func (q *Queries) GetQuizQuestion(ctx context.Context, arg GetQuizQuestionParams
 	return i, err
 }
 
-const getV1Question = `-- name: GetV1Question :one
+const GetV1Question = `-- name: GetV1Question :one
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE id = $1 AND question_type = 'multiple_choice' AND NOT deleted
 `
 
 func (q *Queries) GetV1Question(ctx context.Context, id uuid.UUID) (Question, error) {
-	row := q.db.QueryRow(ctx, getV1Question, id)
+	row := q.db.QueryRow(ctx, GetV1Question, id)
 	var i Question
 	err := row.Scan(
 		&i.ID,
@@ -229,7 +256,7 @@ func (q *Queries) GetV1Question(ctx context.Context, id uuid.UUID) (Question, er
 	return i, err
 }
 
-const insertQuestion = `-- name: InsertQuestion :one
+const InsertQuestion = `-- name: InsertQuestion :one
 INSERT INTO question (id, quiz_id, question_type, question_data, difficulty, tags, module_id, generation_job_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8)
@@ -253,7 +280,7 @@ type InsertQuestionParams struct {
 // edits) see only multiple_choice questions that are not deleted: v1 knows
 // no other type and no soft delete.
 func (q *Queries) InsertQuestion(ctx context.Context, arg InsertQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, insertQuestion,
+	row := q.db.QueryRow(ctx, InsertQuestion,
 		arg.ID,
 		arg.QuizID,
 		arg.QuestionType,
@@ -287,7 +314,7 @@ func (q *Queries) InsertQuestion(ctx context.Context, arg InsertQuestionParams) 
 	return i, err
 }
 
-const listQuestions = `-- name: ListQuestions :many
+const ListQuestions = `-- name: ListQuestions :many
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE quiz_id = $1 AND NOT deleted
@@ -296,7 +323,7 @@ ORDER BY created_at, id
 
 // Every question of the quiz that is not deleted, of every type.
 func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Question, error) {
-	rows, err := q.db.Query(ctx, listQuestions, quizID)
+	rows, err := q.db.Query(ctx, ListQuestions, quizID)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +361,7 @@ func (q *Queries) ListQuestions(ctx context.Context, quizID uuid.UUID) ([]Questi
 	return items, nil
 }
 
-const listQuestionsPage = `-- name: ListQuestionsPage :many
+const ListQuestionsPage = `-- name: ListQuestionsPage :many
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE quiz_id = $1 AND NOT deleted
@@ -356,7 +383,7 @@ type ListQuestionsPageParams struct {
 // are not deleted, of one type or all (question_type NULL), approved only
 // or all, one page (max_rows NULL: every row) in creation order.
 func (q *Queries) ListQuestionsPage(ctx context.Context, arg ListQuestionsPageParams) ([]Question, error) {
-	rows, err := q.db.Query(ctx, listQuestionsPage,
+	rows, err := q.db.Query(ctx, ListQuestionsPage,
 		arg.QuizID,
 		arg.QuestionType,
 		arg.ApprovedOnly,
@@ -400,7 +427,7 @@ func (q *Queries) ListQuestionsPage(ctx context.Context, arg ListQuestionsPagePa
 	return items, nil
 }
 
-const listV1Questions = `-- name: ListV1Questions :many
+const ListV1Questions = `-- name: ListV1Questions :many
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE quiz_id = $1 AND question_type = 'multiple_choice' AND NOT deleted
@@ -408,7 +435,7 @@ ORDER BY created_at, id
 `
 
 func (q *Queries) ListV1Questions(ctx context.Context, quizID uuid.UUID) ([]Question, error) {
-	rows, err := q.db.Query(ctx, listV1Questions, quizID)
+	rows, err := q.db.Query(ctx, ListV1Questions, quizID)
 	if err != nil {
 		return nil, err
 	}
@@ -446,46 +473,7 @@ func (q *Queries) ListV1Questions(ctx context.Context, quizID uuid.UUID) ([]Ques
 	return items, nil
 }
 
-const lockQuizQuestion = `-- name: LockQuizQuestion :one
-SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
-FROM question
-WHERE id = $1 AND quiz_id = $2 AND NOT deleted
-FOR UPDATE
-`
-
-type LockQuizQuestionParams struct {
-	ID     uuid.UUID
-	QuizID uuid.UUID
-}
-
-// The question of any type to edit, locked until the edit is written.
-func (q *Queries) LockQuizQuestion(ctx context.Context, arg LockQuizQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, lockQuizQuestion, arg.ID, arg.QuizID)
-	var i Question
-	err := row.Scan(
-		&i.ID,
-		&i.QuizID,
-		&i.IsApproved,
-		&i.ApprovedAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.CanvasItemID,
-		&i.GenerationJobID,
-		&i.QuestionType,
-		&i.QuestionData,
-		&i.Difficulty,
-		&i.Tags,
-		&i.ModuleID,
-		&i.EditLog,
-		&i.Deleted,
-		&i.DeletedAt,
-		&i.RejectionReason,
-		&i.RejectionFeedback,
-	)
-	return i, err
-}
-
-const lockV1Question = `-- name: LockV1Question :one
+const LockV1Question = `-- name: LockV1Question :one
 SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
 FROM question
 WHERE id = $1 AND quiz_id = $2 AND question_type = 'multiple_choice' AND NOT deleted
@@ -499,7 +487,7 @@ type LockV1QuestionParams struct {
 
 // The question to edit, locked until the edit is written.
 func (q *Queries) LockV1Question(ctx context.Context, arg LockV1QuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, lockV1Question, arg.ID, arg.QuizID)
+	row := q.db.QueryRow(ctx, LockV1Question, arg.ID, arg.QuizID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
@@ -524,7 +512,48 @@ func (q *Queries) LockV1Question(ctx context.Context, arg LockV1QuestionParams) 
 	return i, err
 }
 
-const setQuestionData = `-- name: SetQuestionData :one
+const QuestionEditedBy = `-- name: QuestionEditedBy :one
+SELECT id, quiz_id, is_approved, approved_at, created_at, updated_at, canvas_item_id, generation_job_id, question_type, question_data, difficulty, tags, module_id, edit_log, deleted, deleted_at, rejection_reason, rejection_feedback
+FROM question
+WHERE id = $1 AND quiz_id = $2 AND NOT deleted
+  AND edit_log @> jsonb_build_array(jsonb_build_object('op', $3::text))
+`
+
+type QuestionEditedByParams struct {
+	ID     uuid.UUID
+	QuizID uuid.UUID
+	Op     string
+}
+
+// The question of the quiz, not deleted, if its edit log holds op's
+// entries (EditQuestionOnce ran for op).
+func (q *Queries) QuestionEditedBy(ctx context.Context, arg QuestionEditedByParams) (Question, error) {
+	row := q.db.QueryRow(ctx, QuestionEditedBy, arg.ID, arg.QuizID, arg.Op)
+	var i Question
+	err := row.Scan(
+		&i.ID,
+		&i.QuizID,
+		&i.IsApproved,
+		&i.ApprovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.CanvasItemID,
+		&i.GenerationJobID,
+		&i.QuestionType,
+		&i.QuestionData,
+		&i.Difficulty,
+		&i.Tags,
+		&i.ModuleID,
+		&i.EditLog,
+		&i.Deleted,
+		&i.DeletedAt,
+		&i.RejectionReason,
+		&i.RejectionFeedback,
+	)
+	return i, err
+}
+
+const SetQuestionData = `-- name: SetQuestionData :one
 UPDATE question
 SET question_data = $1, updated_at = now()
 WHERE id = $2
@@ -538,7 +567,7 @@ type SetQuestionDataParams struct {
 
 // Writes an edit's normalized data.
 func (q *Queries) SetQuestionData(ctx context.Context, arg SetQuestionDataParams) (Question, error) {
-	row := q.db.QueryRow(ctx, setQuestionData, arg.QuestionData, arg.ID)
+	row := q.db.QueryRow(ctx, SetQuestionData, arg.QuestionData, arg.ID)
 	var i Question
 	err := row.Scan(
 		&i.ID,
@@ -563,7 +592,7 @@ func (q *Queries) SetQuestionData(ctx context.Context, arg SetQuestionDataParams
 	return i, err
 }
 
-const v1QuestionStats = `-- name: V1QuestionStats :one
+const V1QuestionStats = `-- name: V1QuestionStats :one
 SELECT count(*)::int AS total, (count(*) FILTER (WHERE is_approved))::int AS approved
 FROM question
 WHERE quiz_id = $1 AND question_type = 'multiple_choice' AND NOT deleted
@@ -575,7 +604,7 @@ type V1QuestionStatsRow struct {
 }
 
 func (q *Queries) V1QuestionStats(ctx context.Context, quizID uuid.UUID) (V1QuestionStatsRow, error) {
-	row := q.db.QueryRow(ctx, v1QuestionStats, quizID)
+	row := q.db.QueryRow(ctx, V1QuestionStats, quizID)
 	var i V1QuestionStatsRow
 	err := row.Scan(&i.Total, &i.Approved)
 	return i, err

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const deleteQuiz = `-- name: DeleteQuiz :execrows
+const DeleteQuiz = `-- name: DeleteQuiz :execrows
 DELETE FROM quiz WHERE id = $1 AND owner_id = $2
 `
 
@@ -23,21 +23,21 @@ type DeleteQuizParams struct {
 }
 
 func (q *Queries) DeleteQuiz(ctx context.Context, arg DeleteQuizParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteQuiz, arg.ID, arg.OwnerID)
+	result, err := q.db.Exec(ctx, DeleteQuiz, arg.ID, arg.OwnerID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const getQuiz = `-- name: GetQuiz :one
+const GetQuiz = `-- name: GetQuiz :one
 SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 FROM quiz
 WHERE id = $1
 `
 
 func (q *Queries) GetQuiz(ctx context.Context, id uuid.UUID) (Quiz, error) {
-	row := q.db.QueryRow(ctx, getQuiz, id)
+	row := q.db.QueryRow(ctx, GetQuiz, id)
 	var i Quiz
 	err := row.Scan(
 		&i.ID,
@@ -74,7 +74,7 @@ func (q *Queries) GetQuiz(ctx context.Context, id uuid.UUID) (Quiz, error) {
 	return i, err
 }
 
-const getQuizForUpdate = `-- name: GetQuizForUpdate :one
+const GetQuizForUpdate = `-- name: GetQuizForUpdate :one
 SELECT quiz.id, quiz.owner_id, quiz.canvas_course_id, quiz.canvas_course_name, quiz.selected_modules, quiz.title, quiz.created_at, quiz.updated_at, quiz.question_count, quiz.llm_model, quiz.llm_temperature, quiz.content_extraction_status, quiz.llm_generation_status, quiz.extracted_content, quiz.content_extracted_at, quiz.canvas_quiz_id, quiz.export_status, quiz.exported_at, quiz.content_extraction_started_at, quiz.llm_generation_started_at, quiz.export_started_at, quiz.content_extraction_job_id, quiz.llm_generation_job_id, quiz.export_job_id, quiz.failure_reason, quiz.language, quiz.tone, quiz.custom_instructions, quiz.v1, quiz.generation_metadata, now()::timestamptz AS db_now
 FROM quiz
 WHERE id = $1
@@ -90,7 +90,7 @@ type GetQuizForUpdateRow struct {
 // read the database clock in the same statement, so lease checks never
 // depend on the clock of one Lambda environment.
 func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizForUpdateRow, error) {
-	row := q.db.QueryRow(ctx, getQuizForUpdate, id)
+	row := q.db.QueryRow(ctx, GetQuizForUpdate, id)
 	var i GetQuizForUpdateRow
 	err := row.Scan(
 		&i.Quiz.ID,
@@ -128,7 +128,7 @@ func (q *Queries) GetQuizForUpdate(ctx context.Context, id uuid.UUID) (GetQuizFo
 	return i, err
 }
 
-const insertQuiz = `-- name: InsertQuiz :one
+const InsertQuiz = `-- name: InsertQuiz :one
 INSERT INTO quiz (id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title,
                   updated_at, question_count, llm_model, llm_temperature, content_extraction_job_id,
                   language, tone, custom_instructions, v1)
@@ -157,7 +157,7 @@ type InsertQuizParams struct {
 
 // selected_modules is the stored list of quiz.Modules (StoredJSON).
 func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, error) {
-	row := q.db.QueryRow(ctx, insertQuiz,
+	row := q.db.QueryRow(ctx, InsertQuiz,
 		arg.ID,
 		arg.OwnerID,
 		arg.CanvasCourseID,
@@ -209,7 +209,7 @@ func (q *Queries) InsertQuiz(ctx context.Context, arg InsertQuizParams) (Quiz, e
 	return i, err
 }
 
-const listQuizzesByOwner = `-- name: ListQuizzesByOwner :many
+const ListQuizzesByOwner = `-- name: ListQuizzesByOwner :many
 SELECT id, owner_id, canvas_course_id, canvas_course_name, selected_modules, title, created_at, updated_at, question_count, llm_model, llm_temperature, content_extraction_status, llm_generation_status, extracted_content, content_extracted_at, canvas_quiz_id, export_status, exported_at, content_extraction_started_at, llm_generation_started_at, export_started_at, content_extraction_job_id, llm_generation_job_id, export_job_id, failure_reason, language, tone, custom_instructions, v1, generation_metadata
 FROM quiz
 WHERE owner_id = $1
@@ -217,7 +217,7 @@ ORDER BY created_at DESC, id
 `
 
 func (q *Queries) ListQuizzesByOwner(ctx context.Context, ownerID uuid.UUID) ([]Quiz, error) {
-	rows, err := q.db.Query(ctx, listQuizzesByOwner, ownerID)
+	rows, err := q.db.Query(ctx, ListQuizzesByOwner, ownerID)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (q *Queries) ListQuizzesByOwner(ctx context.Context, ownerID uuid.UUID) ([]
 	return items, nil
 }
 
-const setExtractedContent = `-- name: SetExtractedContent :execrows
+const SetExtractedContent = `-- name: SetExtractedContent :execrows
 UPDATE quiz
 SET extracted_content = $1,
     content_extracted_at = CASE WHEN $1::jsonb IS NULL THEN NULL ELSE now() END,
@@ -281,7 +281,7 @@ type SetExtractedContentParams struct {
 }
 
 func (q *Queries) SetExtractedContent(ctx context.Context, arg SetExtractedContentParams) (int64, error) {
-	result, err := q.db.Exec(ctx, setExtractedContent, arg.ExtractedContent, arg.ID)
+	result, err := q.db.Exec(ctx, SetExtractedContent, arg.ExtractedContent, arg.ID)
 	if err != nil {
 		return 0, err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const bulkApproveQuestions = `-- name: BulkApproveQuestions :many
+const BulkApproveQuestions = `-- name: BulkApproveQuestions :many
 UPDATE question
 SET is_approved = true, approved_at = now(), updated_at = now()
 WHERE quiz_id = $1 AND id = ANY(CAST($2::text[] AS uuid[])) AND NOT deleted
@@ -29,7 +29,7 @@ type BulkApproveQuestionsParams struct {
 // ids go as text: behind a pooler pgx sends parameters untyped, and it
 // cannot encode a []uuid.UUID without the type.
 func (q *Queries) BulkApproveQuestions(ctx context.Context, arg BulkApproveQuestionsParams) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, bulkApproveQuestions, arg.QuizID, arg.Ids)
+	rows, err := q.db.Query(ctx, BulkApproveQuestions, arg.QuizID, arg.Ids)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (q *Queries) BulkApproveQuestions(ctx context.Context, arg BulkApproveQuest
 	return items, nil
 }
 
-const bulkSoftDeleteQuestions = `-- name: BulkSoftDeleteQuestions :many
+const BulkSoftDeleteQuestions = `-- name: BulkSoftDeleteQuestions :many
 UPDATE question
 SET deleted = true, deleted_at = now(), updated_at = now(),
     rejection_reason = $1, rejection_feedback = $2
@@ -66,7 +66,7 @@ type BulkSoftDeleteQuestionsParams struct {
 // Soft-deletes the quiz's live questions among ids with one reason and
 // feedback for all of them, and returns the ids it deleted.
 func (q *Queries) BulkSoftDeleteQuestions(ctx context.Context, arg BulkSoftDeleteQuestionsParams) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, bulkSoftDeleteQuestions,
+	rows, err := q.db.Query(ctx, BulkSoftDeleteQuestions,
 		arg.RejectionReason,
 		arg.RejectionFeedback,
 		arg.QuizID,
@@ -90,7 +90,7 @@ func (q *Queries) BulkSoftDeleteQuestions(ctx context.Context, arg BulkSoftDelet
 	return items, nil
 }
 
-const insertManualQuestion = `-- name: InsertManualQuestion :one
+const InsertManualQuestion = `-- name: InsertManualQuestion :one
 INSERT INTO question (id, quiz_id, question_type, question_data, difficulty, tags)
 SELECT $1, quiz.id, $2, $3, $4, $5
 FROM quiz
@@ -112,7 +112,7 @@ type InsertManualQuestionParams struct {
 // data normalized by the store first. No row when the quiz is gone (deleted
 // since the access check).
 func (q *Queries) InsertManualQuestion(ctx context.Context, arg InsertManualQuestionParams) (Question, error) {
-	row := q.db.QueryRow(ctx, insertManualQuestion,
+	row := q.db.QueryRow(ctx, InsertManualQuestion,
 		arg.ID,
 		arg.QuestionType,
 		arg.QuestionData,
@@ -144,7 +144,7 @@ func (q *Queries) InsertManualQuestion(ctx context.Context, arg InsertManualQues
 	return i, err
 }
 
-const softDeleteQuestion = `-- name: SoftDeleteQuestion :execrows
+const SoftDeleteQuestion = `-- name: SoftDeleteQuestion :execrows
 UPDATE question
 SET deleted = true, deleted_at = now(), updated_at = now(),
     rejection_reason = $1, rejection_feedback = $2
@@ -162,7 +162,7 @@ type SoftDeleteQuestionParams struct {
 // feedback given (both NULL when none was given, replacing what an export
 // refusal recorded); a deleted question is in no list, count or export.
 func (q *Queries) SoftDeleteQuestion(ctx context.Context, arg SoftDeleteQuestionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, softDeleteQuestion,
+	result, err := q.db.Exec(ctx, SoftDeleteQuestion,
 		arg.RejectionReason,
 		arg.RejectionFeedback,
 		arg.ID,

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const activeInvites = `-- name: ActiveInvites :many
+const ActiveInvites = `-- name: ActiveInvites :many
 SELECT id, quiz_id, token, created_by_id, created_at, expires_at, max_uses, use_count, is_revoked
 FROM quizinvite
 WHERE quiz_id = $1 AND NOT is_revoked AND retired_at IS NULL
@@ -39,7 +39,7 @@ type ActiveInvitesRow struct {
 }
 
 func (q *Queries) ActiveInvites(ctx context.Context, arg ActiveInvitesParams) ([]ActiveInvitesRow, error) {
-	rows, err := q.db.Query(ctx, activeInvites, arg.QuizID, arg.Now)
+	rows, err := q.db.Query(ctx, ActiveInvites, arg.QuizID, arg.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (q *Queries) ActiveInvites(ctx context.Context, arg ActiveInvitesParams) ([
 	return items, nil
 }
 
-const addCollaborator = `-- name: AddCollaborator :execrows
+const AddCollaborator = `-- name: AddCollaborator :execrows
 INSERT INTO quizcollaborator (id, quiz_id, user_id, created_at)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (quiz_id, user_id) DO NOTHING
@@ -82,7 +82,7 @@ type AddCollaboratorParams struct {
 }
 
 func (q *Queries) AddCollaborator(ctx context.Context, arg AddCollaboratorParams) (int64, error) {
-	result, err := q.db.Exec(ctx, addCollaborator,
+	result, err := q.db.Exec(ctx, AddCollaborator,
 		arg.ID,
 		arg.QuizID,
 		arg.UserID,
@@ -94,16 +94,16 @@ func (q *Queries) AddCollaborator(ctx context.Context, arg AddCollaboratorParams
 	return result.RowsAffected(), nil
 }
 
-const countInviteUse = `-- name: CountInviteUse :exec
+const CountInviteUse = `-- name: CountInviteUse :exec
 UPDATE quizinvite SET use_count = use_count + 1 WHERE id = $1
 `
 
 func (q *Queries) CountInviteUse(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, countInviteUse, id)
+	_, err := q.db.Exec(ctx, CountInviteUse, id)
 	return err
 }
 
-const deleteCollaborator = `-- name: DeleteCollaborator :execrows
+const DeleteCollaborator = `-- name: DeleteCollaborator :execrows
 DELETE FROM quizcollaborator WHERE id = $1 AND quiz_id = $2
 `
 
@@ -113,14 +113,14 @@ type DeleteCollaboratorParams struct {
 }
 
 func (q *Queries) DeleteCollaborator(ctx context.Context, arg DeleteCollaboratorParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteCollaborator, arg.ID, arg.QuizID)
+	result, err := q.db.Exec(ctx, DeleteCollaborator, arg.ID, arg.QuizID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const insertInvite = `-- name: InsertInvite :one
+const InsertInvite = `-- name: InsertInvite :one
 INSERT INTO quizinvite (id, quiz_id, token, created_by_id, created_at, expires_at, max_uses)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (quiz_id) WHERE NOT is_revoked AND retired_at IS NULL DO NOTHING
@@ -151,7 +151,7 @@ type InsertInviteRow struct {
 
 // No row when the quiz already has a live invite.
 func (q *Queries) InsertInvite(ctx context.Context, arg InsertInviteParams) (InsertInviteRow, error) {
-	row := q.db.QueryRow(ctx, insertInvite,
+	row := q.db.QueryRow(ctx, InsertInvite,
 		arg.ID,
 		arg.QuizID,
 		arg.Token,
@@ -175,7 +175,7 @@ func (q *Queries) InsertInvite(ctx context.Context, arg InsertInviteParams) (Ins
 	return i, err
 }
 
-const invitePreview = `-- name: InvitePreview :one
+const InvitePreview = `-- name: InvitePreview :one
 SELECT i.id, i.quiz_id, i.token, i.created_by_id, i.created_at, i.expires_at, i.max_uses, i.use_count, i.is_revoked,
        q.title AS quiz_title, q.owner_id, u.name AS owner_name
 FROM quizinvite i
@@ -201,7 +201,7 @@ type InvitePreviewRow struct {
 
 // The invite of token with its quiz's title and owner's name.
 func (q *Queries) InvitePreview(ctx context.Context, token string) (InvitePreviewRow, error) {
-	row := q.db.QueryRow(ctx, invitePreview, token)
+	row := q.db.QueryRow(ctx, InvitePreview, token)
 	var i InvitePreviewRow
 	err := row.Scan(
 		&i.ID,
@@ -220,7 +220,7 @@ func (q *Queries) InvitePreview(ctx context.Context, token string) (InvitePrevie
 	return i, err
 }
 
-const isCollaborator = `-- name: IsCollaborator :one
+const IsCollaborator = `-- name: IsCollaborator :one
 SELECT EXISTS (SELECT 1 FROM quizcollaborator WHERE quiz_id = $1 AND user_id = $2)
 `
 
@@ -230,13 +230,13 @@ type IsCollaboratorParams struct {
 }
 
 func (q *Queries) IsCollaborator(ctx context.Context, arg IsCollaboratorParams) (bool, error) {
-	row := q.db.QueryRow(ctx, isCollaborator, arg.QuizID, arg.UserID)
+	row := q.db.QueryRow(ctx, IsCollaborator, arg.QuizID, arg.UserID)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
 }
 
-const lockInvite = `-- name: LockInvite :one
+const LockInvite = `-- name: LockInvite :one
 SELECT i.id, i.quiz_id, i.token, i.created_by_id, i.created_at, i.expires_at, i.max_uses, i.use_count, i.is_revoked,
        q.title AS quiz_title, q.owner_id
 FROM quizinvite i
@@ -261,7 +261,7 @@ type LockInviteRow struct {
 
 // The invite of token under its row lock (accepting it), with its quiz.
 func (q *Queries) LockInvite(ctx context.Context, token string) (LockInviteRow, error) {
-	row := q.db.QueryRow(ctx, lockInvite, token)
+	row := q.db.QueryRow(ctx, LockInvite, token)
 	var i LockInviteRow
 	err := row.Scan(
 		&i.ID,
@@ -279,7 +279,7 @@ func (q *Queries) LockInvite(ctx context.Context, token string) (LockInviteRow, 
 	return i, err
 }
 
-const quizCollaborators = `-- name: QuizCollaborators :many
+const QuizCollaborators = `-- name: QuizCollaborators :many
 SELECT c.id, c.user_id, u.name AS user_name, c.created_at
 FROM quizcollaborator c JOIN "user" u ON u.id = c.user_id
 WHERE c.quiz_id = $1
@@ -294,7 +294,7 @@ type QuizCollaboratorsRow struct {
 }
 
 func (q *Queries) QuizCollaborators(ctx context.Context, quizID uuid.UUID) ([]QuizCollaboratorsRow, error) {
-	rows, err := q.db.Query(ctx, quizCollaborators, quizID)
+	rows, err := q.db.Query(ctx, QuizCollaborators, quizID)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (q *Queries) QuizCollaborators(ctx context.Context, quizID uuid.UUID) ([]Qu
 	return items, nil
 }
 
-const retireStaleInvites = `-- name: RetireStaleInvites :exec
+const RetireStaleInvites = `-- name: RetireStaleInvites :exec
 
 UPDATE quizinvite
 SET retired_at = $1::timestamptz
@@ -337,11 +337,11 @@ type RetireStaleInvitesParams struct {
 // the database (uq_quizinvite_live), and creating one first retires those
 // that expired or were used up.
 func (q *Queries) RetireStaleInvites(ctx context.Context, arg RetireStaleInvitesParams) error {
-	_, err := q.db.Exec(ctx, retireStaleInvites, arg.Now, arg.QuizID)
+	_, err := q.db.Exec(ctx, RetireStaleInvites, arg.Now, arg.QuizID)
 	return err
 }
 
-const revokeInvite = `-- name: RevokeInvite :execrows
+const RevokeInvite = `-- name: RevokeInvite :execrows
 UPDATE quizinvite SET is_revoked = true WHERE id = $1 AND quiz_id = $2
 `
 
@@ -351,7 +351,7 @@ type RevokeInviteParams struct {
 }
 
 func (q *Queries) RevokeInvite(ctx context.Context, arg RevokeInviteParams) (int64, error) {
-	result, err := q.db.Exec(ctx, revokeInvite, arg.ID, arg.QuizID)
+	result, err := q.db.Exec(ctx, RevokeInvite, arg.ID, arg.QuizID)
 	if err != nil {
 		return 0, err
 	}

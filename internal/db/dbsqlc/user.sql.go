@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const clearUserTokens = `-- name: ClearUserTokens :execrows
+const ClearUserTokens = `-- name: ClearUserTokens :execrows
 UPDATE "user"
 SET access_token = '', refresh_token = '', expires_at = NULL, updated_at = now()
 WHERE id = $1 AND refresh_token = $2
@@ -26,38 +26,38 @@ type ClearUserTokensParams struct {
 // A refresh Canvas refused: forget the tokens, but only if they are still
 // the ones refused (a concurrent refresh may have stored new ones).
 func (q *Queries) ClearUserTokens(ctx context.Context, arg ClearUserTokensParams) (int64, error) {
-	result, err := q.db.Exec(ctx, clearUserTokens, arg.ID, arg.RefreshToken)
+	result, err := q.db.Exec(ctx, ClearUserTokens, arg.ID, arg.RefreshToken)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const deleteExpiredOAuthStates = `-- name: DeleteExpiredOAuthStates :execrows
+const DeleteExpiredOAuthStates = `-- name: DeleteExpiredOAuthStates :execrows
 DELETE FROM oauth_state WHERE expires_at < now() - interval '1 hour'
 `
 
 func (q *Queries) DeleteExpiredOAuthStates(ctx context.Context) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteExpiredOAuthStates)
+	result, err := q.db.Exec(ctx, DeleteExpiredOAuthStates)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const deleteUser = `-- name: DeleteUser :execrows
+const DeleteUser = `-- name: DeleteUser :execrows
 DELETE FROM "user" WHERE id = $1
 `
 
 func (q *Queries) DeleteUser(ctx context.Context, id uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteUser, id)
+	result, err := q.db.Exec(ctx, DeleteUser, id)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const endSession = `-- name: EndSession :execrows
+const EndSession = `-- name: EndSession :execrows
 UPDATE "user"
 SET access_token = '', refresh_token = '', expires_at = NULL,
     session_version = session_version + 1, updated_at = now()
@@ -66,14 +66,14 @@ WHERE id = $1
 
 // Logout: forget the Canvas tokens and invalidate every app token issued so far.
 func (q *Queries) EndSession(ctx context.Context, id uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, endSession, id)
+	result, err := q.db.Exec(ctx, EndSession, id)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const getUser = `-- name: GetUser :one
+const GetUser = `-- name: GetUser :one
 SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
        expires_at, token_type, onboarding_completed, session_version
 FROM "user"
@@ -81,7 +81,7 @@ WHERE id = $1
 `
 
 func (q *Queries) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
-	row := q.db.QueryRow(ctx, getUser, id)
+	row := q.db.QueryRow(ctx, GetUser, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -99,7 +99,7 @@ func (q *Queries) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
 	return i, err
 }
 
-const getUserByCanvasID = `-- name: GetUserByCanvasID :one
+const GetUserByCanvasID = `-- name: GetUserByCanvasID :one
 SELECT id, canvas_id, name, created_at, updated_at, access_token, refresh_token,
        expires_at, token_type, onboarding_completed, session_version
 FROM "user"
@@ -107,7 +107,7 @@ WHERE canvas_id = $1
 `
 
 func (q *Queries) GetUserByCanvasID(ctx context.Context, canvasID int64) (User, error) {
-	row := q.db.QueryRow(ctx, getUserByCanvasID, canvasID)
+	row := q.db.QueryRow(ctx, GetUserByCanvasID, canvasID)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -125,7 +125,7 @@ func (q *Queries) GetUserByCanvasID(ctx context.Context, canvasID int64) (User, 
 	return i, err
 }
 
-const updateUserProfile = `-- name: UpdateUserProfile :one
+const UpdateUserProfile = `-- name: UpdateUserProfile :one
 UPDATE "user"
 SET name = CASE WHEN $1::boolean THEN $2 ELSE name END,
     onboarding_completed = CASE WHEN $3::boolean THEN $4::boolean ELSE onboarding_completed END,
@@ -144,7 +144,7 @@ type UpdateUserProfileParams struct {
 }
 
 func (q *Queries) UpdateUserProfile(ctx context.Context, arg UpdateUserProfileParams) (User, error) {
-	row := q.db.QueryRow(ctx, updateUserProfile,
+	row := q.db.QueryRow(ctx, UpdateUserProfile,
 		arg.SetName,
 		arg.Name,
 		arg.SetOnboarding,
@@ -168,7 +168,7 @@ func (q *Queries) UpdateUserProfile(ctx context.Context, arg UpdateUserProfilePa
 	return i, err
 }
 
-const updateUserTokens = `-- name: UpdateUserTokens :execrows
+const UpdateUserTokens = `-- name: UpdateUserTokens :execrows
 UPDATE "user"
 SET access_token  = $1,
     refresh_token = $2,
@@ -185,7 +185,7 @@ type UpdateUserTokensParams struct {
 }
 
 func (q *Queries) UpdateUserTokens(ctx context.Context, arg UpdateUserTokensParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updateUserTokens,
+	result, err := q.db.Exec(ctx, UpdateUserTokens,
 		arg.AccessToken,
 		arg.RefreshToken,
 		arg.ExpiresAt,
@@ -197,7 +197,7 @@ func (q *Queries) UpdateUserTokens(ctx context.Context, arg UpdateUserTokensPara
 	return result.RowsAffected(), nil
 }
 
-const upsertUser = `-- name: UpsertUser :one
+const UpsertUser = `-- name: UpsertUser :one
 INSERT INTO "user" (id, canvas_id, name, access_token, refresh_token, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (canvas_id) DO UPDATE
@@ -220,7 +220,7 @@ type UpsertUserParams struct {
 
 // Sign-in: create the user, or replace the Canvas tokens of an existing one.
 func (q *Queries) UpsertUser(ctx context.Context, arg UpsertUserParams) (User, error) {
-	row := q.db.QueryRow(ctx, upsertUser,
+	row := q.db.QueryRow(ctx, UpsertUser,
 		arg.ID,
 		arg.CanvasID,
 		arg.Name,
@@ -245,7 +245,7 @@ func (q *Queries) UpsertUser(ctx context.Context, arg UpsertUserParams) (User, e
 	return i, err
 }
 
-const useOAuthState = `-- name: UseOAuthState :execrows
+const UseOAuthState = `-- name: UseOAuthState :execrows
 INSERT INTO oauth_state (nonce, expires_at) VALUES ($1, $2)
 ON CONFLICT (nonce) DO NOTHING
 `
@@ -258,7 +258,7 @@ type UseOAuthStateParams struct {
 // A login state's nonce, remembered once used (not when the login starts,
 // which anyone can do without signing in): 0 rows means already used.
 func (q *Queries) UseOAuthState(ctx context.Context, arg UseOAuthStateParams) (int64, error) {
-	result, err := q.db.Exec(ctx, useOAuthState, arg.Nonce, arg.ExpiresAt)
+	result, err := q.db.Exec(ctx, UseOAuthState, arg.Nonce, arg.ExpiresAt)
 	if err != nil {
 		return 0, err
 	}

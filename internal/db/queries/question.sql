@@ -76,21 +76,45 @@ SELECT *
 FROM question
 WHERE id = @id AND quiz_id = @quiz_id AND NOT deleted;
 
--- name: LockQuizQuestion :one
--- The question of any type to edit, locked until the edit is written.
+-- name: EditQuestionOnce :one
+-- Writes an edit in one statement, outside a transaction (README, Database
+-- connections): the normalized data (NULL keeps it), difficulty
+-- (set_difficulty), tags (NULL keeps them), and an edit log entry {field,
+-- old_value, new_value, op} for each top-level field of the data whose
+-- value changes (a field one side lacks is null there), in field name
+-- order. It applies at most once per op: a run again after a lost answer
+-- finds its entries in the log and changes nothing (QuestionEditedBy then
+-- reads the row). An edit that changes no field of the data logs nothing
+-- and sets what it sets again.
+UPDATE question q
+SET question_data = COALESCE(sqlc.narg(question_data)::jsonb, q.question_data),
+    difficulty = CASE WHEN @set_difficulty::boolean THEN sqlc.narg(difficulty)::text ELSE q.difficulty END,
+    tags = COALESCE(sqlc.narg(tags)::jsonb, q.tags),
+    edit_log = q.edit_log || COALESCE((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'field', f.k,
+                   'old_value', COALESCE(q.question_data -> f.k, 'null'::jsonb),
+                   'new_value', COALESCE(sqlc.narg(question_data)::jsonb -> f.k, 'null'::jsonb),
+                   'op', @op::text)
+               ORDER BY f.k COLLATE "C")
+        FROM (SELECT jsonb_object_keys(q.question_data)
+              UNION SELECT jsonb_object_keys(sqlc.narg(question_data)::jsonb)) AS f (k)
+        WHERE sqlc.narg(question_data)::jsonb IS NOT NULL
+          AND COALESCE(q.question_data -> f.k, 'null'::jsonb)
+              IS DISTINCT FROM COALESCE(sqlc.narg(question_data)::jsonb -> f.k, 'null'::jsonb)
+    ), '[]'::jsonb),
+    updated_at = now()
+WHERE q.id = @id AND q.quiz_id = @quiz_id AND NOT q.deleted
+  AND NOT q.edit_log @> jsonb_build_array(jsonb_build_object('op', @op::text))
+RETURNING *;
+
+-- name: QuestionEditedBy :one
+-- The question of the quiz, not deleted, if its edit log holds op's
+-- entries (EditQuestionOnce ran for op).
 SELECT *
 FROM question
 WHERE id = @id AND quiz_id = @quiz_id AND NOT deleted
-FOR UPDATE;
-
--- name: EditQuestion :one
--- Writes an edit: the normalized data, difficulty and tags, with the edit
--- log's new entries appended.
-UPDATE question
-SET question_data = @question_data, difficulty = sqlc.narg(difficulty), tags = @tags,
-    edit_log = edit_log || @edits::jsonb, updated_at = now()
-WHERE id = @id
-RETURNING *;
+  AND edit_log @> jsonb_build_array(jsonb_build_object('op', @op::text));
 
 -- name: ApproveQuizQuestion :one
 -- Approves a question of any type (again: approved_at is refreshed).
