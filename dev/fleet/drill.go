@@ -22,23 +22,31 @@ var allScenarios = []string{"pgbouncer-restart", "pgbouncer-pause", "pgbouncer-o
 
 // stats summarises the requests of one run.
 type stats struct {
-	Envs        int            `json:"envs"`
-	Requests    int            `json:"requests"`
-	OK          int            `json:"ok"`
-	Errors      map[string]int `json:"errors"` // by status ("503") or "hung"
-	FailedReads int            `json:"failed_reads"`
-	FailedWrite int            `json:"failed_writes"`
-	Hung        int            `json:"hung"`
-	Seconds     float64        `json:"seconds"`
-	RPS         float64        `json:"requests_per_second"`
-	P50, P95    float64        // ms
-	P99         float64        `json:"p99_ms"`
-	CPUms       float64        `json:"cpu_ms_per_request"`
-	PeakServer  int            `json:"peak_server_connections"`
-	PeakClients int            `json:"peak_client_connections"`
-	Samples     []sample       `json:"samples,omitempty"`
-	Timeline    []bucket       `json:"timeline,omitempty"`
-	StartError  string         `json:"start_error,omitempty"`
+	Envs        int                  `json:"envs"`
+	Requests    int                  `json:"requests"`
+	OK          int                  `json:"ok"`
+	Errors      map[string]int       `json:"errors"` // by status ("503") or "hung"
+	FailedReads int                  `json:"failed_reads"`
+	FailedWrite int                  `json:"failed_writes"`
+	Hung        int                  `json:"hung"`
+	Seconds     float64              `json:"seconds"`
+	RPS         float64              `json:"requests_per_second"`
+	P50, P95    float64              // ms
+	P99         float64              `json:"p99_ms"`
+	ByKind      map[string]kindStats `json:"by_kind,omitempty"` // latency per kind of request
+	CPUms       float64              `json:"cpu_ms_per_request"`
+	PeakServer  int                  `json:"peak_server_connections"`
+	PeakClients int                  `json:"peak_client_connections"`
+	Samples     []sample             `json:"samples,omitempty"`
+	Timeline    []bucket             `json:"timeline,omitempty"`
+	StartError  string               `json:"start_error,omitempty"`
+}
+
+// kindStats is the latency of one kind of request of the mix.
+type kindStats struct {
+	Requests int     `json:"requests"`
+	P50      float64 `json:"p50_ms"`
+	P99      float64 `json:"p99_ms"`
 }
 
 type bucket struct {
@@ -81,6 +89,15 @@ func summarize(n int, res []result, samples []sample, elapsed time.Duration, cpu
 	}
 	slices.Sort(ls)
 	st.P50, st.P95, st.P99 = pct(ls, .5), pct(ls, .95), pct(ls, .99)
+	byKind := map[string][]time.Duration{}
+	for _, r := range res {
+		byKind[r.Kind] = append(byKind[r.Kind], r.Latency)
+	}
+	st.ByKind = map[string]kindStats{}
+	for k, l := range byKind {
+		slices.Sort(l)
+		st.ByKind[k] = kindStats{Requests: len(l), P50: pct(l, .5), P99: pct(l, .99)}
+	}
 	if elapsed > 0 {
 		st.RPS = float64(len(res)) / elapsed.Seconds()
 	}

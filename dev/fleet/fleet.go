@@ -185,6 +185,11 @@ var editSeq atomic.Int64
 // lists, 1 edit, 1 approve).
 var mix = []string{"quiz", "list", "quiz", "questions", "quiz", "edit", "list", "quiz", "questions", "approve"}
 
+// roundTrips are the database round trips of each kind, as
+// internal/db's TestRoundTripsPerRequest asserts them for the drill's
+// quiz (shown in the report).
+var roundTrips = map[string]int{"quiz": 1, "list": 1, "questions": 1, "edit": 2, "approve": 2}
+
 // serve runs the environment's next request.
 func (e *env) serve(ctx context.Context, deadline time.Duration, t0 time.Time) result {
 	kind := mix[(e.seq+e.id)%len(mix)]

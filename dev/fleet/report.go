@@ -213,6 +213,15 @@ func (r *report) markdown() string {
 	p("")
 	p("CPU ms/req is the drill process's CPU time (the API handlers and the load generator; not Postgres or PgBouncer) over the requests.")
 	p("")
+	p("Latency by kind of request (p50 / p99 ms, round trips to the database per request in brackets, as `TestRoundTripsPerRequest` asserts):")
+	p("")
+	p("| N | quiz [%d] | list [%d] | questions [%d] | edit [%d] | approve [%d] |", roundTrips["quiz"], roundTrips["list"], roundTrips["questions"], roundTrips["edit"], roundTrips["approve"])
+	p("|---|---|---|---|---|---|")
+	for _, st := range r.Pooled {
+		k := func(name string) string { return fmt.Sprintf("%.1f / %.1f", st.ByKind[name].P50, st.ByKind[name].P99) }
+		p("| %d | %s | %s | %s | %s | %s |", st.Envs, k("quiz"), k("list"), k("questions"), k("edit"), k("approve"))
+	}
+	p("")
 	if len(r.Direct) > 0 {
 		p("## Straight to Postgres (no pooler)")
 		p("")
