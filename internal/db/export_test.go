@@ -108,3 +108,9 @@ func (c countTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 
 func (countTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (countTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// ReadFunctionPairsForTest are the reads served by a PL/pgSQL function of
+// migration 000008, each with the plain statement it stands for.
+var ReadFunctionPairsForTest = map[string][2]string{
+	"api_visible_quizzes": {visibleQuizSummariesSQL, visibleQuizSummariesPlainSQL},
+}
