@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,11 +37,16 @@ type stats struct {
 	P99         float64              `json:"p99_ms"`
 	ByKind      map[string]kindStats `json:"by_kind,omitempty"` // latency per kind of request
 	CPUms       float64              `json:"cpu_ms_per_request"`
-	PeakServer  int                  `json:"peak_server_connections"`
-	PeakClients int                  `json:"peak_client_connections"`
-	Samples     []sample             `json:"samples,omitempty"`
-	Timeline    []bucket             `json:"timeline,omitempty"`
-	StartError  string               `json:"start_error,omitempty"`
+	// MachineCPUms is the CPU time of the whole machine (the drill,
+	// Postgres, PgBouncer: /proc/stat's busy time, not time stolen by the
+	// host) over the requests: what a request costs, which does not
+	// depend on how fast the host lets the machine run at the moment.
+	MachineCPUms float64  `json:"machine_cpu_ms_per_request"`
+	PeakServer   int      `json:"peak_server_connections"`
+	PeakClients  int      `json:"peak_client_connections"`
+	Samples      []sample `json:"samples,omitempty"`
+	Timeline     []bucket `json:"timeline,omitempty"`
+	StartError   string   `json:"start_error,omitempty"`
 }
 
 // kindStats is the latency of one kind of request of the mix.
@@ -136,6 +143,29 @@ func summarize(n int, res []result, samples []sample, elapsed time.Duration, cpu
 		}
 	}
 	return st
+}
+
+// machineCPU is the machine's busy CPU time so far (user, nice, system,
+// irq, softirq of /proc/stat's cpu line), or 0 where /proc/stat is not.
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }
 
 func cpuTime() time.Duration {
@@ -265,12 +295,15 @@ func run(ctx context.Context, o options, logw io.Writer) (*report, error) {
 		mctx, stop := context.WithCancel(ctx)
 		t0 := time.Now()
 		samples := monitor(mctx, s, pooler == db.PoolerPgBouncer, t0, 100*time.Millisecond)
-		c0 := cpuTime()
+		c0, m0 := cpuTime(), machineCPU()
 		l := &load{envs: envs, deadline: o.deadline}
 		res := l.run(ctx, int64(max(o.requests, 2*n)), 0, t0)
-		elapsed, cpu := time.Since(t0), cpuTime()-c0
+		elapsed, cpu, mcpu := time.Since(t0), cpuTime()-c0, machineCPU()-m0
 		stop()
 		st := summarize(n, res, samples(), elapsed, cpu)
+		if len(res) > 0 && mcpu > 0 {
+			st.MachineCPUms = float64(mcpu.Microseconds()) / 1000 / float64(len(res))
+		}
 		st.Samples, st.Timeline = thin(st.Samples), nil
 		return st
 	}

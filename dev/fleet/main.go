@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,7 +48,19 @@ func main() {
 	flag.IntVar(&o.sqsPort, "sqs-port", 9340, "port of the drill's SQS emulator (jobs scenario)")
 	flag.IntVar(&o.procN, "process-n", 100, "API processes of the processes scenario")
 	flag.IntVar(&o.procPort, "process-port", 18100, "first port of the API processes (one port each)")
+	cpuProfile := flag.String("cpuprofile", "", "write the drill process's CPU profile (the API handlers and the load generator) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleet:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if o.out == "" {
 		o.out = filepath.Join("docs", "bench", time.Now().Format("2006-01-02"))
 	}

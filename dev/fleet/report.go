@@ -205,13 +205,13 @@ func (r *report) markdown() string {
 	p("")
 	p("## Through PgBouncer")
 	p("")
-	p("| N | requests | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/req | peak client conns (SHOW POOLS) | peak server conns (pg_stat_activity) |")
-	p("|---|---|---|---|---|---|---|---|---|---|")
+	p("| N | requests | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/req | machine CPU ms/req | peak client conns (SHOW POOLS) | peak server conns (pg_stat_activity) |")
+	p("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, st := range r.Pooled {
-		p("| %d | %d | %.0f | %.1f | %.1f | %.1f | %s | %.2f | %d | %d |", st.Envs, st.Requests, st.RPS, st.P50, st.P95, st.P99, errs(st.Errors), st.CPUms, st.PeakClients, st.PeakServer)
+		p("| %d | %d | %.0f | %.1f | %.1f | %.1f | %s | %.2f | %.2f | %d | %d |", st.Envs, st.Requests, st.RPS, st.P50, st.P95, st.P99, errs(st.Errors), st.CPUms, st.MachineCPUms, st.PeakClients, st.PeakServer)
 	}
 	p("")
-	p("CPU ms/req is the drill process's CPU time (the API handlers and the load generator; not Postgres or PgBouncer) over the requests.")
+	p("CPU ms/req is the drill process's CPU time (the API handlers and the load generator; not Postgres or PgBouncer) over the requests; machine CPU ms/req is the whole machine's (the drill, Postgres and PgBouncer; /proc/stat, without time stolen by the host), what a request costs whatever the host's speed at the moment.")
 	p("")
 	p("Latency by kind of request (p50 / p99 ms, round trips to the database per request in brackets, as `TestRoundTripsPerRequest` asserts):")
 	p("")

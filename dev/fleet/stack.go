@@ -172,7 +172,8 @@ func (s *stack) run(name string, args ...string) error {
 }
 
 // start creates the cluster on first use, starts Postgres, creates the
-// application role and database, writes the userlist, starts PgBouncer.
+// application role and an empty database, writes the userlist, starts
+// PgBouncer.
 func (s *stack) start(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(s.dataDir(), "PG_VERSION")); err != nil {
 		if err := s.run(filepath.Join(s.pgBin, "initdb"), "-D", s.dataDir(), "-U", "postgres",
@@ -207,13 +208,15 @@ func (s *stack) start(ctx context.Context) error {
 	if _, err := su.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("application role: %w", errors.New("create or alter role failed"))
 	}
-	if err := su.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'quizgen')").Scan(&exists); err != nil {
+	// Every run starts from an empty database: the seed adds a quiz per
+	// teacher, so a database kept from an earlier run would give each
+	// teacher one more quiz to list per run, and the figures would depend
+	// on how often the drill ran before.
+	if _, err := su.Exec(ctx, "DROP DATABASE IF EXISTS quizgen WITH (FORCE)"); err != nil {
 		return err
 	}
-	if !exists {
-		if _, err := su.Exec(ctx, "CREATE DATABASE quizgen OWNER quizgen"); err != nil {
-			return err
-		}
+	if _, err := su.Exec(ctx, "CREATE DATABASE quizgen OWNER quizgen"); err != nil {
+		return err
 	}
 	var secret string
 	if err := su.QueryRow(ctx, "SELECT rolpassword FROM pg_authid WHERE rolname = 'quizgen'").Scan(&secret); err != nil {
