@@ -231,7 +231,8 @@ func scanQuizSummaries(rows pgx.Rows) ([]quiz.Quiz, error) {
 }
 
 // apiQuizColumns lists the quiz columns (table alias q) in nullableQuiz's
-// order (the function of migration 000008 returns them too: change both), content being the expression read for extracted_content. Then
+// order (the function of migration 000008 returns them too: change both),
+// content being the expression read for extracted_content. Then
 // come whether the row has content (IS NOT NULL reads no TOASTed bytes)
 // and the row version: xmin, the transaction that wrote this version of
 // the row, which changes on every UPDATE whatever the statement (a
