@@ -83,12 +83,15 @@ run_env=(
 
 # one_cold_start function bootstrap: prints the init duration in ms.
 one_cold_start() {
-	local f=$1 bin=$2 port log i
+	local f=$1 bin=$2 port api log i
 	port=$(free_port)
+	api=$(free_port) # the emulator's own Runtime API (default 127.0.0.1:9001)
+	while [[ $api == "$port" ]]; do api=$(free_port); done
 	log=$WORK/$f.rie.log
 	: >"$log"
 	env -i PATH="$PATH" HOME="$HOME" "${run_env[@]}" \
-		"$RIE" --runtime-interface-emulator-address "127.0.0.1:$port" "$bin" >"$log" 2>&1 &
+		"$RIE" --runtime-interface-emulator-address "127.0.0.1:$port" \
+		--runtime-api-address "127.0.0.1:$api" "$bin" >"$log" 2>&1 &
 	RIE_PID=$!
 	for ((i = 0; i < 200; i++)); do
 		curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
