@@ -91,8 +91,10 @@ test-short: ## unit tests only, nothing to start
 test-docker: ## the tests with PostgreSQL and PgBouncer in Docker (testcontainers-go; needs a Docker engine, no apt services); SQS and chaos tests are skipped
 	env -u TEST_DATABASE_URL -u TEST_PGBOUNCER_URL $(GO) test -tags docker -race -count=1 -timeout 20m $$($(GO) list $(PKG) | grep -v '/dev/fleet$$')
 
+# gofmt checks the Go files git tracks and the new ones it does not ignore
+# (a file not yet added is checked too).
 vet: ## gofmt and go vet (and the Docker test path, -tags docker, which no CI machine runs)
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@test -z "$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go'))" || { gofmt -l $$(git ls-files -co --exclude-standard '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags docker ./...
 
