@@ -93,10 +93,11 @@ test-docker: ## the tests with PostgreSQL and PgBouncer in Docker (testcontainer
 
 # gofmt checks the Go files git tracks and the new ones it does not ignore
 # (a file not yet added is checked too).
-vet: ## gofmt and go vet (and the Docker test path, -tags docker, which no CI machine runs)
+vet: ## gofmt, go vet (and the Docker test path, -tags docker, which no CI machine runs) and the import rule
 	@test -z "$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go'))" || { gofmt -l $$(git ls-files -co --exclude-standard '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags docker ./...
+	$(GO) test -count=1 ./internal/layering # the import rule (no services needed)
 
 # The fuzz targets over what comes from outside: PDF and HTML files from
 # Canvas, job messages from SQS. The go command fuzzes one target per run.
