@@ -258,9 +258,19 @@ func monitor(ctx context.Context, s *stack, pooled bool, t0 time.Time, period ti
 	var mu sync.Mutex
 	var out []sample
 	done := make(chan struct{})
+	// Connected before the load starts: at N = 1000 the environments'
+	// first logins keep PgBouncer and the drill's cores busy for seconds,
+	// and a console connection tried then would time out sample after
+	// sample (the N = 1000 run once read no client count at all).
+	var su, adm *pgx.Conn
+	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	su, _ = s.superConn(cctx)
+	if pooled {
+		adm, _ = s.adminConn(cctx)
+	}
+	ccancel()
 	go func() {
 		defer close(done)
-		var su, adm *pgx.Conn
 		defer func() {
 			if su != nil {
 				su.Close(context.Background())
