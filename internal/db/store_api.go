@@ -80,13 +80,24 @@ func (s *Store) UserWith(ctx context.Context, userID quiz.ID, p quiz.Prefetch) (
 	err := s.readConn(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
 		u, pre, userErr = quiz.User{}, quiz.Prefetched{}, nil // a run again starts afresh
 		b := &pgx.Batch{}
-		b.Queue(userAndQuizSQL, userID, p.Quiz).QueryRow(func(row pgx.Row) error {
+		// The user alone when no quiz is named: a join is planned at every
+		// call (README, Database connections: Plans), a single-table read
+		// for less.
+		var first *pgx.QueuedQuery
+		if p.Quiz != nil {
+			first = b.Queue(userAndQuizSQL, userID, *p.Quiz)
+		} else {
+			first = b.Queue(dbsqlc.GetUser, userID)
+		}
+		first.QueryRow(func(row pgx.Row) error {
 			var ur dbsqlc.User
 			var qr nullableQuiz
-			err := row.Scan(append([]any{
-				&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
-				&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion,
-			}, qr.targets()...)...)
+			targets := []any{&ur.ID, &ur.CanvasID, &ur.Name, &ur.CreatedAt, &ur.UpdatedAt, &ur.AccessToken,
+				&ur.RefreshToken, &ur.ExpiresAt, &ur.TokenType, &ur.OnboardingCompleted, &ur.SessionVersion}
+			if p.Quiz != nil {
+				targets = append(targets, qr.targets()...)
+			}
+			err := row.Scan(targets...)
 			if errors.Is(err, pgx.ErrNoRows) {
 				userErr = quiz.ErrNotFound
 				return nil
