@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"quizgen/internal/backoff"
 )
 
 // Client signs and sends requests with one aws.Config.
@@ -51,7 +53,7 @@ func New(cfg aws.Config) *Client {
 	if r == nil {
 		r = retry.NewStandard()
 	}
-	return &Client{cfg: cfg, http: hc, signer: v4.NewSigner(), retryer: r, sleep: sleepCtx}
+	return &Client{cfg: cfg, http: hc, signer: v4.NewSigner(), retryer: r, sleep: backoff.Sleep}
 }
 
 // Service names an AWS service: its signing name (the endpoint's first
@@ -128,17 +130,6 @@ func ErrorCode(body []byte) string {
 		return x.Error.Code
 	}
 	return ""
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // post is one attempt of Post.

@@ -5,6 +5,7 @@
 package backoff
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -60,4 +61,21 @@ func EqualJitter(d time.Duration) time.Duration {
 // [Ceiling/2, Ceiling].
 func Equal(attempt int, base, ceiling time.Duration) time.Duration {
 	return EqualJitter(Ceiling(attempt, base, ceiling))
+}
+
+// Sleep waits d, or until ctx is done (then it returns ctx's error, also
+// at once for a d that is not positive and a ctx already done). It is the
+// wait every retry loop of this module sleeps between attempts.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -1,6 +1,7 @@
 package backoff_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -74,4 +75,22 @@ func TestEqualStaysInItsBounds(t *testing.T) {
 	assert.Zero(t, backoff.EqualJitter(0))
 	assert.Zero(t, backoff.EqualJitter(-time.Second))
 	assert.Zero(t, backoff.Equal(1, 0, 0))
+}
+
+// TestSleepObeysContext: a cancelled context ends the wait at once (with
+// the context's error), an hour notwithstanding; a short wait returns nil.
+func TestSleepObeysContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	done := make(chan error, 1)
+	go func() { done <- backoff.Sleep(ctx, time.Hour) }()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(time.Minute): // a hang guard, far below the hour
+		t.Fatal("hang guard: Sleep waited out its duration despite the cancelled context")
+	}
+	require.NoError(t, backoff.Sleep(t.Context(), time.Millisecond))
+	require.ErrorIs(t, backoff.Sleep(ctx, 0), context.Canceled, "no wait, a context already done")
 }

@@ -240,7 +240,7 @@ func New(cfg Config) (*Client, error) {
 		c.log = logging.Discard()
 	}
 	if c.sleep == nil {
-		c.sleep = sleep
+		c.sleep = backoff.Sleep
 	}
 	if c.jitter == nil {
 		c.jitter = backoff.EqualJitter
@@ -275,21 +275,6 @@ func orDefault[T comparable](v, def T) T {
 		return def
 	}
 	return v
-}
-
-// sleep is the default Config.Sleep.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // backoff is the wait before retry number n (1 for the first retry).

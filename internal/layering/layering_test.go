@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 
 	// Adapters that use nothing of ours but the domain.
 	"internal/auth":        {},
-	"internal/awsapi":      {},
+	"internal/awsapi":      {"internal/backoff"},
 	"internal/backoff":     {},
 	"internal/logging":     {},
 	"internal/llm":         {"internal/backoff", "internal/quiz", "internal/quiz/qtype"},

@@ -408,7 +408,7 @@ func (w *BatchWriter) settings() settings {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.sleep == nil {
-		s.sleep = sleep
+		s.sleep = backoff.Sleep
 	}
 	return s
 }
@@ -422,18 +422,6 @@ func critical(err error) bool {
 	return !errors.Is(err, quiz.ErrTemporary) && !errors.Is(err, ErrInvalidAnswer) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
 		isCriticalText(err.Error())
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // oneLine collapses the whitespace of s to single spaces and shortens it to
