@@ -1,5 +1,5 @@
 // Package backoff is the one wait between retries of this module: capped
-// exponential backoff, with full jitter (Full) or equal jitter (Equal), so
+// exponential backoff, with full jitter (Full) or equal jitter (EqualJitter), so
 // that environments that failed together do not retry together
 // (docs/architecture.md, Connections).
 package backoff
@@ -54,13 +54,6 @@ func EqualJitter(d time.Duration) time.Duration {
 	}
 	half := d / 2
 	return half + rand.N(d-half+1) //nolint:gosec // jitter, not a secret
-}
-
-// Equal returns how long to wait before retry number attempt with equal
-// jitter: EqualJitter(Ceiling(attempt, base, ceiling)), in
-// [Ceiling/2, Ceiling].
-func Equal(attempt int, base, ceiling time.Duration) time.Duration {
-	return EqualJitter(Ceiling(attempt, base, ceiling))
 }
 
 // Sleep waits d, or until ctx is done (then it returns ctx's error, also

@@ -63,7 +63,7 @@ func TestEqualStaysInItsBounds(t *testing.T) {
 	for attempt, upper := range map[int]time.Duration{0: base, 1: base, 2: 2 * base, 5: 16 * base, 6: ceiling, 99: ceiling} {
 		lo, hi := upper, time.Duration(0)
 		for range 2000 {
-			d := backoff.Equal(attempt, base, ceiling)
+			d := backoff.EqualJitter(backoff.Ceiling(attempt, base, ceiling))
 			require.GreaterOrEqual(t, d, upper/2, "attempt %d", attempt)
 			require.LessOrEqual(t, d, upper, "attempt %d", attempt)
 			lo, hi = min(lo, d), max(hi, d)
@@ -74,7 +74,7 @@ func TestEqualStaysInItsBounds(t *testing.T) {
 	assert.Equal(t, time.Duration(1), backoff.EqualJitter(1))
 	assert.Zero(t, backoff.EqualJitter(0))
 	assert.Zero(t, backoff.EqualJitter(-time.Second))
-	assert.Zero(t, backoff.Equal(1, 0, 0))
+	assert.Zero(t, backoff.EqualJitter(backoff.Ceiling(1, 0, 0)))
 }
 
 // TestSleepObeysContext: a cancelled context ends the wait at once (with

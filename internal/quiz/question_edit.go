@@ -34,14 +34,6 @@ type QuestionEdit struct {
 // Empty reports whether e changes nothing.
 func (e QuestionEdit) Empty() bool { return e.Data == nil && e.Difficulty == nil && e.Tags == nil }
 
-// EditLogEntry is one changed top-level field of an edited question's
-// data, as the question's edit log keeps it (never shown by the API).
-type EditLogEntry struct {
-	Field    string          `json:"field"`
-	OldValue json.RawMessage `json:"old_value"`
-	NewValue json.RawMessage `json:"new_value"`
-}
-
 // Bounds of today's review tools (README, Question types): a bulk call
 // takes 1..MaxBulkQuestions distinct ids, and rejection feedback is at most
 // MaxRejectionFeedback characters (the column's size).
