@@ -189,7 +189,7 @@ func (r *report) markdown() string {
 	p("")
 	p("`make bench-fleet` (dev/fleet): simulated Lambda execution environments, each with its own pool (production `db.Open`, `DB_MAX_CONNS=2`) and its own `internal/httpapi` handler, one request at a time, against the drill's own PostgreSQL cluster and a PgBouncer built from `pgbouncer/pgbouncer.ini` (transaction mode, `default_pool_size` %d, `reserve_pool_size` %d; only `client_idle_timeout` shortened to %d s for the freeze). Request mix per 10: 4 `GET /quiz/{id}`, 2 `GET /quiz/`, 2 `GET /questions/{quiz_id}`, 1 `PUT /questions/{quiz_id}/{id}` (edit), 1 `PUT .../approve`; deadline %.0f s per request.", r.PoolSize, r.Reserve, r.IdleTO, r.Deadline)
 	p("")
-	p("Machine: %s, %d cores, %d GB; PostgreSQL %s (max_connections %d); %s; %s. The drill, Postgres and PgBouncer share these cores (and, here, other work), so timings are indicative; connection counts and failures are not.", r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryGB, r.Machine.Postgres, r.MaxConns, r.Machine.PgBouncer, r.Machine.Go)
+	p("Machine: %s, %d cores, %d GB; PostgreSQL %s (max_connections %d); %s; %s. The drill, Postgres and PgBouncer share these cores, and the host's speed varies from run to run (machine CPU ms/req below), so timings are indicative; connection counts and failures are not.", r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryGB, r.Machine.Postgres, r.MaxConns, r.Machine.PgBouncer, r.Machine.Go)
 	p("")
 	p("## Goals")
 	p("")
